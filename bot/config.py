@@ -1,0 +1,178 @@
+"""Configuration: a TOML file plus `PMBOT_<SECTION>__<KEY>` environment overrides.
+
+Validated at load with pydantic; `load()` raises `ConfigError` listing every problem at once
+(unknown keys, bad values, missing credentials for an enabled adapter), so
+`pmbot check-config` can print them all.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+__all__ = ["Config", "ConfigError", "load"]
+
+ENV_PREFIX = "PMBOT_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class StorageConfig(_Section):
+    url: str = "sqlite:///data/pmbot.db"
+
+
+class HttpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+class ConsoleConfig(_Section):
+    enabled: bool = True
+    workspace: str = "local"
+    channel: str = "general"
+    user: str = "me"
+
+
+class SlackConfig(_Section):
+    enabled: bool = False
+    mode: Literal["socket", "http"] = "socket"
+    bot_token: str = ""
+    app_token: str = ""
+    signing_secret: str = ""
+    api_base_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+
+
+class FeishuConfig(_Section):
+    enabled: bool = False
+    mode: Literal["ws", "http"] = "ws"
+    app_id: str = ""
+    app_secret: str = ""
+    verification_token: str = ""
+    encrypt_key: str = ""
+    domain: str = "https://open.feishu.cn"
+
+
+class SchedulerConfig(_Section):
+    enabled: bool = True
+    tick_seconds: int = 30
+
+
+class DefaultsConfig(_Section):
+    timezone: str = "UTC"
+    locale: Literal["en", "zh"] = "en"
+    standup_time: str = "09:30"
+    workdays: str = "mon-fri"
+    holidays_country: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name like Asia/Shanghai)") from None
+        return value
+
+    @field_validator("standup_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        hh, sep, mm = value.partition(":")
+        if not (sep and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+            raise ValueError(f"{value!r} is not a time like 09:30")
+        return f"{int(hh):02d}:{mm}"
+
+    @field_validator("workdays")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        from handlers.parse import ParseError, parse_days
+
+        try:
+            return parse_days(value)
+        except ParseError:
+            raise ValueError(f"{value!r} is not a list of weekdays like mon-fri") from None
+
+
+class Config(_Section):
+    storage: StorageConfig = StorageConfig()
+    http: HttpConfig = HttpConfig()
+    console: ConsoleConfig = ConsoleConfig()
+    slack: SlackConfig = SlackConfig()
+    feishu: FeishuConfig = FeishuConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    defaults: DefaultsConfig = DefaultsConfig()
+
+    @model_validator(mode="after")
+    def _credentials(self) -> Config:
+        problems = []
+        if self.slack.enabled:
+            if not self.slack.bot_token and not (self.slack.client_id and self.slack.client_secret):
+                problems.append("slack.bot_token: required when slack is enabled (or client_id + client_secret)")
+            if self.slack.mode == "socket" and not self.slack.app_token.startswith("xapp-"):
+                problems.append("slack.app_token: an xapp- token is required in socket mode")
+            if self.slack.mode == "http" and not self.slack.signing_secret:
+                problems.append("slack.signing_secret: required in http mode")
+        if self.feishu.enabled:
+            if not (self.feishu.app_id and self.feishu.app_secret):
+                problems.append("feishu.app_id, feishu.app_secret: required when feishu is enabled")
+            if self.feishu.mode == "http" and not (self.feishu.verification_token or self.feishu.encrypt_key):
+                problems.append("feishu.verification_token / encrypt_key: required in http mode")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the file (if any), apply environment overrides, validate. Raises ConfigError."""
+    data: dict[str, Any] = {}
+    problems: list[str] = []
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError([f"{path}: file not found"]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    for section, values in _env_overrides(os.environ if environ is None else environ).items():
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            problems.append(f"{section}: must be a [section]")
+            continue
+        target.update(values)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "config"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            problems.append(f"{where}: {msg}")
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config

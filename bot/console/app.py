@@ -1,0 +1,204 @@
+"""The console messenger: a terminal chat in one project channel, through the real core.
+
+Lines are messages from the current user. Meta-commands:
+
+    :as USER              speak as another user
+    :channel NAME         switch channel
+    :now ISO-8601         set the clock (e.g. 2026-12-01T09:00+08:00)
+    :advance DURATION     move the clock (30m, 2h, 1d) and run the jobs that fell due
+    :click N              press button N of the last reply
+    :submit N k=v ...     submit form N of the last reply (quote values with spaces)
+    :help                 this list
+    :quit                 leave
+"""
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Protocol, TextIO
+
+from bot.console.render import Rendered, render
+from bot.messenger import MessageRef
+from handlers.context import Context
+from handlers.core import Core
+from handlers.dates import DateParseError, parse_duration
+from handlers.replies import Reply
+
+__all__ = ["Console", "ConsoleMessenger"]
+
+PLATFORM = "console"
+
+
+class MovableClock(Protocol):
+    def now(self) -> datetime: ...
+    def set(self, moment: datetime) -> None: ...
+    def advance(self, delta: timedelta) -> None: ...
+
+
+class ConsoleMessenger:
+    """Messenger port for the terminal: what the bot posts is printed."""
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._count = 0
+        self.last: Rendered | None = None
+
+    def _emit(self, header: str, reply: Reply) -> MessageRef:
+        self._count += 1
+        self.last = render(reply)
+        print(f"{header}\n{self.last.text}", file=self.out, flush=True)
+        return MessageRef(header, str(self._count))
+
+    def post(self, channel: str, reply: Reply) -> MessageRef:
+        return self._emit(f"[#{channel}] pmbot:", reply)
+
+    def dm(self, user: str, reply: Reply) -> MessageRef:
+        return self._emit(f"[DM @{user}] pmbot:", reply)
+
+    def update(self, ref: MessageRef, reply: Reply) -> None:
+        self._emit(f"[#{ref.channel} message {ref.id} updated] pmbot:", reply)
+
+
+class Console:
+    def __init__(self, core: Core, clock: MovableClock, *, workspace: str = "local",
+                 channel: str = "general", user: str = "me", out: TextIO = sys.stdout,
+                 run_due_jobs: Callable[[datetime, datetime], None] | None = None) -> None:
+        self.core = core
+        self.clock = clock
+        self.workspace = workspace
+        self.channel = channel
+        self.user = user
+        self.out = out
+        self.messenger = ConsoleMessenger(out)
+        self.run_due_jobs = run_due_jobs
+        self.last: Rendered | None = None
+
+    # --- the loop ---------------------------------------------------------------------
+    def run(self, lines: Iterable[str], *, echo: bool = False, prompt: bool = False) -> None:
+        """Read lines until EOF or `:quit`. In script mode (`echo`) each line is shown first."""
+        if prompt:
+            self._print(f"pmbot console — #{self.channel} as @{self.user}. /help for commands, :help for console.")
+        iterator = iter(lines)
+        while True:
+            if prompt:
+                print(f"{self.user}@#{self.channel}> ", end="", file=self.out, flush=True)
+            try:
+                line = next(iterator)
+            except StopIteration:
+                break
+            line = line.rstrip("\n")
+            if echo and line.strip() and not line.lstrip().startswith("#"):
+                self._print(f"» {self.user}: {line}")
+            if self.feed(line) is False:
+                break
+
+    def feed(self, line: str) -> bool:
+        """Handle one line; returns False when the user asked to quit."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        if line.startswith(":"):
+            return self._meta(line)
+        reply = self.core.handle_text(self._ctx(), line)
+        if reply is None:
+            self._print("(not a command — type /help)")
+        else:
+            self._show(reply)
+        return True
+
+    # --- helpers ----------------------------------------------------------------------
+    def _ctx(self) -> Context:
+        return Context(platform=PLATFORM, workspace=self.workspace, channel=self.channel, user=self.user,
+                       user_name=self.user, now=self.clock.now())
+
+    def _show(self, reply: Reply) -> None:
+        self.last = render(reply)
+        self._print(self.last.text)
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def _meta(self, line: str) -> bool:
+        try:
+            parts = shlex.split(line)
+        except ValueError as exc:
+            self._print(f"console: {exc}")
+            return True
+        verb, args = parts[0], parts[1:]
+        handler = {
+            ":as": self._as, ":channel": self._channel, ":now": self._now, ":advance": self._advance,
+            ":click": self._click, ":submit": self._submit, ":help": self._help,
+        }.get(verb)
+        if verb in (":quit", ":q", ":exit"):
+            return False
+        if handler is None:
+            self._print(f"console: unknown meta-command {verb}; :help lists them")
+            return True
+        handler(args)
+        return True
+
+    def _as(self, args: list[str]) -> None:
+        if len(args) != 1:
+            self._print("console: usage :as USER")
+            return
+        self.user = args[0].lstrip("@")
+
+    def _channel(self, args: list[str]) -> None:
+        if len(args) != 1:
+            self._print("console: usage :channel NAME")
+            return
+        self.channel = args[0].lstrip("#")
+
+    def _now(self, args: list[str]) -> None:
+        try:
+            moment = datetime.fromisoformat(" ".join(args))
+            if moment.tzinfo is None:
+                raise ValueError("add a UTC offset, e.g. +08:00")
+        except ValueError as exc:
+            self._print(f"console: usage :now 2026-12-01T09:00+08:00 ({exc})")
+            return
+        self.clock.set(moment)
+        self._print(f"(clock: {self.clock.now().isoformat(timespec='minutes')})")
+
+    def _advance(self, args: list[str]) -> None:
+        try:
+            delta = parse_duration(" ".join(args))
+        except DateParseError:
+            self._print("console: usage :advance 30m | 2h | 1d")
+            return
+        start = self.clock.now()
+        self.clock.advance(delta)
+        self._print(f"(clock: {self.clock.now().isoformat(timespec='minutes')})")
+        if self.run_due_jobs is not None:
+            self.run_due_jobs(start, self.clock.now())
+
+    def _click(self, args: list[str]) -> None:
+        buttons = self.last.buttons if self.last else []
+        if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= len(buttons):
+            self._print(f"console: usage :click N (N from 1 to {len(buttons)})")
+            return
+        self._show(self.core.handle_action(self._ctx(), buttons[int(args[0]) - 1].payload()))
+
+    def _submit(self, args: list[str]) -> None:
+        forms = self.last.forms if self.last else []
+        if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(forms):
+            self._print(f"console: usage :submit N field=value ... (N from 1 to {len(forms)})")
+            return
+        form = forms[int(args[0]) - 1]
+        values: dict[str, str] = {}
+        names = {i.name for i in form.inputs}
+        for pair in args[1:]:
+            key, sep, value = pair.partition("=")
+            if not sep or key not in names:
+                self._print(f"console: {pair!r} is not field=value; fields: {', '.join(sorted(names))}")
+                return
+            values[key] = value
+        payload = {"command": form.command, "action": form.action, "args": list(form.args)}
+        self._show(self.core.handle_action(self._ctx(), payload, values))
+
+    def _help(self, _args: list[str]) -> None:
+        self._print(__doc__.split("\n\n", 1)[1].rstrip())

@@ -1,0 +1,145 @@
+"""What a handler works with: the session, the context, the bound project, the speaker.
+
+`Env` is built once per inbound command by `handlers.core`. Handlers raise `UserError`
+for anything the user got wrong; the core turns it into an error reply with usage.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from handlers import i18n
+from handlers.context import Context
+from handlers.replies import mention
+from storage.models import AuditEvent, Member, Project, Workspace
+
+__all__ = ["Defaults", "Env", "UserError", "snapshot"]
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Settings a new project starts with (from the `[defaults]` config section)."""
+
+    timezone: str = "UTC"
+    locale: str = "en"
+    standup_time: str = "09:30"
+    workdays: str = "mon,tue,wed,thu,fri"
+    holidays_country: str = ""
+
+
+class UserError(Exception):
+    """A refusal or mistake to report to the user: catalogue key, usage key, values."""
+
+    def __init__(self, code: str, usage: str = "", **detail: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.usage = usage
+        self.detail = detail
+
+
+@dataclass
+class Env:
+    session: Session
+    ctx: Context
+    workspace: Workspace
+    project: Project | None
+    member: Member | None
+    locale: str
+    defaults: Defaults = Defaults()
+
+    # --- text -------------------------------------------------------------------------
+    def t(self, key: str, **kw: Any) -> str:
+        return i18n.t(key, self.locale, **kw)
+
+    # --- time -------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.project.timezone if self.project else "UTC")
+
+    @property
+    def now(self) -> datetime:
+        return self.ctx.now
+
+    @property
+    def today(self) -> date:
+        return self.ctx.now.astimezone(self.tz).date()
+
+    # --- people -----------------------------------------------------------------------
+    @property
+    def user(self) -> str:
+        return self.ctx.user
+
+    @property
+    def is_admin(self) -> bool:
+        return self.member is not None and self.member.role == "admin"
+
+    def admins(self) -> list[str]:
+        if self.project is None:
+            return []
+        rows = self.session.exec(
+            select(Member.user_id).where(Member.project_id == self.project.id, Member.role == "admin")
+        )
+        return sorted(rows)
+
+    def require(self, allowed: set[str | None], what: str, usage: str = "") -> None:
+        """Refuse unless the speaker is in `allowed` or a project admin; say who may."""
+        if self.is_admin or self.user in allowed:
+            return
+        who = sorted({u for u in allowed if u} | set(self.admins()))
+        raise UserError("error.forbidden", usage, what=what,
+                        who=", ".join(mention(u) for u in who) or self.t("word.admins"))
+
+    def ensure_member(self, user_id: str, name: str = "") -> Member:
+        """The project's Member row for a user, created on first sight."""
+        assert self.project is not None
+        member = self.session.exec(
+            select(Member).where(Member.project_id == self.project.id, Member.user_id == user_id)
+        ).first()
+        if member is None:
+            member = Member(workspace_id=self.workspace.id, project_id=self.project.id,
+                            user_id=user_id, display_name=name or user_id, joined_at=self.now)
+            self.session.add(member)
+            self.session.flush()
+        elif name and name != user_id and member.display_name != name:
+            member.display_name = name
+        return member
+
+    def display_names(self) -> dict[str, str]:
+        if self.project is None:
+            return {}
+        rows = self.session.exec(select(Member).where(Member.project_id == self.project.id))
+        return {m.user_id: m.display_name or m.user_id for m in rows}
+
+    # --- audit ------------------------------------------------------------------------
+    def audit(self, entity: str, entity_id: int | None, action: str,
+              before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        if before is not None and after is not None:
+            changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+            before = {k: before.get(k) for k in sorted(changed)}
+            after = {k: after.get(k) for k in sorted(changed)}
+        self.session.add(AuditEvent(
+            workspace_id=self.workspace.id, project_id=self.project.id if self.project else None,
+            actor=self.user, entity=entity, entity_id=entity_id, action=action,
+            before=before, after=after, at=self.now,
+        ))
+
+
+_SKIP = {"id", "workspace_id", "project_id", "created_at", "updated_at"}
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """A JSON-safe copy of a row's fields, for audit before/after."""
+    out: dict[str, Any] = {}
+    for key, value in row.model_dump().items():
+        if key in _SKIP:
+            continue
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out

@@ -1,0 +1,192 @@
+"""Projects: binding a channel, the charter, settings, admins and the status report."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from handlers.env import Env, UserError, snapshot
+from handlers.parse import Command
+from handlers.replies import Card, Field, Reply, mention
+from handlers.risks import top_risks
+from handlers.standups import has_blocker
+from handlers.tasks import project_tasks, resolve_due
+from handlers.views import OPEN_STATUSES, fmt_date, is_overdue, risk_line, task_line
+from storage.models import Member, Project, StandupEntry, StandupRun
+
+_CHARTER_KEYS = ("goal", "owner", "start", "end", "tz", "lang", "holidays")
+
+
+def _apply(env: Env, project: Project, cmd: Command, usage: str) -> None:
+    opts = cmd.options
+    if "name" in opts:
+        project.name = _name(env, opts["name"], usage, project)
+    if "goal" in opts:
+        project.goal = opts["goal"]
+    if "owner" in opts:
+        project.owner = opts["owner"].id
+    if "tz" in opts:
+        project.timezone = opts["tz"]
+    if "lang" in opts:
+        project.locale = opts["lang"]
+        env.locale = env.ctx.locale or project.locale
+    if "holidays" in opts:
+        project.holidays_country = opts["holidays"] or None
+    for key, attr in (("start", "start_date"), ("end", "end_date")):
+        if key in opts:
+            setattr(project, attr, resolve_due(env, opts[key], usage).date)
+    if project.start_date and project.end_date and project.end_date < project.start_date:
+        raise UserError("error.end_before_start", usage)
+
+
+def _name(env: Env, text: str, usage: str, project: Project | None) -> str:
+    name = " ".join(text.split())
+    if not name or len(name) > 200:
+        raise UserError("error.missing_title", usage)
+    clash = env.session.exec(
+        select(Project).where(Project.workspace_id == env.workspace.id, Project.name == name)
+    ).first()
+    if clash is not None and clash is not project:
+        raise UserError("error.project_name_taken", usage, name=name)
+    return name
+
+
+def init(env: Env, cmd: Command) -> Reply:
+    usage = "project.init"
+    if env.project is not None:
+        raise UserError("error.already_bound", usage, name=env.project.name)
+    d = env.defaults
+    project = Project(
+        workspace_id=env.workspace.id, channel_id=env.ctx.channel, name=_name(env, cmd.text, usage, None),
+        timezone=d.timezone, locale=env.ctx.locale or d.locale, standup_time=d.standup_time,
+        standup_days=d.workdays, holidays_country=d.holidays_country or None,
+        created_by=env.user, created_at=env.now, owner=env.user,
+    )
+    env.project = project
+    _apply(env, project, cmd, usage)
+    env.session.add(project)
+    env.session.flush()
+    env.member = env.ensure_member(env.user, env.ctx.user_name)
+    env.member.role = "admin"
+    if project.owner and project.owner != env.user:
+        env.ensure_member(project.owner)
+    env.audit("project", project.id, "create", None, snapshot(project))
+    return Reply(text=env.t("project.created", name=project.name, user=mention(env.user)),
+                 cards=[charter_card(env, project), _next_steps(env)])
+
+
+def _next_steps(env: Env) -> Card:
+    return Card(title=env.t("project.next_steps_title"), lines=env.t("project.next_steps").split("\n"))
+
+
+def charter_card(env: Env, project: Project) -> Card:
+    fields = [
+        Field(env.t("field.goal"), project.goal or "—", short=False),
+        Field(env.t("field.owner"), mention(project.owner) if project.owner else "—"),
+        Field(env.t("field.dates"), " → ".join(fmt_date(env, d) if d else "?" for d in
+                                               (project.start_date, project.end_date))
+              if project.start_date or project.end_date else "—"),
+        Field(env.t("field.timezone"), project.timezone),
+        Field(env.t("field.language"), env.t(f"language.{project.locale}")),
+        Field(env.t("field.holidays"), project.holidays_country or "—"),
+        Field(env.t("field.standup"), f"{project.standup_time} ({project.standup_days})"),
+    ]
+    return Card(title=env.t("project.charter_title", name=project.name), color="blue", fields=fields)
+
+
+def show(env: Env, cmd: Command) -> Reply:
+    return Reply(cards=[charter_card(env, env.project)], visibility="ephemeral")
+
+
+def set_(env: Env, cmd: Command) -> Reply:
+    usage = "project.set"
+    if not cmd.options:
+        raise UserError("error.nothing_to_update", usage)
+    env.require(set(), env.t("what.project_settings"), usage)
+    before = snapshot(env.project)
+    _apply(env, env.project, cmd, usage)
+    if "owner" in cmd.options:
+        env.ensure_member(cmd.options["owner"].id, cmd.options["owner"].name)
+    env.audit("project", env.project.id, "update", before, snapshot(env.project))
+    return Reply(text=env.t("project.updated", user=mention(env.user)),
+                 cards=[charter_card(env, env.project)])
+
+
+def admin(env: Env, cmd: Command) -> Reply:
+    usage = "project.admin"
+    if not cmd.mentions or len(cmd.words) > 1:
+        raise UserError("error.missing_user", usage)
+    env.require(set(), env.t("what.project_settings"), usage)
+    adding = cmd.words[0] == "add"
+    lines = []
+    for ref in cmd.mentions:
+        member = env.ensure_member(ref.id, ref.name)
+        if not adding and member.role == "admin" and len(env.admins()) <= 1:
+            raise UserError("error.last_admin", usage)
+        before = {"role": member.role}
+        member.role = "admin" if adding else "member"
+        env.session.flush()
+        env.audit("member", member.id, "role", before, {"role": member.role})
+        lines.append(env.t("project.admin_added" if adding else "project.admin_removed", user=mention(ref.id)))
+    return Reply(text="\n".join(lines))
+
+
+def members(env: Env, cmd: Command) -> Reply:
+    rows = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.joined_at))
+    lines = [f"{mention(m.user_id)}" + (f" · {env.t('word.admin')}" if m.role == "admin" else "") for m in rows]
+    return Reply(cards=[Card(title=env.t("project.members_title", count=len(lines)), lines=lines)],
+                 visibility="ephemeral")
+
+
+def status(env: Env, cmd: Command) -> Reply:
+    return Reply(cards=[status_card(env)])
+
+
+def status_card(env: Env) -> Card:
+    """The status report: progress, overdue, due this week, top risks, open blockers."""
+    tasks = [t for t in project_tasks(env) if t.status != "cancelled"]
+    counts = {s: sum(1 for t in tasks if t.status == s) for s in ("todo", "doing", "blocked", "done")}
+    total = len(tasks)
+    pct = round(100 * counts["done"] / total) if total else 0
+    week_end = env.today + timedelta(days=6 - env.today.weekday())
+    overdue = [t for t in tasks if is_overdue(env, t)]
+    due_week = [t for t in tasks if t.status in OPEN_STATUSES and not is_overdue(env, t)
+                and t.due_date is not None and t.due_date <= week_end]
+    blocked = [t for t in tasks if t.status == "blocked"]
+    risks = top_risks(env, limit=5)
+    blockers = _standup_blockers(env)
+    progress = env.t("report.progress", done=counts["done"], total=total, pct=pct,
+                     todo=counts["todo"], doing=counts["doing"], blocked=counts["blocked"])
+    color = "red" if overdue or blocked else ("yellow" if risks and risks[0].level in ("high", "critical") else "green")
+    card = Card(title=env.t("report.title", name=env.project.name, date=fmt_date(env, env.today)),
+                color=color, text=progress)
+    card.fields = [
+        Field(env.t("report.overdue", count=len(overdue)), "\n".join(task_line(env, t) for t in overdue[:10]) or "—", short=False),
+        Field(env.t("report.due_week", count=len(due_week)), "\n".join(task_line(env, t) for t in due_week[:10]) or "—", short=False),
+        Field(env.t("report.top_risks"), "\n".join(risk_line(env, r) for r in risks) or "—", short=False),
+        Field(env.t("report.blockers", count=len(blocked) + len(blockers)),
+              "\n".join([task_line(env, t) for t in blocked] + blockers) or "—", short=False),
+    ]
+    return card
+
+
+def _standup_blockers(env: Env) -> list[str]:
+    """Blockers reported in the most recent standup (today's, or the last one before)."""
+    run = env.session.exec(
+        select(StandupRun).where(StandupRun.project_id == env.project.id, StandupRun.day <= env.today)
+        .order_by(StandupRun.day.desc())
+    ).first()
+    if run is None:
+        return []
+    entries = env.session.exec(select(StandupEntry).where(StandupEntry.run_id == run.id))
+    return [f"{mention(e.user_id)}: {e.blockers}" for e in entries if has_blocker(e.blockers)]
+
+
+def help_(env: Env, cmd: Command) -> Reply:
+    from handlers.help import area_help
+
+    return area_help(env, "project")
+
+
+ROUTES = {"init": init, "status": status, "show": show, "set": set_, "admin": admin,
+          "members": members, "help": help_}

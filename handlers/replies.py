@@ -1,0 +1,165 @@
+"""Neutral reply model: what handlers return and adapters render.
+
+Handlers never produce Block Kit, Feishu card JSON or terminal text. They return a
+`Reply` made of plain text and `Card`s; each messenger adapter renders it at the edge.
+
+User mentions inside text are written with `mention(user_id)`, which wraps the id in two
+private-use characters. Inbound text is stripped of those characters (`clean_user_text`),
+so a user can never forge a mention; renderers escape everything else as plain text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Button",
+    "Card",
+    "Field",
+    "Form",
+    "Input",
+    "Option",
+    "Reply",
+    "Table",
+    "clean_user_text",
+    "mention",
+    "split_mentions",
+]
+
+MENTION_OPEN = "\ue000"
+MENTION_CLOSE = "\ue001"
+_MENTION_RE = re.compile(f"{MENTION_OPEN}([^{MENTION_CLOSE}]*){MENTION_CLOSE}")
+_FORBIDDEN = re.compile(f"[{MENTION_OPEN}{MENTION_CLOSE}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Color = Literal["neutral", "blue", "green", "yellow", "orange", "red", "grey"]
+Visibility = Literal["channel", "ephemeral"]
+
+
+def mention(user_id: str) -> str:
+    """A mention of `user_id` for use inside reply text."""
+    return f"{MENTION_OPEN}{user_id}{MENTION_CLOSE}"
+
+
+def split_mentions(text: str) -> list[str | tuple[str]]:
+    """Split text into plain strings and 1-tuples holding a mentioned user id.
+
+    Renderers walk this list: escape the strings, render the tuples as native mentions.
+    """
+    parts: list[str | tuple[str]] = []
+    pos = 0
+    for match in _MENTION_RE.finditer(text):
+        if match.start() > pos:
+            parts.append(text[pos : match.start()])
+        parts.append((match.group(1),))
+        pos = match.end()
+    if pos < len(text):
+        parts.append(text[pos:])
+    return parts
+
+
+def clean_user_text(text: str) -> str:
+    """Remove characters a user must not send: mention markers and control characters."""
+    return _FORBIDDEN.sub("", text)
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+    short: bool = True
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button that runs a command as the user who clicks it.
+
+    `command` is a canonical command area ("task", "risk", ...), `action` its action and
+    `args` the positional arguments, e.g. Button("Done", "task", "done", ("#12",)).
+    `options` become key:value options of that command.
+    """
+
+    label: str
+    command: str
+    action: str
+    args: tuple[str, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
+    style: Literal["default", "primary", "danger"] = "default"
+
+    def payload(self) -> dict[str, Any]:
+        """Serialisable value carried by the platform button and returned on click."""
+        return {
+            "command": self.command,
+            "action": self.action,
+            "args": list(self.args),
+            "options": dict(self.options),
+        }
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Input:
+    """A form input. `name` is the command option key the value is submitted as."""
+
+    name: str
+    label: str
+    kind: Literal["text", "textarea", "date", "user", "users", "select"] = "text"
+    required: bool = False
+    initial: str | None = None
+    placeholder: str | None = None
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form whose submission runs `command action` with the inputs as options."""
+
+    command: str
+    action: str
+    inputs: tuple[Input, ...]
+    submit_label: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small grid of plain text (e.g. the RACI matrix); renderers keep it aligned."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class Card:
+    title: str
+    text: str = ""
+    color: Color = "neutral"
+    fields: list[Field] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    table: Table | None = None
+    buttons: list[Button] = field(default_factory=list)
+    form: Form | None = None
+    footer: str = ""
+
+
+@dataclass
+class Reply:
+    """What a handler answers: text and/or cards, shown to the channel or only to the user."""
+
+    text: str = ""
+    cards: list[Card] = field(default_factory=list)
+    visibility: Visibility = "channel"
+    error: bool = False
+
+    @classmethod
+    def ephemeral(cls, text: str = "", cards: list[Card] | None = None) -> Reply:
+        return cls(text=text, cards=cards or [], visibility="ephemeral")
+
+    @classmethod
+    def failure(cls, text: str) -> Reply:
+        return cls(text=text, visibility="ephemeral", error=True)

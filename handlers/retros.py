@@ -1,0 +1,120 @@
+"""Retrospectives: what went well, what did not, what to improve — archived when closed."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from handlers.env import Env, UserError, snapshot
+from handlers.parse import Command, parse_ref
+from handlers.replies import Button, Card, Field, Reply, mention
+from handlers.tasks import next_number
+from handlers.views import fmt_date
+from storage.models import Retro, RetroItem
+
+KINDS = ("well", "bad", "improve")
+KIND_ICONS = {"well": "👍", "bad": "👎", "improve": "💡"}
+MAX_ITEM = 1000
+
+
+def open_retro(env: Env) -> Retro | None:
+    return env.session.exec(
+        select(Retro).where(Retro.project_id == env.project.id, Retro.status == "open")
+    ).first()
+
+
+def items(env: Env, retro: Retro) -> list[RetroItem]:
+    return list(env.session.exec(
+        select(RetroItem).where(RetroItem.retro_id == retro.id).order_by(RetroItem.id)
+    ))
+
+
+def retro_card(env: Env, retro: Retro) -> Card:
+    grouped = {k: [i for i in items(env, retro) if i.kind == k] for k in KINDS}
+    title = env.t("retro.title", number=retro.number, name=retro.title or env.project.name)
+    card = Card(title=title, color="green" if retro.status == "closed" else "blue")
+    for kind in KINDS:
+        lines = [f"• {i.text} — {mention(i.author)}" for i in grouped[kind]]
+        card.fields.append(Field(f"{KIND_ICONS[kind]} {env.t(f'retro.kind_{kind}')}", "\n".join(lines) or "—",
+                                 short=False))
+    when = fmt_date(env, retro.started_at.astimezone(env.tz).date())
+    card.footer = env.t("retro.footer_" + retro.status, date=when, user=mention(retro.started_by))
+    if retro.status == "open":
+        card.buttons.append(Button(env.t("button.close_retro"), "retro", "close", style="primary"))
+    return card
+
+
+def start(env: Env, cmd: Command) -> Reply:
+    if open_retro(env) is not None:
+        raise UserError("error.retro_open", "retro.close")
+    retro = Retro(workspace_id=env.workspace.id, project_id=env.project.id, number=0,
+                  title=" ".join(cmd.text.split())[:200], started_by=env.user, started_at=env.now)
+    retro.number = next_number(env, "next_retro_number")
+    env.session.add(retro)
+    env.session.flush()
+    env.audit("retro", retro.id, "start", None, snapshot(retro))
+    return Reply(text=env.t("retro.started", user=mention(env.user)), cards=[retro_card(env, retro)])
+
+
+def add(env: Env, cmd: Command) -> Reply:
+    usage = "retro.add"
+    retro = open_retro(env)
+    if retro is None:
+        raise UserError("error.no_open_retro", "retro.start")
+    kind, text = cmd.words[0], " ".join(" ".join(cmd.words[1:]).split())
+    if not text:
+        raise UserError("error.missing_text", usage)
+    if len(text) > MAX_ITEM:
+        raise UserError("error.title_too_long", usage, max=MAX_ITEM)
+    item = RetroItem(workspace_id=env.workspace.id, retro_id=retro.id, kind=kind, text=text,
+                     author=env.user, created_at=env.now)
+    env.session.add(item)
+    env.session.flush()
+    env.audit("retro", retro.id, "add_item", None, {"kind": kind, "text": text})
+    return Reply.ephemeral(env.t("retro.added", kind=env.t(f"retro.kind_{kind}")))
+
+
+def show(env: Env, cmd: Command) -> Reply:
+    if cmd.text:
+        number = parse_ref(cmd.text, "retro", "retro.show")
+        retro = env.session.exec(
+            select(Retro).where(Retro.project_id == env.project.id, Retro.number == number)
+        ).first()
+        if retro is None:
+            raise UserError("error.no_retro", "retro.show", ref=f"#{number}")
+    else:
+        retro = open_retro(env)
+        if retro is None:
+            raise UserError("error.no_open_retro", "retro.start")
+    return Reply(cards=[retro_card(env, retro)], visibility="ephemeral")
+
+
+def close(env: Env, cmd: Command) -> Reply:
+    retro = open_retro(env)
+    if retro is None:
+        raise UserError("error.no_open_retro", "retro.start")
+    env.require({retro.started_by}, env.t("what.close_retro"), "retro.close")
+    before = snapshot(retro)
+    retro.status = "closed"
+    retro.closed_at = env.now
+    env.audit("retro", retro.id, "close", before, snapshot(retro))
+    return Reply(text=env.t("retro.closed", user=mention(env.user)), cards=[retro_card(env, retro)])
+
+
+def list_(env: Env, cmd: Command) -> Reply:
+    retros = env.session.exec(select(Retro).where(Retro.project_id == env.project.id).order_by(Retro.number))
+    lines = []
+    for r in retros:
+        count = len(items(env, r))
+        when = fmt_date(env, r.started_at.astimezone(env.tz).date())
+        lines.append(env.t("retro.list_line", number=r.number, name=r.title or "—", date=when, count=count,
+                           status=env.t(f"retro.status_{r.status}")))
+    card = Card(title=env.t("retro.list_title"), lines=lines, text="" if lines else env.t("retro.list_empty"))
+    return Reply(cards=[card], visibility="ephemeral")
+
+
+def help_(env: Env, cmd: Command) -> Reply:
+    from handlers.help import area_help
+
+    return area_help(env, "retro")
+
+
+ROUTES = {"start": start, "add": add, "show": show, "close": close, "list": list_, "help": help_}

@@ -1,0 +1,157 @@
+"""The risk register: category, probability x impact, strategy, owner, review date."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from handlers.env import Env, UserError, snapshot
+from handlers.parse import Command
+from handlers.replies import Card, Reply, mention
+from handlers.tasks import MAX_TITLE, next_number, resolve_due
+from handlers.views import LIST_LIMIT, risk_card, risk_line
+from storage.models import Risk
+
+OPEN_RISK = ("open", "mitigating")
+
+
+def level_for(score: int) -> str:
+    """Probability x impact on a 5x5 matrix: 1-4 low, 5-9 medium, 10-15 high, 16-25 critical."""
+    if score >= 16:
+        return "critical"
+    if score >= 10:
+        return "high"
+    if score >= 5:
+        return "medium"
+    return "low"
+
+
+def get_risk(env: Env, number: int, usage: str = "risk.show") -> Risk:
+    risk = env.session.exec(
+        select(Risk).where(Risk.project_id == env.project.id, Risk.number == number)
+    ).first()
+    if risk is None:
+        raise UserError("error.no_risk", usage, ref=f"R{number}")
+    return risk
+
+
+def project_risks(env: Env) -> list[Risk]:
+    return list(env.session.exec(select(Risk).where(Risk.project_id == env.project.id)))
+
+
+def top_risks(env: Env, limit: int = 5) -> list[Risk]:
+    risks = [r for r in project_risks(env) if r.status in OPEN_RISK]
+    return sorted(risks, key=lambda r: (-r.score, -r.impact, r.number))[:limit]
+
+
+def _apply(env: Env, risk: Risk, cmd: Command, usage: str) -> None:
+    opts = cmd.options
+    if "title" in opts:
+        title = " ".join(opts["title"].split())
+        if not title or len(title) > MAX_TITLE:
+            raise UserError("error.missing_title" if not title else "error.title_too_long", usage, max=MAX_TITLE)
+        risk.title = title
+    for key in ("category", "probability", "impact", "strategy", "trigger", "mitigation", "contingency"):
+        if key in opts:
+            setattr(risk, key, opts[key])
+    if "owner" in opts:
+        env.ensure_member(opts["owner"].id, opts["owner"].name)
+        risk.owner = opts["owner"].id
+    if "review" in opts:
+        risk.review_date = resolve_due(env, opts["review"], usage).date
+    if "status" in opts:
+        _set_status(env, risk, opts["status"])
+    risk.score = risk.probability * risk.impact
+    risk.level = level_for(risk.score)
+
+
+def _set_status(env: Env, risk: Risk, status: str) -> None:
+    risk.status = status
+    risk.closed_at = env.now if status == "closed" else None
+
+
+def add(env: Env, cmd: Command) -> Reply:
+    usage = "risk.add"
+    title = " ".join(cmd.text.split())
+    if len(title) > MAX_TITLE:
+        raise UserError("error.title_too_long", usage, max=MAX_TITLE)
+    risk = Risk(workspace_id=env.workspace.id, project_id=env.project.id, number=0, title=title,
+                owner=env.user, creator=env.user, created_at=env.now, updated_at=env.now)
+    _apply(env, risk, cmd, usage)
+    risk.number = next_number(env, "next_risk_number")
+    env.session.add(risk)
+    env.session.flush()
+    env.audit("risk", risk.id, "create", None, snapshot(risk))
+    return Reply(text=env.t("risk.created", ref=f"R{risk.number}", user=mention(env.user)),
+                 cards=[risk_card(env, risk)])
+
+
+def _editors(risk: Risk) -> set[str | None]:
+    return {risk.creator, risk.owner}
+
+
+def update_risk(env: Env, cmd: Command) -> Reply:
+    usage = "risk.update"
+    if not cmd.options:
+        raise UserError("error.nothing_to_update", usage)
+    risk = get_risk(env, int(cmd.words[0]), usage)
+    env.require(_editors(risk), env.t("what.edit_risk", ref=f"R{risk.number}"), usage)
+    if cmd.options.get("status") == "closed":
+        env.require({risk.creator}, env.t("what.close_risk", ref=f"R{risk.number}"), usage)
+    before = snapshot(risk)
+    _apply(env, risk, cmd, usage)
+    risk.updated_at = env.now
+    env.audit("risk", risk.id, "update", before, snapshot(risk))
+    return Reply(text=env.t("risk.updated", ref=f"R{risk.number}", user=mention(env.user)),
+                 cards=[risk_card(env, risk)])
+
+
+def close(env: Env, cmd: Command) -> Reply:
+    usage = "risk.close"
+    risk = get_risk(env, int(cmd.words[0]), usage)
+    # Closing a risk takes it off the register: only its creator or an admin decide that.
+    env.require({risk.creator}, env.t("what.close_risk", ref=f"R{risk.number}"), usage)
+    if risk.status == "closed":
+        raise UserError("error.risk_already_closed", usage, ref=f"R{risk.number}")
+    before = snapshot(risk)
+    _set_status(env, risk, "closed")
+    risk.updated_at = env.now
+    after = snapshot(risk)
+    if "note" in cmd.options:  # a closing note lives in the audit trail
+        after["note"] = cmd.options["note"]
+    env.audit("risk", risk.id, "close", before, after)
+    return Reply(text=env.t("risk.closed", ref=f"R{risk.number}", title=risk.title, user=mention(env.user)),
+                 cards=[risk_card(env, risk)])
+
+
+def show(env: Env, cmd: Command) -> Reply:
+    return Reply(cards=[risk_card(env, get_risk(env, int(cmd.words[0])))], visibility="ephemeral")
+
+
+def list_risks(env: Env, cmd: Command) -> Reply:
+    which = cmd.words[0] if cmd.words else "open"
+    risks = project_risks(env)
+    if which == "top":
+        chosen = top_risks(env, limit=10)
+    else:
+        if which == "open":
+            risks = [r for r in risks if r.status in OPEN_RISK]
+        elif which == "closed":
+            risks = [r for r in risks if r.status == "closed"]
+        chosen = sorted(risks, key=lambda r: r.number)
+    card = Card(title=env.t("risk.list_title", filter=env.t(f"filter.{which}"), count=len(chosen)),
+                color="orange" if any(r.level in ("high", "critical") for r in chosen) else "blue")
+    card.lines = [risk_line(env, r) for r in chosen[:LIST_LIMIT]]
+    if len(chosen) > LIST_LIMIT:
+        card.footer = env.t("list.more", count=len(chosen) - LIST_LIMIT)
+    if not chosen:
+        card.text = env.t("risk.list_empty")
+    return Reply(cards=[card], visibility="ephemeral")
+
+
+def help_(env: Env, cmd: Command) -> Reply:
+    from handlers.help import area_help
+
+    return area_help(env, "risk")
+
+
+ROUTES = {"add": add, "update": update_risk, "close": close, "show": show, "list": list_risks,
+          "help": help_}

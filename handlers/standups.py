@@ -1,0 +1,220 @@
+"""Daily standups: check-ins (yesterday / today / blockers), away ranges, reports, settings."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+
+from handlers.dates import DateParseError, parse_date, parse_date_range
+from handlers.env import Env, UserError, snapshot
+from handlers.parse import Command
+from handlers.replies import Card, Field, Form, Input, Reply, mention
+from handlers.views import fmt_date
+from storage.models import Member, StandupEntry, StandupRun
+
+_NO_BLOCKER = {"", "none", "no", "nope", "n/a", "na", "-", "nothing", "无", "没有", "暂无", "无阻碍"}
+ANSWERS = ("yesterday", "today", "blockers")
+
+
+def has_blocker(text: str) -> bool:
+    return text.strip().lower().rstrip(".。") not in _NO_BLOCKER
+
+
+def questions(env: Env) -> list[str]:
+    custom = env.project.standup_questions
+    if custom and len(custom) == 3:
+        return list(custom)
+    return [env.t(f"standup.q_{key}") for key in ANSWERS]
+
+
+def get_run(env: Env, day: date, create: bool = False) -> StandupRun | None:
+    run = env.session.exec(
+        select(StandupRun).where(StandupRun.project_id == env.project.id, StandupRun.day == day)
+    ).first()
+    if run is None and create:
+        run = StandupRun(workspace_id=env.workspace.id, project_id=env.project.id, day=day, created_at=env.now)
+        env.session.add(run)
+        env.session.flush()
+    return run
+
+
+def entries(env: Env, run: StandupRun | None) -> list[StandupEntry]:
+    if run is None:
+        return []
+    return list(env.session.exec(
+        select(StandupEntry).where(StandupEntry.run_id == run.id).order_by(StandupEntry.created_at)
+    ))
+
+
+def checkin_form(env: Env, entry: StandupEntry | None = None) -> Card:
+    qs = questions(env)
+    inputs = tuple(
+        Input(name=key, label=q, kind="textarea", required=key != "blockers",
+              initial=getattr(entry, key) if entry else None)
+        for key, q in zip(ANSWERS, qs)
+    )
+    return Card(title=env.t("standup.form_title", date=fmt_date(env, env.today)), color="blue",
+                form=Form("standup", "checkin", inputs, env.t("button.submit")))
+
+
+def checkin(env: Env, cmd: Command) -> Reply:
+    usage = "standup.checkin"
+    run = get_run(env, env.today)
+    entry = _entry_of(env, run, env.user)
+    if not cmd.options:
+        return Reply(cards=[checkin_form(env, entry)], visibility="ephemeral")
+    if not (cmd.opt("yesterday") or cmd.opt("today")) and entry is None:
+        raise UserError("error.standup_empty", usage)
+    run = run or get_run(env, env.today, create=True)
+    before = snapshot(entry) if entry else None
+    if entry is None:
+        entry = StandupEntry(workspace_id=env.workspace.id, run_id=run.id, user_id=env.user,
+                             created_at=env.now, updated_at=env.now,
+                             late=run.summary_posted_at is not None)
+        env.session.add(entry)
+    for key in ANSWERS:
+        if key in cmd.options:
+            setattr(entry, key, cmd.options[key])
+    entry.updated_at = env.now
+    env.session.flush()
+    env.audit("standup", entry.id, "update" if before else "create", before, snapshot(entry))
+    key = "standup.updated" if before else "standup.recorded"
+    return Reply(text=env.t(key, user=mention(env.user)), cards=[entry_card(env, entry)])
+
+
+def _entry_of(env: Env, run: StandupRun | None, user: str) -> StandupEntry | None:
+    if run is None:
+        return None
+    return env.session.exec(
+        select(StandupEntry).where(StandupEntry.run_id == run.id, StandupEntry.user_id == user)
+    ).first()
+
+
+def entry_card(env: Env, entry: StandupEntry) -> Card:
+    qs = questions(env)
+    fields = [Field(q, getattr(entry, key) or "—", short=False) for key, q in zip(ANSWERS, qs)]
+    color = "red" if has_blocker(entry.blockers) else "green"
+    return Card(title=env.t("standup.entry_title", user=mention(entry.user_id)), color=color, fields=fields)
+
+
+def is_away(member: Member, day: date) -> bool:
+    return any(start <= day.isoformat() <= end for start, end in member.away)
+
+
+def away(env: Env, cmd: Command) -> Reply:
+    usage = "standup.away"
+    member = env.member
+    text = cmd.text.strip()
+    if text.lower() in ("clear", "none", "清除", "取消"):
+        before = {"away": list(member.away)}
+        member.away = []
+        env.audit("member", member.id, "away", before, {"away": []})
+        return Reply.ephemeral(env.t("standup.away_cleared"))
+    if text:
+        try:
+            start, end = parse_date_range(text, env.now, env.tz)
+        except DateParseError:
+            raise UserError("error.bad_range", usage, value=text) from None
+        before = {"away": list(member.away)}
+        today = env.today.isoformat()
+        kept = [r for r in member.away if r[1] >= today]
+        member.away = sorted([*kept, [start.isoformat(), end.isoformat()]])
+        env.audit("member", member.id, "away", before, {"away": member.away})
+        return Reply.ephemeral(env.t("standup.away_set", start=fmt_date(env, start), end=fmt_date(env, end)))
+    ranges = [r for r in member.away if r[1] >= env.today.isoformat()]
+    if not ranges:
+        return Reply.ephemeral(env.t("standup.away_none"))
+    lines = [f"{fmt_date(env, date.fromisoformat(a))} → {fmt_date(env, date.fromisoformat(b))}" for a, b in ranges]
+    return Reply.ephemeral(env.t("standup.away_list") + "\n" + "\n".join(lines))
+
+
+def participants(env: Env, day: date) -> list[Member]:
+    """Members expected at the standup of `day`: everyone in the project not away that day."""
+    members = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id))
+    return [m for m in members if not is_away(m, day)]
+
+
+def report_card(env: Env, day: date) -> Card:
+    run = get_run(env, day)
+    done = entries(env, run)
+    answered = {e.user_id for e in done}
+    missing = [m.user_id for m in participants(env, day) if m.user_id not in answered]
+    qs = questions(env)
+    card = Card(title=env.t("standup.report_title", name=env.project.name, date=fmt_date(env, day)),
+                color="green", text=env.t("standup.report_counts", answered=len(done), missing=len(missing)))
+    for e in done:
+        lines = [f"{qs[0]}: {e.yesterday or '—'}", f"{qs[1]}: {e.today or '—'}"]
+        if has_blocker(e.blockers):
+            lines.append(f"⛔ {qs[2]}: {e.blockers}")
+        late = f" ({env.t('word.late')})" if e.late else ""
+        card.fields.append(Field(f"{mention(e.user_id)}{late}", "\n".join(lines), short=False))
+    blockers = [e for e in done if has_blocker(e.blockers)]
+    if blockers:
+        card.color = "red"
+        card.lines.append(env.t("standup.report_blockers", count=len(blockers),
+                                users=", ".join(mention(e.user_id) for e in blockers)))
+    if missing:
+        card.lines.append(env.t("standup.report_missing", users=", ".join(mention(u) for u in missing)))
+    if not done:
+        card.color = "grey"
+    return card
+
+
+def report(env: Env, cmd: Command) -> Reply:
+    day = env.today
+    if cmd.text:
+        try:
+            day = parse_date(cmd.text, env.now, env.tz)
+        except DateParseError:
+            raise UserError("error.bad_date", "standup.report", value=cmd.text) from None
+    return Reply(cards=[report_card(env, day)], visibility="ephemeral")
+
+
+def config(env: Env, cmd: Command) -> Reply:
+    usage = "standup.config"
+    if not cmd.options:
+        return Reply(cards=[_config_card(env)], visibility="ephemeral")
+    env.require(set(), env.t("what.project_settings"), usage)
+    project = env.project
+    before = snapshot(project)
+    opts = cmd.options
+    if "time" in opts:
+        project.standup_time = opts["time"]
+    if "days" in opts:
+        project.standup_days = opts["days"]
+    if "remind" in opts:
+        project.standup_remind_minutes = int(opts["remind"].total_seconds() // 60)
+    if "summary" in opts:
+        project.standup_summary_time = opts["summary"]
+    if "enabled" in opts:
+        project.standup_enabled = opts["enabled"]
+    if "questions" in opts:
+        parts = [q.strip() for q in opts["questions"].split("|")]
+        if len(parts) != 3 or not all(parts):
+            raise UserError("error.bad_questions", usage)
+        project.standup_questions = parts
+    if project.standup_summary_time <= project.standup_time:
+        raise UserError("error.summary_before_prompt", usage)
+    env.audit("project", project.id, "standup_config", before, snapshot(project))
+    return Reply(text=env.t("standup.config_saved", user=mention(env.user)), cards=[_config_card(env)])
+
+
+def _config_card(env: Env) -> Card:
+    p = env.project
+    return Card(title=env.t("standup.config_title"), color="blue", fields=[
+        Field(env.t("field.time"), p.standup_time),
+        Field(env.t("field.days"), p.standup_days),
+        Field(env.t("field.remind"), env.t("word.minutes", n=p.standup_remind_minutes)),
+        Field(env.t("field.summary"), p.standup_summary_time),
+        Field(env.t("field.enabled"), env.t("word.yes" if p.standup_enabled else "word.no")),
+        Field(env.t("field.questions"), " | ".join(questions(env)), short=False),
+    ])
+
+
+def help_(env: Env, cmd: Command) -> Reply:
+    from handlers.help import area_help
+
+    return area_help(env, "standup")
+
+
+ROUTES = {"checkin": checkin, "away": away, "report": report, "config": config, "help": help_}

@@ -1,0 +1,353 @@
+"""Tasks: the work-breakdown tree, RACI roles, status, priority and due dates."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from handlers.dates import DateParseError, Due, parse_due, parse_duration
+from handlers.env import Env, UserError, snapshot
+from handlers.parse import Command, UserRef, parse_ref
+from handlers.replies import Card, Reply, Table, mention
+from handlers.views import (
+    LIST_LIMIT,
+    OPEN_STATUSES,
+    STATUS_ICONS,
+    due_end,
+    is_overdue,
+    task_card,
+    task_line,
+)
+from storage.models import Project, Task
+
+MAX_TITLE = 300
+
+
+# --- lookups ----------------------------------------------------------------------------
+
+def get_task(env: Env, number: int, usage: str = "task.show") -> Task:
+    task = env.session.exec(
+        select(Task).where(Task.project_id == env.project.id, Task.number == number)
+    ).first()
+    if task is None:
+        raise UserError("error.no_task", usage, ref=f"#{number}")
+    return task
+
+
+def project_tasks(env: Env) -> list[Task]:
+    return list(env.session.exec(
+        select(Task).where(Task.project_id == env.project.id).order_by(Task.number)
+    ))
+
+
+def next_number(env: Env, column: str) -> int:
+    """Take the project's next number for tasks/risks/retros atomically (safe on PostgreSQL)."""
+    col = getattr(Project, column)
+    number = env.session.execute(
+        update(Project).where(Project.id == env.project.id).values({column: col + 1}).returning(col)
+    ).scalar_one() - 1
+    env.session.expire(env.project, [column])
+    return number
+
+
+# --- option handling --------------------------------------------------------------------
+
+def resolve_due(env: Env, value: str, usage: str, current: Task | None = None) -> Due:
+    """A due from text; `+2d` pushes the current due (or today) later, as a snooze does."""
+    if value.startswith("+"):
+        try:
+            delta = parse_duration(value[1:])
+        except DateParseError:
+            raise UserError("error.bad_date", usage, value=value) from None
+        base = current.due_date if current is not None and current.due_date else env.today
+        if current is not None and current.due_at is not None:
+            moved = (current.due_at + delta).astimezone(env.tz)
+            return Due(moved.date(), moved.time().replace(tzinfo=None))
+        return Due(base + timedelta(days=max(1, delta.days)))
+    try:
+        return parse_due(value, env.now, env.tz)
+    except DateParseError as exc:
+        raise UserError(f"error.date_{exc.reason}" if exc.reason in ("ambiguous", "invalid")
+                        else "error.bad_date", usage, value=value) from None
+
+
+def _set_due(env: Env, task: Task, due: Due) -> None:
+    task.due_date = due.date
+    task.due_at = due.as_datetime(env.tz)
+
+
+def _user(env: Env, ref: UserRef) -> str:
+    env.ensure_member(ref.id, ref.name)
+    return ref.id
+
+
+def _check_parent(env: Env, task: Task | None, number: int, usage: str) -> Task:
+    parent = get_task(env, number, usage)
+    node: Task | None = parent
+    while node is not None:
+        if task is not None and node.id == task.id:
+            raise UserError("error.parent_cycle", usage, ref=f"#{number}")
+        node = env.session.get(Task, node.parent_id) if node.parent_id else None
+    return parent
+
+
+def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
+    """Apply the options shared by add and update."""
+    opts = cmd.options
+    if "title" in opts:
+        task.title = _title(opts["title"], usage)
+    if "due" in opts:
+        _set_due(env, task, resolve_due(env, opts["due"], usage, task))
+    if "priority" in opts:
+        task.priority = opts["priority"]
+    if "description" in opts:
+        task.description = opts["description"]
+    if "link" in opts:
+        task.source_link = opts["link"][:500]
+    if "responsible" in opts:
+        task.responsible = _user(env, opts["responsible"])
+    if "accountable" in opts:
+        task.accountable = _user(env, opts["accountable"])
+    if "consulted" in opts:
+        task.consulted = [_user(env, r) for r in opts["consulted"]]
+    if "informed" in opts:
+        task.informed = [_user(env, r) for r in opts["informed"]]
+    if "parent" in opts:
+        task.parent_id = _check_parent(env, task if task.id else None, opts["parent"], usage).id
+    if "status" in opts:
+        _set_status(env, task, opts["status"])
+
+
+def _title(text: str, usage: str) -> str:
+    title = " ".join(text.split())
+    if not title:
+        raise UserError("error.missing_title", usage)
+    if len(title) > MAX_TITLE:
+        raise UserError("error.title_too_long", usage, max=MAX_TITLE)
+    return title
+
+
+def _set_status(env: Env, task: Task, status: str) -> None:
+    task.status = status
+    task.closed_at = env.now if status in ("done", "cancelled") else None
+
+
+def _editors(task: Task) -> set[str | None]:
+    return {task.creator, task.responsible, task.accountable}
+
+
+def _owners(task: Task) -> set[str | None]:
+    return {task.creator, task.accountable}
+
+
+def _reply_card(env: Env, task: Task, text: str = "") -> Reply:
+    parent = env.session.get(Task, task.parent_id) if task.parent_id else None
+    children = _children(env, task)
+    return Reply(text=text, cards=[task_card(env, task, parent, children)])
+
+
+def _children(env: Env, task: Task) -> list[Task]:
+    return list(env.session.exec(
+        select(Task).where(Task.project_id == env.project.id, Task.parent_id == task.id).order_by(Task.number)
+    ))
+
+
+# --- actions ----------------------------------------------------------------------------
+
+def add(env: Env, cmd: Command) -> Reply:
+    usage = "task.add"
+    if len(cmd.mentions) > 1:
+        raise UserError("error.one_responsible", usage)
+    task = Task(workspace_id=env.workspace.id, project_id=env.project.id, number=0,
+                title=_title(cmd.text, usage), creator=env.user, created_at=env.now, updated_at=env.now)
+    if cmd.mentions and "responsible" in cmd.options:
+        raise UserError("error.one_responsible", usage)
+    if cmd.mentions:
+        task.responsible = _user(env, cmd.mentions[0])
+    _apply(env, task, cmd, usage)
+    task.number = next_number(env, "next_task_number")
+    env.session.add(task)
+    env.session.flush()
+    env.audit("task", task.id, "create", None, snapshot(task))
+    return _reply_card(env, task, env.t("task.created", ref=f"#{task.number}", user=mention(env.user)))
+
+
+def update_task(env: Env, cmd: Command) -> Reply:
+    usage = "task.update"
+    if not cmd.options:
+        raise UserError("error.nothing_to_update", usage)
+    task = get_task(env, int(cmd.words[0]), usage)
+    env.require(_editors(task), env.t("what.edit_task", ref=f"#{task.number}"), usage)
+    if "status" in cmd.options and cmd.options["status"] == "cancelled":
+        env.require(_owners(task), env.t("what.cancel_task", ref=f"#{task.number}"), usage)
+    before = snapshot(task)
+    _apply(env, task, cmd, usage)
+    task.updated_at = env.now
+    env.audit("task", task.id, "update", before, snapshot(task))
+    return _reply_card(env, task, env.t("task.updated", ref=f"#{task.number}", user=mention(env.user)))
+
+
+def _transition(status: str, key: str, owners_only: bool = False):
+    def handler(env: Env, cmd: Command) -> Reply:
+        usage = f"task.{cmd.action}"
+        tasks = [get_task(env, int(w), usage) for w in cmd.words]
+        for task in tasks:
+            allowed = _owners(task) if owners_only else _editors(task)
+            env.require(allowed, env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"), usage)
+        replies: list[str] = []
+        cards: list[Card] = []
+        for task in tasks:
+            before = snapshot(task)
+            _set_status(env, task, status)
+            task.updated_at = env.now
+            env.audit("task", task.id, cmd.action, before, snapshot(task))
+            replies.append(env.t(key, ref=f"#{task.number}", title=task.title, user=mention(env.user)))
+            open_children = [c for c in _children(env, task) if c.status in OPEN_STATUSES]
+            if status == "done" and open_children:
+                replies.append(env.t("task.open_children", count=len(open_children),
+                                     refs=", ".join(f"#{c.number}" for c in open_children)))
+            if len(tasks) == 1:
+                cards = _reply_card(env, task).cards
+        return Reply(text="\n".join(replies), cards=cards)
+    return handler
+
+
+def delete(env: Env, cmd: Command) -> Reply:
+    usage = "task.delete"
+    tasks = [get_task(env, int(w), usage) for w in cmd.words]
+    for task in tasks:
+        env.require(_owners(task), env.t("what.delete_task", ref=f"#{task.number}"), usage)
+    lines = []
+    for task in tasks:
+        for child in _children(env, task):
+            child.parent_id = task.parent_id
+        env.audit("task", task.id, "delete", snapshot(task), None)
+        env.session.delete(task)
+        env.session.flush()
+        lines.append(env.t("task.deleted", ref=f"#{task.number}", title=task.title, user=mention(env.user)))
+    return Reply(text="\n".join(lines))
+
+
+def show(env: Env, cmd: Command) -> Reply:
+    task = get_task(env, int(cmd.words[0]))
+    reply = _reply_card(env, task)
+    reply.visibility = "ephemeral"
+    return reply
+
+
+def _sort_key(env: Env, task: Task) -> tuple:
+    end = due_end(env, task)
+    return (not is_overdue(env, task), end is None, end or datetime.max.replace(tzinfo=env.now.tzinfo),
+            task.number)
+
+
+def list_tasks(env: Env, cmd: Command) -> Reply:
+    which = cmd.words[0] if cmd.words else "open"
+    if cmd.mentions:
+        if len(cmd.mentions) > 1 or cmd.words:
+            raise UserError("error.one_filter", "task.list")
+        which = "user"
+    tasks = project_tasks(env)
+    if which == "all":
+        chosen = tasks
+    elif which == "done":
+        chosen = [t for t in tasks if t.status == "done"]
+    else:
+        chosen = [t for t in tasks if t.status in OPEN_STATUSES]
+        if which == "mine":
+            chosen = [t for t in chosen if t.responsible == env.user]
+        elif which == "overdue":
+            chosen = [t for t in chosen if is_overdue(env, t)]
+        elif which == "blocked":
+            chosen = [t for t in chosen if t.status == "blocked"]
+        elif which == "user":
+            chosen = [t for t in chosen if t.responsible == cmd.mentions[0].id]
+    chosen.sort(key=lambda t: _sort_key(env, t))
+    label = mention(cmd.mentions[0].id) if which == "user" else env.t(f"filter.{which}")
+    card = Card(title=env.t("task.list_title", filter=label, count=len(chosen)), color="blue")
+    card.lines = [task_line(env, t) for t in chosen[:LIST_LIMIT]]
+    if len(chosen) > LIST_LIMIT:
+        card.footer = env.t("list.more", count=len(chosen) - LIST_LIMIT)
+    if not chosen:
+        card.text = env.t("task.list_empty")
+    return Reply(cards=[card], visibility="ephemeral")
+
+
+def tree(env: Env, cmd: Command) -> Reply:
+    tasks = [t for t in project_tasks(env) if t.status != "cancelled"]
+    by_parent: dict[int | None, list[Task]] = {}
+    ids = {t.id for t in tasks}
+    for t in tasks:
+        by_parent.setdefault(t.parent_id if t.parent_id in ids else None, []).append(t)
+    lines: list[str] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for t in by_parent.get(parent, []):
+            kids = by_parent.get(t.id, [])
+            progress = ""
+            if kids:
+                done = sum(1 for k in kids if k.status == "done")
+                progress = f" ({done}/{len(kids)})"
+            lines.append("    " * depth + task_line(env, t) + progress)
+            walk(t.id, depth + 1)
+
+    walk(None, 0)
+    card = Card(title=env.t("task.tree_title", project=env.project.name), color="blue", lines=lines)
+    if not lines:
+        card.text = env.t("task.list_empty")
+    return Reply(cards=[card], visibility="ephemeral")
+
+
+def raci(env: Env, cmd: Command) -> Reply:
+    tasks = [t for t in project_tasks(env) if t.status not in ("cancelled",)]
+    names = env.display_names()
+    users: list[str] = []
+    for t in tasks:
+        for u in [t.responsible, t.accountable, *t.consulted, *t.informed]:
+            if u and u not in users:
+                users.append(u)
+    rows = []
+    for t in tasks:
+        cells = []
+        for u in users:
+            roles = "".join(letter for letter, hit in (
+                ("R", t.responsible == u), ("A", t.accountable == u),
+                ("C", u in t.consulted), ("I", u in t.informed)) if hit)
+            cells.append(roles)
+        rows.append((f"{STATUS_ICONS[t.status]} #{t.number} {t.title[:40]}", *cells))
+    card = Card(title=env.t("task.raci_title", project=env.project.name), color="blue")
+    if rows:
+        card.table = Table(headers=(env.t("field.task"), *(names.get(u, u) for u in users)),
+                           rows=tuple(rows))
+        missing = [f"#{t.number}" for t in tasks if t.status in OPEN_STATUSES and not t.accountable]
+        if missing:
+            card.footer = env.t("task.raci_missing_a", refs=", ".join(missing))
+    else:
+        card.text = env.t("task.list_empty")
+    return Reply(cards=[card], visibility="ephemeral")
+
+
+def help_(env: Env, cmd: Command) -> Reply:
+    from handlers.help import area_help
+
+    return area_help(env, "task")
+
+
+ROUTES = {
+    "add": add,
+    "update": update_task,
+    "done": _transition("done", "task.done"),
+    "start": _transition("doing", "task.started"),
+    "block": _transition("blocked", "task.blocked"),
+    "reopen": _transition("todo", "task.reopened"),
+    "cancel": _transition("cancelled", "task.cancelled", owners_only=True),
+    "delete": delete,
+    "show": show,
+    "list": list_tasks,
+    "tree": tree,
+    "raci": raci,
+    "help": help_,
+}
+
+__all__ = ["ROUTES", "get_task", "next_number", "parse_ref", "resolve_due"]

@@ -1,0 +1,149 @@
+"""Shared presentation: how tasks, risks, dates and people look in replies."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from handlers.dates import Due
+from handlers.env import Env
+from handlers.replies import Button, Card, Field, mention
+from storage.models import Risk, Task
+
+OPEN_STATUSES = ("todo", "doing", "blocked")
+STATUS_ICONS = {"todo": "○", "doing": "◐", "blocked": "⛔", "done": "✔", "cancelled": "✖"}
+STATUS_COLORS = {"todo": "blue", "doing": "yellow", "blocked": "red", "done": "green", "cancelled": "grey"}
+LEVEL_COLORS = {"low": "green", "medium": "yellow", "high": "orange", "critical": "red"}
+LIST_LIMIT = 50
+
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def fmt_date(env: Env, day: date) -> str:
+    if env.locale == "zh":
+        year = f"{day.year}年" if day.year != env.today.year else ""
+        return f"{year}{day.month}月{day.day}日 {_WEEKDAYS_ZH[day.weekday()]}"
+    year = f" {day.year}" if day.year != env.today.year else ""
+    return f"{_WEEKDAYS_EN[day.weekday()]} {day.strftime('%b')} {day.day}{year}"
+
+
+def fmt_datetime(env: Env, moment: datetime) -> str:
+    local = moment.astimezone(env.tz)
+    return f"{fmt_date(env, local.date())} {local.strftime('%H:%M')}"
+
+
+def task_due(task: Task) -> Due | None:
+    if task.due_date is None:
+        return None
+    return Due(task.due_date, None)
+
+
+def due_end(env: Env, task: Task) -> datetime | None:
+    """The instant a task becomes overdue: its due time, or the end of its due day."""
+    if task.due_at is not None:
+        return task.due_at
+    if task.due_date is None:
+        return None
+    return Due(task.due_date).end(env.tz)
+
+
+def is_overdue(env: Env, task: Task) -> bool:
+    end = due_end(env, task)
+    return task.status in OPEN_STATUSES and end is not None and end <= env.now
+
+
+def fmt_due(env: Env, task: Task) -> str:
+    if task.due_at is not None:
+        text = fmt_datetime(env, task.due_at)
+    elif task.due_date is not None:
+        text = fmt_date(env, task.due_date)
+    else:
+        return env.t("word.none")
+    if is_overdue(env, task):
+        text += " " + env.t("word.overdue_mark")
+    return text
+
+
+def who(user: str | None) -> str:
+    return mention(user) if user else "—"
+
+
+def people(users: list[str] | None) -> str:
+    return ", ".join(mention(u) for u in users) if users else "—"
+
+
+def status_label(env: Env, status: str) -> str:
+    return f"{STATUS_ICONS.get(status, '')} {env.t(f'status.{status}')}".strip()
+
+
+def task_line(env: Env, task: Task) -> str:
+    parts = [f"{STATUS_ICONS[task.status]} #{task.number} {task.title}"]
+    if task.responsible:
+        parts.append(mention(task.responsible))
+    if task.due_date is not None:
+        parts.append(fmt_due(env, task))
+    if task.priority in ("high", "urgent"):
+        parts.append(env.t(f"priority.{task.priority}"))
+    return " · ".join(parts)
+
+
+def task_card(env: Env, task: Task, parent: Task | None = None, children: list[Task] | None = None) -> Card:
+    fields = [
+        Field(env.t("field.status"), status_label(env, task.status)),
+        Field(env.t("field.priority"), env.t(f"priority.{task.priority}")),
+        Field(env.t("field.due"), fmt_due(env, task)),
+        Field(env.t("field.responsible"), who(task.responsible)),
+        Field(env.t("field.accountable"), who(task.accountable)),
+        Field(env.t("field.consulted"), people(task.consulted)),
+        Field(env.t("field.informed"), people(task.informed)),
+    ]
+    if parent is not None:
+        fields.append(Field(env.t("field.parent"), f"#{parent.number} {parent.title}"))
+    card = Card(title=f"#{task.number} {task.title}", color=STATUS_COLORS[task.status], fields=fields,
+                text=task.description)
+    if task.source_link:
+        card.fields.append(Field(env.t("field.link"), task.source_link, short=False))
+    if children:
+        card.lines = [task_line(env, c) for c in children]
+    ref = f"#{task.number}"
+    if task.status in OPEN_STATUSES:
+        if task.status != "doing":
+            card.buttons.append(Button(env.t("button.start"), "task", "start", (ref,)))
+        card.buttons.append(Button(env.t("button.done"), "task", "done", (ref,), style="primary"))
+        card.buttons.append(Button(env.t("button.snooze"), "task", "update", (ref,),
+                                   (("due", "+1d"),)))
+    else:
+        card.buttons.append(Button(env.t("button.reopen"), "task", "reopen", (ref,)))
+    return card
+
+
+def risk_line(env: Env, risk: Risk) -> str:
+    parts = [f"R{risk.number} {risk.title}", f"{env.t('field.score')} {risk.score}",
+             env.t(f"level.{risk.level}"), env.t(f"risk_status.{risk.status}")]
+    if risk.owner:
+        parts.append(mention(risk.owner))
+    return " · ".join(parts)
+
+
+def risk_card(env: Env, risk: Risk) -> Card:
+    fields = [
+        Field(env.t("field.category"), env.t(f"category.{risk.category}")),
+        Field(env.t("field.score"), f"{risk.probability} × {risk.impact} = {risk.score} ({env.t(f'level.{risk.level}')})"),
+        Field(env.t("field.strategy"), env.t(f"strategy.{risk.strategy}")),
+        Field(env.t("field.owner"), who(risk.owner)),
+        Field(env.t("field.risk_status"), env.t(f"risk_status.{risk.status}")),
+        Field(env.t("field.review"), fmt_date(env, risk.review_date) if risk.review_date else "—"),
+    ]
+    for key in ("trigger", "mitigation", "contingency"):
+        value = getattr(risk, key)
+        if value:
+            fields.append(Field(env.t(f"field.{key}"), value, short=False))
+    card = Card(title=f"R{risk.number} {risk.title}", color=LEVEL_COLORS[risk.level], fields=fields)
+    ref = f"R{risk.number}"
+    if risk.status in ("open", "mitigating"):
+        if risk.status == "open":
+            card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,),
+                                       (("status", "mitigating"),)))
+        card.buttons.append(Button(env.t("button.occurred"), "risk", "update", (ref,),
+                                   (("status", "occurred"),), style="danger"))
+        card.buttons.append(Button(env.t("button.close"), "risk", "close", (ref,), style="primary"))
+    return card

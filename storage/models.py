@@ -1,0 +1,275 @@
+"""SQLModel tables. Every row belongs to a workspace (platform + team/tenant id).
+
+Users are referred to by their platform user id (a string), which is unique inside a
+workspace; display names live on `Member`. Datetimes are stored as UTC (`UTCDateTime`);
+dates that mean a local calendar day (due dates, standup days) are plain `date`s.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "AuditEvent",
+    "Member",
+    "Notification",
+    "ProcessedEvent",
+    "Project",
+    "Retro",
+    "RetroItem",
+    "Risk",
+    "StandupEntry",
+    "StandupRun",
+    "Task",
+    "UTCDateTime",
+    "Workspace",
+]
+
+
+# Named constraints, so later migrations (SQLite batch rebuilds included) can refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+def _json(**kw: Any) -> Any:
+    return Field(sa_column=Column(JSON, **kw))
+
+
+def _text(**kw: Any) -> Any:
+    return Field(sa_column=Column(Text, **kw))
+
+
+class Workspace(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = _utc(nullable=False)
+
+
+class Project(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id"),
+        UniqueConstraint("workspace_id", "name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    channel_id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    goal: str = _text(nullable=False, default="")
+    owner: str | None = Field(default=None, max_length=64)
+    start_date: date | None = None
+    end_date: date | None = None
+    timezone: str = Field(default="UTC", max_length=64)
+    locale: str = Field(default="en", max_length=8)
+    holidays_country: str | None = Field(default=None, max_length=8)
+    standup_time: str = Field(default="09:30", max_length=5)
+    standup_days: str = Field(default="mon-fri", max_length=40)
+    standup_remind_minutes: int = 30
+    standup_summary_time: str = Field(default="10:30", max_length=5)
+    standup_questions: list[str] | None = _json(nullable=True)
+    standup_enabled: bool = True
+    next_task_number: int = 1
+    next_risk_number: int = 1
+    next_retro_number: int = 1
+    created_by: str = Field(max_length=64)
+    created_at: datetime = _utc(nullable=False)
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    user_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    role: str = Field(default="member", max_length=16)  # member | admin
+    timezone: str | None = Field(default=None, max_length=64)
+    away: list[list[str]] = _json(nullable=False, default=list)  # [[start_iso, end_iso], ...]
+    joined_at: datetime = _utc(nullable=False)
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        Index("ix_task_project_status", "project_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    project_id: int = Field(foreign_key="project.id")
+    number: int
+    title: str = Field(max_length=300)
+    description: str = _text(nullable=False, default="")
+    status: str = Field(default="todo", max_length=16)  # todo|doing|blocked|done|cancelled
+    priority: str = Field(default="medium", max_length=8)  # low|medium|high|urgent
+    due_date: date | None = None  # local calendar day of the due
+    due_at: datetime | None = _utc(nullable=True)  # set only when a time was given
+    parent_id: int | None = Field(default=None, foreign_key="task.id")
+    responsible: str | None = Field(default=None, max_length=64)
+    accountable: str | None = Field(default=None, max_length=64)
+    consulted: list[str] = _json(nullable=False, default=list)
+    informed: list[str] = _json(nullable=False, default=list)
+    source_link: str | None = Field(default=None, max_length=500)
+    creator: str = Field(max_length=64)
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    closed_at: datetime | None = _utc(nullable=True)
+
+
+class Risk(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    number: int
+    title: str = Field(max_length=300)
+    category: str = Field(default="technical", max_length=16)
+    probability: int = 3
+    impact: int = 3
+    score: int = 9
+    level: str = Field(default="medium", max_length=16)
+    strategy: str = Field(default="mitigate", max_length=16)
+    trigger: str = _text(nullable=False, default="")
+    mitigation: str = _text(nullable=False, default="")
+    contingency: str = _text(nullable=False, default="")
+    owner: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="open", max_length=16)  # open|mitigating|closed|occurred
+    review_date: date | None = None
+    creator: str = Field(max_length=64)
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    closed_at: datetime | None = _utc(nullable=True)
+
+
+class StandupRun(SQLModel, table=True):
+    """One project's standup on one local calendar day."""
+
+    __table_args__ = (UniqueConstraint("project_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    project_id: int = Field(foreign_key="project.id")
+    day: date
+    summary_posted_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc(nullable=False)
+
+
+class StandupEntry(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("run_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    run_id: int = Field(foreign_key="standuprun.id", index=True)
+    user_id: str = Field(max_length=64)
+    yesterday: str = _text(nullable=False, default="")
+    today: str = _text(nullable=False, default="")
+    blockers: str = _text(nullable=False, default="")
+    late: bool = False
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class Retro(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    number: int
+    title: str = Field(default="", max_length=200)
+    status: str = Field(default="open", max_length=16)  # open|closed
+    started_by: str = Field(max_length=64)
+    started_at: datetime = _utc(nullable=False)
+    closed_at: datetime | None = _utc(nullable=True)
+
+
+class RetroItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    retro_id: int = Field(foreign_key="retro.id", index=True)
+    kind: str = Field(max_length=16)  # well|bad|improve
+    text: str = _text(nullable=False)
+    author: str = Field(max_length=64)
+    created_at: datetime = _utc(nullable=False)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, from what to what, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    actor: str = Field(max_length=64)
+    entity: str = Field(max_length=16)  # project|task|risk|standup|retro|member
+    entity_id: int | None = None
+    action: str = Field(max_length=32)
+    before: dict[str, Any] | None = _json(nullable=True)
+    after: dict[str, Any] | None = _json(nullable=True)
+    at: datetime = _utc(nullable=False, index=True)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Inbound deliveries already handled: a retried delivery is recognised by its key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    received_at: datetime = _utc(nullable=False)
+
+
+class Notification(SQLModel, table=True):
+    """Outbound message with an idempotency key, stored before it is sent (the outbox)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    target_kind: str = Field(default="channel", max_length=16)  # channel|dm|update
+    target: str = Field(max_length=200)
+    payload: dict[str, Any] = _json(nullable=False)
+    status: str = Field(default="pending", max_length=16, index=True)  # pending|sent|dead
+    attempts: int = 0
+    next_attempt_at: datetime = _utc(nullable=False)
+    last_error: str = _text(nullable=False, default="")
+    message_ref: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _utc(nullable=False)
+    sent_at: datetime | None = _utc(nullable=True)

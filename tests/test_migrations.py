@@ -1,0 +1,199 @@
+"""Migrations build exactly the models' schema, on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import SQLModel, select
+
+from storage import migrate
+from storage.database import Database
+from storage.models import ProcessedEvent, Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_TABLES = set(SQLModel.metadata.tables)
+
+
+def table_names(db: Database) -> set[str]:
+    return set(inspect(db.engine).get_table_names())
+
+
+@pytest.fixture
+def empty_db(db_url: str):
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def test_migration_history_is_linear() -> None:
+    script = ScriptDirectory.from_config(migrate.make_config())
+    assert len(script.get_heads()) == 1, "several heads: merge them (alembic merge) or re-parent"
+    assert script.get_base() == "0001"
+
+
+def test_upgrade_creates_every_model_table(empty_db: Database) -> None:
+    assert migrate.current(empty_db.engine) is None
+    migrate.upgrade(empty_db.engine)
+    assert table_names(empty_db) == MODEL_TABLES | {"alembic_version"}
+    assert migrate.current(empty_db.engine) == migrate.head()
+
+
+def test_migrations_match_models(db: Database) -> None:
+    """Fails when a model changed without a migration: see storage/migrate.py for how to add one."""
+    assert migrate.check(db.engine) == []
+
+
+def test_downgrade_to_base_then_upgrade_again(db: Database) -> None:
+    migrate.downgrade(db.engine, "base")
+    assert table_names(db) <= {"alembic_version"}
+    assert migrate.current(db.engine) is None
+
+    migrate.upgrade(db.engine)
+    assert table_names(db) == MODEL_TABLES | {"alembic_version"}
+    assert migrate.current(db.engine) == migrate.head()
+    assert migrate.check(db.engine) == []
+
+
+def test_upgrade_twice_is_a_no_op(db: Database) -> None:
+    now = datetime.now(timezone.utc)
+    with db.session() as session:
+        session.add(ProcessedEvent(key="kept", received_at=now))
+
+    db.upgrade()
+
+    assert migrate.current(db.engine) == migrate.head()
+    with db.session() as session:
+        assert [e.key for e in session.exec(select(ProcessedEvent))] == ["kept"]
+
+
+@pytest.mark.postgres
+def test_concurrent_upgrades_on_postgresql(pg_server) -> None:  # noqa: ANN001
+    url = pg_server.create_database("t_concurrent_threads")
+    databases = [Database(url), Database(url)]
+    barrier = threading.Barrier(len(databases))
+    errors: list[BaseException] = []
+
+    def run(database: Database) -> None:
+        try:
+            barrier.wait(timeout=10)
+            database.upgrade()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(d,)) for d in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert not any(t.is_alive() for t in threads), "an upgrade hung"
+        assert not errors, errors
+        assert migrate.current(databases[0].engine) == migrate.head()
+        assert migrate.check(databases[0].engine) == []
+    finally:
+        for database in databases:
+            database.dispose()
+
+
+@pytest.mark.postgres
+def test_concurrent_upgrades_from_two_processes_on_postgresql(pg_server) -> None:  # noqa: ANN001
+    """What two bot processes starting at once do: both succeed, the schema is built once."""
+    url = pg_server.create_database("t_concurrent_processes")
+    code = "import sys; from storage.database import Database; Database(sys.argv[1]).upgrade()"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, url], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    stderr = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], stderr
+    database = Database(url)
+    try:
+        assert migrate.current(database.engine) == migrate.head()
+        assert migrate.check(database.engine) == []
+    finally:
+        database.dispose()
+
+
+@pytest.mark.postgres
+def test_upgrade_waits_for_the_advisory_lock(pg_server) -> None:  # noqa: ANN001
+    url = pg_server.create_database("t_advisory_lock")
+    database = Database(url)
+    holder = pg_server.connect("t_advisory_lock")
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", (migrate.ADVISORY_LOCK_KEY,))
+        thread = threading.Thread(target=database.upgrade)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "upgrade did not wait for the migration lock"
+        assert migrate.current(database.engine) is None
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", (migrate.ADVISORY_LOCK_KEY,))
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+        assert migrate.current(database.engine) == migrate.head()
+    finally:
+        holder.close()
+        database.dispose()
+
+
+def test_utc_datetime_round_trip(db: Database) -> None:
+    original = datetime(2024, 3, 10, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+    as_utc = datetime(2024, 3, 10, 1, 30, 15, 123456, tzinfo=timezone.utc)
+    postgres = db.dialect == "postgresql"
+
+    with db.session() as session:
+        if postgres:  # a session time zone that is neither UTC nor the value's own
+            session.connection().exec_driver_sql("SET LOCAL TIME ZONE 'America/New_York'")
+        session.add(ProcessedEvent(key="tz", received_at=original))
+
+    with db.session() as session:
+        if postgres:
+            session.connection().exec_driver_sql("SET LOCAL TIME ZONE 'Asia/Tokyo'")
+        loaded = session.exec(select(ProcessedEvent)).one().received_at
+
+    assert loaded == original == as_utc
+    assert loaded.tzinfo is timezone.utc
+    assert loaded.utcoffset() == timedelta(0)
+
+    # What is stored is the UTC instant.
+    with db.engine.connect() as conn:
+        if postgres:
+            raw = conn.execute(text("SELECT received_at AT TIME ZONE 'UTC' FROM processedevent")).scalar()
+            assert raw == as_utc.replace(tzinfo=None)
+        else:
+            raw = conn.exec_driver_sql("SELECT received_at FROM processedevent").scalar()
+            assert raw == "2024-03-10 01:30:15.123456"
+
+
+def test_naive_datetime_is_refused(db: Database) -> None:
+    with pytest.raises(StatementError, match="naive"):
+        with db.session() as session:
+            session.add(ProcessedEvent(key="naive", received_at=datetime(2024, 1, 1)))
+
+
+def test_unique_constraints_are_enforced(db: Database) -> None:
+    now = datetime.now(timezone.utc)
+    with db.session() as session:
+        session.add(ProcessedEvent(key="dup", received_at=now))
+        session.add(Workspace(platform="slack", external_id="T1", created_at=now))
+
+    with pytest.raises(IntegrityError):
+        with db.session() as session:
+            session.add(ProcessedEvent(key="dup", received_at=now))
+
+    with pytest.raises(IntegrityError):  # a composite UniqueConstraint
+        with db.session() as session:
+            session.add(Workspace(platform="slack", external_id="T1", created_at=now))
+
+    with db.session() as session:  # the same external id on another platform is fine
+        session.add(Workspace(platform="feishu", external_id="T1", created_at=now))
+        assert len(session.exec(select(ProcessedEvent)).all()) == 1
