@@ -50,6 +50,21 @@ class SlackConfig(_Section):
     client_id: str = ""
     client_secret: str = ""
 
+    @model_validator(mode="after")
+    def _credentials(self) -> SlackConfig:
+        if not self.enabled:
+            return self
+        problems = []
+        if not self.bot_token and not (self.client_id and self.client_secret):
+            problems.append("bot_token is required when slack is enabled (or client_id + client_secret)")
+        if self.mode == "socket" and not self.app_token.startswith("xapp-"):
+            problems.append("app_token: an xapp- token is required in socket mode")
+        if self.mode == "http" and not self.signing_secret:
+            problems.append("signing_secret is required in http mode")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 class FeishuConfig(_Section):
     enabled: bool = False
@@ -59,6 +74,19 @@ class FeishuConfig(_Section):
     verification_token: str = ""
     encrypt_key: str = ""
     domain: str = "https://open.feishu.cn"
+
+    @model_validator(mode="after")
+    def _credentials(self) -> FeishuConfig:
+        if not self.enabled:
+            return self
+        problems = []
+        if not (self.app_id and self.app_secret):
+            problems.append("app_id and app_secret are required when feishu is enabled")
+        if self.mode == "http" and not (self.verification_token or self.encrypt_key):
+            problems.append("verification_token or encrypt_key is required in http mode")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class SchedulerConfig(_Section):
@@ -109,25 +137,6 @@ class Config(_Section):
     feishu: FeishuConfig = FeishuConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     defaults: DefaultsConfig = DefaultsConfig()
-
-    @model_validator(mode="after")
-    def _credentials(self) -> Config:
-        problems = []
-        if self.slack.enabled:
-            if not self.slack.bot_token and not (self.slack.client_id and self.slack.client_secret):
-                problems.append("slack.bot_token: required when slack is enabled (or client_id + client_secret)")
-            if self.slack.mode == "socket" and not self.slack.app_token.startswith("xapp-"):
-                problems.append("slack.app_token: an xapp- token is required in socket mode")
-            if self.slack.mode == "http" and not self.slack.signing_secret:
-                problems.append("slack.signing_secret: required in http mode")
-        if self.feishu.enabled:
-            if not (self.feishu.app_id and self.feishu.app_secret):
-                problems.append("feishu.app_id, feishu.app_secret: required when feishu is enabled")
-            if self.feishu.mode == "http" and not (self.feishu.verification_token or self.feishu.encrypt_key):
-                problems.append("feishu.verification_token / encrypt_key: required in http mode")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
 
 class ConfigError(Exception):

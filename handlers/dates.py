@@ -27,15 +27,16 @@ Grammar decisions (relative to "today" = `now.astimezone(tz).date()`, ISO weeks 
 * "in 1 month" / 一个月后 uses calendar months, clamped (Jan 31 + 1 month = Feb 28/29).
 * A month-day without a year is its next occurrence on or after today; 15号 / "15th" is the
   next day-of-month 15 on or after today (skipping months without that day).
-* Numeric dates with the day and month both in 1..12 style positions and no leading
-  four-digit year ("12/01", "01/12/2026", "12.5") are always "ambiguous", even when only
-  one reading is a valid date, so the rule stays predictable.
+* Numeric dates without a leading four-digit year ("12/01", "01/12/2026", "12.5") are
+  always "ambiguous" (US month-first vs day-first), even when only one reading is a
+  valid date, so the rule stays predictable.
 * "in 2 hours" / 2小时后 / 半小时后 give a timed due (now plus the elapsed time, seconds
   dropped); they cannot be combined with an explicit time of day.
 * A time of day may follow any date expression ("tomorrow at 5pm", 明天下午三点半) or,
   in English, precede it ("5pm tomorrow"); a time alone means today. 晚上/今晚/"tonight"
   make bare hours p.m.; 中午 alone is 12:00; other periods without an hour (明天下午) are
   rejected rather than guessed. 晚上12点 and 晚上1..5点 are "ambiguous" (which night?).
+  Without am/pm or a period, hours are 24-hour clock: "3点" and "3:00" are 03:00.
 * Nonexistent wall times (inside a DST gap) resolve with fold=0 and are reported as the
   equivalent existing wall time (02:30 on a spring-forward day becomes 03:30); repeated
   wall times use their first occurrence.
@@ -88,8 +89,8 @@ class DateParseError(ValueError):
 class Due:
     """A due date, optionally with a local wall time in the project's time zone.
 
-    Wall time rather than an instant is stored so that "every day at 9:00" style dues
-    survive time-zone changes of the project; `as_datetime`/`end` resolve it on demand.
+    The wall time the user typed is stored rather than an instant; `as_datetime` and
+    `end` resolve it in the project's zone on demand, which keeps DST handling in one place.
     Annotations use the `_dt` module because the field names shadow the types.
     """
 
@@ -760,7 +761,9 @@ _HALF_HOUR_EN = re.compile(r"half\s+(?:an\s+)?hour")
 
 
 def _dur_amount(s: str) -> float:
-    return float(_EN_WORDS[s]) if s in _EN_WORDS else float(s) if s.isascii() else float(_cn_int(s))
+    if s in _EN_WORDS:
+        return float(_EN_WORDS[s])
+    return float(s) if s.isascii() else float(_cn_int(s))
 
 
 def parse_duration(text: str) -> timedelta:

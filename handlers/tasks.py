@@ -238,7 +238,7 @@ def show(env: Env, cmd: Command) -> Reply:
 
 def _sort_key(env: Env, task: Task) -> tuple:
     end = due_end(env, task)
-    return (not is_overdue(env, task), end is None, end or datetime.max.replace(tzinfo=env.now.tzinfo),
+    return (task.status not in OPEN_STATUSES, not is_overdue(env, task), end is None, end or datetime.max.replace(tzinfo=env.now.tzinfo),
             task.number)
 
 

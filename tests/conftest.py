@@ -62,3 +62,11 @@ def db(db_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def chat(db: Database):
+    """A `tests.chat.Chat` on a migrated database (runs on SQLite and PostgreSQL)."""
+    from tests.chat import Chat
+
+    return Chat(db)
