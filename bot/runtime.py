@@ -31,7 +31,7 @@ class Runtime:
         clock = self.clock if hasattr(self.clock, "advance") else OffsetClock()
         cfg = self.config.console
         console = Console(self.core, clock, workspace=cfg.workspace, channel=channel or cfg.channel,
-                          user=user or cfg.user, out=stdout)
+                          user=user or cfg.user, out=stdout, locale=self.config.defaults.locale)
         interactive = stdin.isatty()
         console.run(stdin, echo=not interactive, prompt=interactive)
 

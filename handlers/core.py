@@ -67,18 +67,21 @@ class Core:
             with self.db.session() as session:
                 env = self._env(session, ctx)
                 try:
-                    command = make_command()
-                    return self._dispatch(env, command)
+                    reply = self._dispatch(env, make_command())
+                    reply.locale = env.locale
+                    return reply
                 except (ParseError, UserError) as exc:
                     session.rollback()
-                    return Reply.failure(self._error_text(env.locale, exc))
+                    return Reply.failure(self._error_text(env.locale, exc), env.locale)
         except IntegrityError:
             # A concurrent change won a race (e.g. the same channel bound twice at once).
             log.warning("integrity error while handling %r", ctx, exc_info=True)
-            return Reply.failure(i18n.t("error.conflict", ctx.locale or self.defaults.locale))
+            locale = ctx.locale or self.defaults.locale
+            return Reply.failure(i18n.t("error.conflict", locale), locale)
         except Exception:
             log.exception("unexpected error while handling a command")
-            return Reply.failure(i18n.t("error.internal", ctx.locale or self.defaults.locale))
+            locale = ctx.locale or self.defaults.locale
+            return Reply.failure(i18n.t("error.internal", locale), locale)
 
     def _dispatch(self, env: Env, command: Command) -> Reply:
         key = (command.area, command.action)

@@ -52,7 +52,7 @@ class Env:
     defaults: Defaults = Defaults()
 
     # --- text -------------------------------------------------------------------------
-    def t(self, key: str, **kw: Any) -> str:
+    def t(self, key: str, /, **kw: Any) -> str:
         return i18n.t(key, self.locale, **kw)
 
     # --- time -------------------------------------------------------------------------

@@ -305,6 +305,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help.about_retro": {"en": "what went well, what did not, what to improve",
                          "zh": "做得好的、不足之处、改进措施"},
     "usage.prefix": {"en": "Usage: ", "zh": "用法:"},
+    # --- console messenger ---
+    "console.ephemeral": {"en": "(only you can see this)", "zh": "(仅你可见)"},
+    "console.welcome": {"en": "pmbot console — #{channel} as @{user}. /help for commands, :help for the console.",
+                        "zh": "pmbot 控制台 — #{channel},身份 @{user}。/帮助 查看命令,:help 查看控制台用法。"},
+    "console.not_a_command": {"en": "(not a command — type /help)", "zh": "(不是命令 — 输入 /帮助)"},
+    "console.unknown_meta": {"en": "console: unknown meta-command {verb}; :help lists them",
+                             "zh": "控制台:未知的元命令 {verb};:help 查看列表"},
+    "console.usage": {"en": "console: usage {usage}", "zh": "控制台:用法 {usage}"},
+    "console.clock": {"en": "(clock: {now})", "zh": "(时钟:{now})"},
+    "console.bad_field": {"en": "console: {pair} is not field=value; fields: {fields}",
+                          "zh": "控制台:{pair} 不是 字段=值;可用字段:{fields}"},
+    "console.help": {
+        "en": ":as USER — speak as another user\n:channel NAME — switch channel\n"
+              ":now ISO-8601 — set the clock (e.g. 2026-12-01T09:00+08:00)\n"
+              ":advance DURATION — move the clock (30m, 2h, 1d) and run the jobs that fell due\n"
+              ":click N — press button N of the last reply\n"
+              ":submit N field=value ... — submit form N of the last reply (quote values with spaces)\n"
+              ":quit — leave",
+        "zh": ":as 用户 — 以另一位用户身份发言\n:channel 名称 — 切换群\n"
+              ":now ISO-8601 — 设置时钟(例如 2026-12-01T09:00+08:00)\n"
+              ":advance 时长 — 拨快时钟(30m、2h、1d)并执行到期的定时任务\n"
+              ":click N — 点击上一条回复的第 N 个按钮\n"
+              ":submit N 字段=值 ... — 提交上一条回复的第 N 个表单(含空格的值请加引号)\n"
+              ":quit — 退出",
+    },
 }
 
 USAGE: dict[str, dict[str, str]] = {
@@ -363,7 +388,7 @@ class _Missing(dict):
         return "{" + key + "}"
 
 
-def t(key: str, locale: str | None, **values: Any) -> str:
+def t(key: str, locale: str | None, /, **values: Any) -> str:
     """The message `key` in `locale` (falling back to English), filled with `values`."""
     entry = CATALOGUE.get(key)
     if entry is None:

@@ -11,7 +11,7 @@ from handlers.replies import Card, Field, Reply, mention
 from handlers.risks import top_risks
 from handlers.standups import has_blocker
 from handlers.tasks import project_tasks, resolve_due
-from handlers.views import OPEN_STATUSES, fmt_date, is_overdue, risk_line, task_line
+from handlers.views import OPEN_STATUSES, fmt_date, fmt_days, is_overdue, risk_line, task_line
 from storage.models import Member, Project, StandupEntry, StandupRun
 
 _CHARTER_KEYS = ("goal", "owner", "start", "end", "tz", "lang", "holidays")
@@ -89,7 +89,7 @@ def charter_card(env: Env, project: Project) -> Card:
         Field(env.t("field.timezone"), project.timezone),
         Field(env.t("field.language"), env.t(f"language.{project.locale}")),
         Field(env.t("field.holidays"), project.holidays_country or "—"),
-        Field(env.t("field.standup"), f"{project.standup_time} ({project.standup_days})"),
+        Field(env.t("field.standup"), f"{project.standup_time} ({fmt_days(env, project.standup_days)})"),
     ]
     return Card(title=env.t("project.charter_title", name=project.name), color="blue", fields=fields)
 

@@ -155,11 +155,12 @@ class Reply:
     cards: list[Card] = field(default_factory=list)
     visibility: Visibility = "channel"
     error: bool = False
+    locale: str = "en"  # the language the reply is written in, for the renderer's own words
 
     @classmethod
     def ephemeral(cls, text: str = "", cards: list[Card] | None = None) -> Reply:
         return cls(text=text, cards=cards or [], visibility="ephemeral")
 
     @classmethod
-    def failure(cls, text: str) -> Reply:
-        return cls(text=text, visibility="ephemeral", error=True)
+    def failure(cls, text: str, locale: str = "en") -> Reply:
+        return cls(text=text, visibility="ephemeral", error=True, locale=locale)

@@ -36,7 +36,7 @@ def retro_card(env: Env, retro: Retro) -> Card:
         card.fields.append(Field(f"{KIND_ICONS[kind]} {env.t(f'retro.kind_{kind}')}", "\n".join(lines) or "—",
                                  short=False))
     when = fmt_date(env, retro.started_at.astimezone(env.tz).date())
-    card.footer = env.t("retro.footer_" + retro.status, date=when, user=mention(retro.started_by))
+    card.footer = env.t(f"retro.footer_{retro.status}", date=when, user=mention(retro.started_by))
     if retro.status == "open":
         card.buttons.append(Button(env.t("button.close_retro"), "retro", "close", style="primary"))
     return card

@@ -9,7 +9,7 @@ from handlers.dates import DateParseError, parse_date, parse_date_range
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command
 from handlers.replies import Card, Field, Form, Input, Reply, mention
-from handlers.views import fmt_date
+from handlers.views import fmt_date, fmt_days
 from storage.models import Member, StandupEntry, StandupRun
 
 _NO_BLOCKER = {"", "none", "no", "nope", "n/a", "na", "-", "nothing", "无", "没有", "暂无", "无阻碍"}
@@ -203,7 +203,7 @@ def _config_card(env: Env) -> Card:
     p = env.project
     return Card(title=env.t("standup.config_title"), color="blue", fields=[
         Field(env.t("field.time"), p.standup_time),
-        Field(env.t("field.days"), p.standup_days),
+        Field(env.t("field.days"), fmt_days(env, p.standup_days)),
         Field(env.t("field.remind"), env.t("word.minutes", n=p.standup_remind_minutes)),
         Field(env.t("field.summary"), p.standup_summary_time),
         Field(env.t("field.enabled"), env.t("word.yes" if p.standup_enabled else "word.no")),

@@ -26,6 +26,29 @@ def fmt_date(env: Env, day: date) -> str:
     return f"{_WEEKDAYS_EN[day.weekday()]} {day.strftime('%b')} {day.day}{year}"
 
 
+_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def fmt_days(env: Env, days: str) -> str:
+    """`mon,tue,wed,thu,fri` -> `Mon–Fri` / `周一至周五`; separate days are listed."""
+    names = _WEEKDAYS_ZH if env.locale == "zh" else _WEEKDAYS_EN
+    idx = sorted(_DAY_KEYS.index(d) for d in days.split(",") if d in _DAY_KEYS)
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    joiner, sep = ("至", "、") if env.locale == "zh" else ("–", ", ")
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{names[run[0]]}{joiner}{names[run[-1]]}")
+        else:
+            parts.extend(names[i] for i in run)
+    return sep.join(parts) or "—"
+
+
 def fmt_datetime(env: Env, moment: datetime) -> str:
     local = moment.astimezone(env.tz)
     return f"{fmt_date(env, local.date())} {local.strftime('%H:%M')}"

@@ -24,6 +24,7 @@ from bot.messenger import MessageRef
 from handlers.context import Context
 from handlers.core import Core
 from handlers.dates import DateParseError, parse_duration
+from handlers.i18n import t
 from handlers.replies import Reply
 
 __all__ = ["Console", "ConsoleMessenger"]
@@ -66,13 +67,14 @@ class ConsoleMessenger:
 class Console:
     def __init__(self, core: Core, clock: MovableClock, *, workspace: str = "local",
                  channel: str = "general", user: str = "me", out: TextIO = sys.stdout,
-                 run_due_jobs: Callable[[datetime, datetime], None] | None = None) -> None:
+                 locale: str = "en", run_due_jobs: Callable[[datetime, datetime], None] | None = None) -> None:
         self.core = core
         self.clock = clock
         self.workspace = workspace
         self.channel = channel
         self.user = user
         self.out = out
+        self.locale = locale
         self.messenger = ConsoleMessenger(out)
         self.run_due_jobs = run_due_jobs
         self.last: Rendered | None = None
@@ -81,7 +83,7 @@ class Console:
     def run(self, lines: Iterable[str], *, echo: bool = False, prompt: bool = False) -> None:
         """Read lines until EOF or `:quit`. In script mode (`echo`) each line is shown first."""
         if prompt:
-            self._print(f"pmbot console — #{self.channel} as @{self.user}. /help for commands, :help for console.")
+            self._say("console.welcome", channel=self.channel, user=self.user)
         iterator = iter(lines)
         while True:
             if prompt:
@@ -105,7 +107,7 @@ class Console:
             return self._meta(line)
         reply = self.core.handle_text(self._ctx(), line)
         if reply is None:
-            self._print("(not a command — type /help)")
+            self._say("console.not_a_command")
         else:
             self._show(reply)
         return True
@@ -122,11 +124,17 @@ class Console:
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
+    def _say(self, key: str, **values: object) -> None:
+        self._print(t(key, self.locale, **values))
+
+    def _usage(self, usage: str) -> None:
+        self._say("console.usage", usage=usage)
+
     def _meta(self, line: str) -> bool:
         try:
             parts = shlex.split(line)
         except ValueError as exc:
-            self._print(f"console: {exc}")
+            self._say("console.usage", usage=f"{line} ({exc})")
             return True
         verb, args = parts[0], parts[1:]
         handler = {
@@ -136,20 +144,20 @@ class Console:
         if verb in (":quit", ":q", ":exit"):
             return False
         if handler is None:
-            self._print(f"console: unknown meta-command {verb}; :help lists them")
+            self._say("console.unknown_meta", verb=verb)
             return True
         handler(args)
         return True
 
     def _as(self, args: list[str]) -> None:
         if len(args) != 1:
-            self._print("console: usage :as USER")
+            self._usage(":as USER")
             return
         self.user = args[0].lstrip("@")
 
     def _channel(self, args: list[str]) -> None:
         if len(args) != 1:
-            self._print("console: usage :channel NAME")
+            self._usage(":channel NAME")
             return
         self.channel = args[0].lstrip("#")
 
@@ -159,34 +167,34 @@ class Console:
             if moment.tzinfo is None:
                 raise ValueError("add a UTC offset, e.g. +08:00")
         except ValueError as exc:
-            self._print(f"console: usage :now 2026-12-01T09:00+08:00 ({exc})")
+            self._usage(f":now 2026-12-01T09:00+08:00 ({exc})")
             return
         self.clock.set(moment)
-        self._print(f"(clock: {self.clock.now().isoformat(timespec='minutes')})")
+        self._say("console.clock", now=self.clock.now().isoformat(timespec="minutes"))
 
     def _advance(self, args: list[str]) -> None:
         try:
             delta = parse_duration(" ".join(args))
         except DateParseError:
-            self._print("console: usage :advance 30m | 2h | 1d")
+            self._usage(":advance 30m | 2h | 1d")
             return
         start = self.clock.now()
         self.clock.advance(delta)
-        self._print(f"(clock: {self.clock.now().isoformat(timespec='minutes')})")
+        self._say("console.clock", now=self.clock.now().isoformat(timespec="minutes"))
         if self.run_due_jobs is not None:
             self.run_due_jobs(start, self.clock.now())
 
     def _click(self, args: list[str]) -> None:
         buttons = self.last.buttons if self.last else []
         if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= len(buttons):
-            self._print(f"console: usage :click N (N from 1 to {len(buttons)})")
+            self._usage(f":click N (1-{len(buttons)})")
             return
         self._show(self.core.handle_action(self._ctx(), buttons[int(args[0]) - 1].payload()))
 
     def _submit(self, args: list[str]) -> None:
         forms = self.last.forms if self.last else []
         if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(forms):
-            self._print(f"console: usage :submit N field=value ... (N from 1 to {len(forms)})")
+            self._usage(f":submit N field=value ... (1-{len(forms)})")
             return
         form = forms[int(args[0]) - 1]
         values: dict[str, str] = {}
@@ -194,11 +202,11 @@ class Console:
         for pair in args[1:]:
             key, sep, value = pair.partition("=")
             if not sep or key not in names:
-                self._print(f"console: {pair!r} is not field=value; fields: {', '.join(sorted(names))}")
+                self._say("console.bad_field", pair=pair, fields=", ".join(sorted(names)))
                 return
             values[key] = value
         payload = {"command": form.command, "action": form.action, "args": list(form.args)}
         self._show(self.core.handle_action(self._ctx(), payload, values))
 
     def _help(self, _args: list[str]) -> None:
-        self._print(__doc__.split("\n\n", 1)[1].rstrip())
+        self._say("console.help")

@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from handlers.i18n import t
 from handlers.replies import Button, Card, Form, Reply, Table, split_mentions
 
 __all__ = ["Rendered", "render"]
@@ -37,7 +38,7 @@ def render(reply: Reply, name_of: Callable[[str], str] = lambda uid: uid) -> Ren
 
     lines: list[str] = []
     if reply.visibility == "ephemeral":
-        lines.append("(only you can see this)")
+        lines.append(t("console.ephemeral", reply.locale))
     if reply.text:
         lines.append(txt(reply.text))
     for card in reply.cards:
