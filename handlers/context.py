@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Literal
 
 Locale = Literal["en", "zh"]
@@ -36,7 +36,3 @@ class Context:
 
     def as_user(self, user: str, user_name: str = "") -> Context:
         return replace(self, user=user, user_name=user_name or user)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -92,7 +93,7 @@ class Core:
         return ROUTES[command.area][command.action](env, command)
 
     def _env(self, session: Session, ctx: Context) -> Env:
-        workspace = self.workspace(session, ctx.platform, ctx.workspace)
+        workspace = self.workspace(session, ctx.platform, ctx.workspace, ctx.now)
         project = session.exec(
             select(Project).where(Project.workspace_id == workspace.id, Project.channel_id == ctx.channel)
         ).first()
@@ -106,14 +107,12 @@ class Core:
                    locale=locale, defaults=self.defaults)
 
     @staticmethod
-    def workspace(session: Session, platform: str, external_id: str) -> Workspace:
+    def workspace(session: Session, platform: str, external_id: str, now: datetime) -> Workspace:
         row = session.exec(
             select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
         ).first()
         if row is None:
-            from handlers.context import utcnow
-
-            row = Workspace(platform=platform, external_id=external_id, created_at=utcnow())
+            row = Workspace(platform=platform, external_id=external_id, created_at=now)
             session.add(row)
             session.flush()
         return row

@@ -10,7 +10,7 @@ so a user can never forge a mention; renderers escape everything else as plain t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "Table",
     "clean_user_text",
     "mention",
+    "reply_from_dict",
+    "reply_to_dict",
     "split_mentions",
 ]
 
@@ -164,3 +166,31 @@ class Reply:
     @classmethod
     def failure(cls, text: str, locale: str = "en") -> Reply:
         return cls(text=text, visibility="ephemeral", error=True, locale=locale)
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """A JSON-safe form of a reply, for the outbox."""
+    return asdict(reply)
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    def card(c: dict[str, Any]) -> Card:
+        form = c.get("form")
+        table = c.get("table")
+        return Card(
+            title=c["title"], text=c.get("text", ""), color=c.get("color", "neutral"),
+            fields=[Field(**f) for f in c.get("fields", [])], lines=list(c.get("lines", [])),
+            table=Table(tuple(table["headers"]), tuple(tuple(r) for r in table["rows"])) if table else None,
+            buttons=[Button(label=b["label"], command=b["command"], action=b["action"], args=tuple(b["args"]),
+                            options=tuple(tuple(o) for o in b["options"]), style=b["style"])
+                     for b in c.get("buttons", [])],
+            form=Form(command=form["command"], action=form["action"], submit_label=form["submit_label"],
+                      args=tuple(form["args"]),
+                      inputs=tuple(Input(**{**i, "options": tuple(Option(**o) for o in i["options"])})
+                                   for i in form["inputs"])) if form else None,
+            footer=c.get("footer", ""),
+        )
+
+    return Reply(text=data.get("text", ""), cards=[card(c) for c in data.get("cards", [])],
+                 visibility=data.get("visibility", "channel"), error=data.get("error", False),
+                 locale=data.get("locale", "en"))

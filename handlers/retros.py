@@ -45,8 +45,11 @@ def retro_card(env: Env, retro: Retro) -> Card:
 def start(env: Env, cmd: Command) -> Reply:
     if open_retro(env) is not None:
         raise UserError("error.retro_open", "retro.close")
+    title = " ".join(cmd.text.split())
+    if len(title) > 200:
+        raise UserError("error.title_too_long", "retro.start", max=200)
     retro = Retro(workspace_id=env.workspace.id, project_id=env.project.id, number=0,
-                  title=" ".join(cmd.text.split())[:200], started_by=env.user, started_at=env.now)
+                  title=title, started_by=env.user, started_at=env.now)
     retro.number = next_number(env, "next_retro_number")
     env.session.add(retro)
     env.session.flush()

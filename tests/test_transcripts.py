@@ -1,0 +1,60 @@
+"""Transcript tests: a whole small project driven through the console, in English and Chinese.
+
+Each `tests/transcripts/NAME.txt` script is fed to the console (script mode, echoing lines)
+on a fresh database; the output must equal `NAME.out` exactly. After a deliberate change
+of wording, regenerate with `PMBOT_REGENERATE=1 make test` and review the diff.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.console.app import Console
+from bot.export import export
+from handlers.core import Core
+from storage.database import Database
+
+HERE = Path(__file__).parent / "transcripts"
+
+
+def _run(db: Database, script: Path) -> str:
+    out = io.StringIO()
+    console = Console(Core(db), ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc)),
+                      workspace="T1", channel="erp", user="pm", out=out)
+    console.run(script.read_text(encoding="utf-8").splitlines(), echo=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["project_en", "project_zh"])
+def test_transcript_matches(tmp_path: Path, name: str) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
+    db.upgrade()
+    output = _run(db, HERE / f"{name}.txt")
+    expected_path = HERE / f"{name}.out"
+    if os.environ.get("PMBOT_REGENERATE"):
+        expected_path.write_text(output, encoding="utf-8")
+    assert output == expected_path.read_text(encoding="utf-8")
+    _check_export(db, name)
+
+
+def _check_export(db: Database, name: str) -> None:
+    tasks = json.loads(export(db, "tasks", "json"))
+    assert [t["number"] for t in tasks] == [1, 2, 3, 4, 5]
+    by_number = {t["number"]: t for t in tasks}
+    assert by_number[2]["status"] == "done" and by_number[2]["parent"] == 1
+    assert by_number[3]["status"] == "blocked"  # the outsider could not complete it
+    assert by_number[3]["due"] == "2026-11-30T17:00:00+08:00"
+    assert by_number[1]["due"] == "2026-12-18"
+    risks = json.loads(export(db, "risks", "json"))
+    assert [(r["score"], r["level"]) for r in risks] == [(12, "high")]
+    standups = json.loads(export(db, "standups", "json"))
+    assert len(standups) == 2 and {s["date"] for s in standups} == {"2026-11-25"}
+    retro_md = export(db, "retros", "md")
+    assert retro_md.count("## Retro #1") == 1
+    assert ("freeze scope on day 3" if name.endswith("en") else "第三天冻结范围") in retro_md
