@@ -1,13 +1,23 @@
-"""Builds the core once (database, clock, handlers) and starts what the config enables."""
+"""Builds the core once (database, clock, handlers, outbox) and starts what the config enables.
+
+`build()` is cheap and imports no messenger SDK; `Runtime.run()` creates the enabled adapters
+(`bot.slack.create_adapter`, `bot.feishu.create_adapter`), serves the HTTP app when an adapter
+runs in HTTP mode, and then either runs the console in the foreground or waits for a signal.
+"""
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import TextIO
 
+from bot.adapters import Adapter
 from bot.clock import Clock, OffsetClock
 from bot.config import Config
+from bot.messenger import Messenger
+from bot.outbox import Outbox
 from handlers.core import Core, Defaults
 from storage.database import Database
 
@@ -22,6 +32,13 @@ class Runtime:
     db: Database
     core: Core
     clock: Clock
+    outbox: Outbox
+    adapters: list[Adapter] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def register(self, messenger: Messenger) -> None:
+        """Make a platform's messenger available to the outbox (and so to the scheduler)."""
+        self.outbox.messengers[messenger.platform] = messenger
 
     def console(self, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
                 channel: str | None = None, user: str | None = None) -> None:
@@ -32,19 +49,58 @@ class Runtime:
         cfg = self.config.console
         console = Console(self.core, clock, workspace=cfg.workspace, channel=channel or cfg.channel,
                           user=user or cfg.user, out=stdout, locale=self.config.defaults.locale)
+        self.register(console.messenger)
         interactive = stdin.isatty()
         console.run(stdin, echo=not interactive, prompt=interactive)
 
+    def start_adapters(self) -> None:
+        if self.config.slack.enabled:
+            from bot.slack import create_adapter as slack_adapter
+
+            self.adapters.append(slack_adapter(self))
+        if self.config.feishu.enabled:
+            from bot.feishu import create_adapter as feishu_adapter
+
+            self.adapters.append(feishu_adapter(self))
+        for adapter in self.adapters:
+            self.register(adapter.messenger)
+            adapter.start()
+
     def run(self, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
         """Start every enabled messenger. Returns the process exit code."""
-        if self.config.slack.enabled or self.config.feishu.enabled:
-            log.error("Slack and Feishu adapters are not part of this build yet; use the console")
+        if not (self.config.console.enabled or self.config.slack.enabled or self.config.feishu.enabled):
+            log.error("no messenger is enabled: set [console] enabled = true, or enable slack/feishu")
             return 2
-        if not self.config.console.enabled:
-            log.error("no messenger is enabled: set [console] enabled = true (or enable slack/feishu)")
-            return 2
-        self.console(stdin=stdin, stdout=stdout)
+        self.start_adapters()
+        http = self._start_http()
+        try:
+            if self.config.console.enabled:
+                self.console(stdin=stdin, stdout=stdout)
+            else:
+                self._wait_for_signal()
+        finally:
+            if http is not None:
+                http.stop()
+            for adapter in self.adapters:
+                adapter.stop()
         return 0
+
+    def _start_http(self):  # noqa: ANN202 - HttpServer | None, imported lazily
+        routes = [a for a in self.adapters if a.routes()]
+        if not routes:
+            return None
+        from bot.http import HttpServer, create_app
+
+        server = HttpServer(create_app(self.adapters), self.config.http.host, self.config.http.port)
+        server.start()
+        if server.wait_started():
+            log.info("HTTP server listening on %s:%s", self.config.http.host, self.config.http.port)
+        return server
+
+    def _wait_for_signal(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        self.stopping.wait()
 
     def close(self) -> None:
         self.db.dispose()
@@ -59,4 +115,6 @@ def defaults_from(config: Config) -> Defaults:
 def build(config: Config, *, clock: Clock | None = None, db_url: str | None = None) -> Runtime:
     db = Database(db_url or config.storage.url)
     db.upgrade()
-    return Runtime(config=config, db=db, core=Core(db, defaults_from(config)), clock=clock or OffsetClock())
+    clock = clock or OffsetClock()
+    return Runtime(config=config, db=db, core=Core(db, defaults_from(config)), clock=clock,
+                   outbox=Outbox(db, clock, {}))

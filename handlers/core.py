@@ -8,7 +8,7 @@ user types escapes as an exception.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from handlers.env import Defaults, Env, UserError
 from handlers.parse import Command, ParseError, command_from_payload, is_command, parse
 from handlers.replies import Reply
 from storage.database import Database
-from storage.models import Member, Project, Workspace
+from storage.models import Member, ProcessedEvent, Project, Workspace
 
 __all__ = ["Core", "Defaults"]  # Defaults re-exported for the runtime
 
@@ -48,24 +48,30 @@ class Core:
         self.defaults = defaults or Defaults()
 
     # --- entry points -----------------------------------------------------------------
-    def handle_text(self, ctx: Context, text: str) -> Reply | None:
-        """Answer one message. Returns None when the text is not a command."""
+    # `delivery_keys` identify an inbound delivery (e.g. "slack:event:Ev123"). They are stored
+    # in the same transaction as the command's effects, so a retried or replayed delivery is
+    # recognised and answered with None, and never creates a second record.
+
+    def handle_text(self, ctx: Context, text: str, *, delivery_keys: Sequence[str] = ()) -> Reply | None:
+        """Answer one message. None when the text is not a command, or is a repeated delivery."""
         if not is_command(text):
             return None
-        return self._run(ctx, lambda: parse(text))
+        return self._run(ctx, lambda: parse(text), delivery_keys)
 
-    def handle_action(self, ctx: Context, payload: dict[str, Any],
-                      form: dict[str, Any] | None = None) -> Reply:
+    def handle_action(self, ctx: Context, payload: dict[str, Any], form: dict[str, Any] | None = None,
+                      *, delivery_keys: Sequence[str] = ()) -> Reply | None:
         """Answer a button click or form submission (payload from `Button.payload()`)."""
-        return self._run(ctx, lambda: command_from_payload(payload, form))
+        return self._run(ctx, lambda: command_from_payload(payload, form), delivery_keys)
 
-    def handle_command(self, ctx: Context, command: Command) -> Reply:
-        return self._run(ctx, lambda: command)
+    def handle_command(self, ctx: Context, command: Command, *, delivery_keys: Sequence[str] = ()) -> Reply | None:
+        return self._run(ctx, lambda: command, delivery_keys)
 
     # --- machinery --------------------------------------------------------------------
-    def _run(self, ctx: Context, make_command: Callable[[], Command]) -> Reply:
+    def _run(self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str]) -> Reply | None:
         try:
             with self.db.session() as session:
+                if not self._first_delivery(session, keys, ctx.now):
+                    return None
                 env = self._env(session, ctx)
                 try:
                     reply = self._dispatch(env, make_command())
@@ -73,6 +79,7 @@ class Core:
                     return reply
                 except (ParseError, UserError) as exc:
                     session.rollback()
+                    self._first_delivery(session, keys, ctx.now)  # a retry must not answer twice
                     return Reply.failure(self._error_text(env.locale, exc), env.locale)
         except IntegrityError:
             # A concurrent change won a race (e.g. the same channel bound twice at once).
@@ -83,6 +90,20 @@ class Core:
             log.exception("unexpected error while handling a command")
             locale = ctx.locale or self.defaults.locale
             return Reply.failure(i18n.t("error.internal", locale), locale)
+
+    @staticmethod
+    def _first_delivery(session: Session, keys: Sequence[str], now: datetime) -> bool:
+        """Record the delivery keys; False if any was seen before (a retry or a replay)."""
+        if not keys:
+            return True
+        try:
+            with session.begin_nested():
+                for key in keys:
+                    session.add(ProcessedEvent(key=key[:200], received_at=now))
+                session.flush()
+        except IntegrityError:
+            return False
+        return True
 
     def _dispatch(self, env: Env, command: Command) -> Reply:
         key = (command.area, command.action)

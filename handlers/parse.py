@@ -273,7 +273,8 @@ def tokenize(text: str) -> list[_Token]:
         start, quoted_at = i, -1
         while i < n and not text[i].isspace():
             ch = text[i]
-            if ch in _QUOTES:
+            # An apostrophe after a letter or digit is part of the word (don't, Bob's, users').
+            if ch in _QUOTES and not (ch == "'" and i > start and text[i - 1].isalnum()):
                 close = _QUOTES[ch]
                 end = text.find(close, i + 1)
                 if end < 0:
@@ -292,7 +293,7 @@ def _mention(token: str) -> UserRef | None:
     match = _SLACK_MENTION.match(token)
     if match:
         return UserRef(match.group(1), match.group(2) or "")
-    if token.startswith("@") and len(token) > 1 and "," not in token:
+    if token.startswith(("@", "＠")) and len(token) > 1 and "," not in token:
         return UserRef(token[1:], token[1:])
     return None
 
@@ -324,13 +325,13 @@ def parse(text: str) -> Command:
     text = _SLACK_LINK.sub(lambda m: m.group(1), clean_user_text(text)).strip()
     if not is_command(text):
         raise ParseError("error.not_a_command")
-    head, _, rest = text.partition(" ")
+    head, rest = _split_head(text)
     area_word = _norm(head)[1:]
     if area_word in GENERAL_ENTRY:
-        head2, _, rest2 = rest.strip().partition(" ")
+        head2, rest = _split_head(rest)
         if not head2:
             return Command("help", "help")
-        area_word, rest = _norm(head2).lstrip("/"), rest2
+        area_word, head = _norm(head2).lstrip("/"), f"{head} {head2}"
     area = _AREA_TABLE.get(area_word)
     if area is None:
         raise ParseError("error.unknown_command", "", command=head)
@@ -346,13 +347,35 @@ def parse(text: str) -> Command:
     return _build(area, action, tokens)
 
 
+def _split_head(text: str) -> tuple[str, str]:
+    """The first word and the rest; any whitespace (tab, newline, full-width space) separates."""
+    parts = text.strip().split(None, 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0] if parts else "", "")
+
+
+# Chinese times and parts of the day written after a space: `截止:明天 下午3点`.
+_ZH_DATE_WORD = re.compile(
+    r"^(上午|下午|晚上|中午|早上|凌晨|傍晚|今晚|明晚)?([0-9一二两三四五六七八九十]{1,3}[点點时:：]"
+    r"(半|[0-9一二三四五六七八九十]{1,3}分?|[0-9]{2})?)?$"
+)
+
+
+def _is_cjk(word: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in word)
+
+
 def _is_date_word(token: _Token) -> bool:
-    return not token.quoted and bool(_DATE_WORD.match(token.text))
+    if token.quoted or not token.text:
+        return False
+    return bool(_DATE_WORD.match(token.text) or _ZH_DATE_WORD.match(unicodedata.normalize("NFKC", token.text)))
 
 
 def _is_free_text(token: _Token) -> bool:
     return not _looks_like_option(token)
 
+
+# Date words that only join others; an absorbed date value never ends with one.
+_DATE_GLUE = frozenset({"next", "this", "in", "at", "on", "the", "of", "end", "and"})
 
 # Option kinds whose unquoted value continues over the following tokens.
 _ABSORBS = {"date": _is_date_word, "daterange": _is_date_word, "text": _is_free_text}
@@ -378,18 +401,34 @@ def _build(area: str, action: str, tokens: list[_Token]) -> Command:
         if match:
             key_word, value = match.group(1), match.group(2)
             key = table.get(_norm(key_word))
+            if key is None and _is_cjk(key_word):
+                # `周会：准备材料` is a title with a colon, not a mistyped option.
+                words.append(tok.text)
+                continue
             if key is None:
                 raise ParseError("error.unknown_option", usage, key=key_word)
             if key in raw_opts:
                 raise ParseError("error.duplicate_option", usage, key=key_word)
             absorbs = _ABSORBS.get(spec.options[key].kind)
             if absorbs and not tok.quoted_value:
-                while i < len(tokens) and absorbs(tokens[i]):
-                    value = f"{value} {tokens[i].text}"
+                end = i
+                while end < len(tokens) and absorbs(tokens[end]):
+                    end += 1
+                if absorbs is _is_date_word:  # `due:fri the report`: "the" is not part of the date
+                    while end > i and _norm(tokens[end - 1].text) in _DATE_GLUE:
+                        end -= 1
+                value = " ".join([value, *(t.text for t in tokens[i:end])])
+                i = end
+            if spec.options[key].kind == "users":
+                # `C:@a, @b`: a list ending in a comma goes on with the next mention.
+                while value.rstrip().endswith((",", "，", "、")) and i < len(tokens) and not tokens[i].quoted \
+                        and _mention(tokens[i].text.rstrip(",，、")) is not None:
+                    value = f"{value}{tokens[i].text}"
                     i += 1
             raw_opts[key] = value
             continue
-        ref = None if tok.quoted else _mention(tok.text)
+        # `@alice, @bob`: punctuation after a mention is not part of the name.
+        ref = None if tok.quoted else _mention(tok.text.rstrip(",，、"))
         if ref is not None:
             if not spec.mentions:
                 raise ParseError("error.unexpected_mention", usage, value=tok.text)
@@ -464,7 +503,7 @@ def _coerce(key: str, value: str, opt: Opt, usage: str) -> Any:
         return value
     if kind == "int5":
         norm = _norm(value)
-        if not norm.isdigit() or not 1 <= int(norm) <= 5:
+        if not re.fullmatch(r"0*[1-5]", norm):
             raise ParseError("error.bad_scale", usage, key=key, value=value)
         return int(norm)
     if kind == "enum":
@@ -574,8 +613,13 @@ def command_from_payload(payload: dict[str, Any], form: dict[str, Any] | None = 
     except (KeyError, TypeError):
         raise ParseError("error.bad_action") from None
     usage = f"{area}.{action}"
-    args = [str(a) for a in payload.get("args") or []]
-    raw: dict[str, Any] = dict(payload.get("options") or {})
+    args_in, options_in = payload.get("args") or [], payload.get("options") or {}
+    if isinstance(args_in, str):
+        args_in = [args_in]  # never iterate a string: "12" is one argument, not "1" and "2"
+    if not isinstance(args_in, (list, tuple)) or not isinstance(options_in, dict):
+        raise ParseError("error.bad_action")
+    args = [str(a) for a in args_in]
+    raw: dict[str, Any] = dict(options_in)
     raw.update({k: v for k, v in (form or {}).items() if v not in (None, "", [])})
     words = list(args)
     if "title" in raw and spec.words == "text":
@@ -588,7 +632,7 @@ def command_from_payload(payload: dict[str, Any], form: dict[str, Any] | None = 
             raise ParseError("error.unknown_option", usage, key=key)
         opt = spec.options[key]
         if isinstance(value, list):
-            value = ",".join(v if str(v).startswith("@") else f"@{v}" for v in value)
+            value = ",".join(str(v) if str(v).startswith("@") else f"@{v}" for v in value)
         elif opt.kind in ("user", "users") and not str(value).startswith(("@", "<@")):
             value = f"@{value}"
         options[key] = _coerce(key, clean_user_text(str(value)), opt, usage)

@@ -106,6 +106,13 @@ class Project(SQLModel, table=True):
     standup_summary_time: str = Field(default="10:30", max_length=5)
     standup_questions: list[str] | None = _json(nullable=True)
     standup_enabled: bool = True
+    standup_mode: str = Field(default="channel", max_length=8)  # channel | dm | both
+    digest_time: str = Field(default="09:00", max_length=5)  # daily overdue digest, local time
+    due_soon_hours: int = 24
+    escalate_after_days: int = 2
+    weekly_report_day: str = Field(default="fri", max_length=3)
+    weekly_report_time: str = Field(default="16:00", max_length=5)
+    alerts_on_holidays: bool = False
     next_task_number: int = 1
     next_risk_number: int = 1
     next_retro_number: int = 1
@@ -124,6 +131,7 @@ class Member(SQLModel, table=True):
     role: str = Field(default="member", max_length=16)  # member | admin
     timezone: str | None = Field(default=None, max_length=64)
     away: list[list[str]] = _json(nullable=False, default=list)  # [[start_iso, end_iso], ...]
+    standup_muted: bool = False  # no standup reminders for this member
     joined_at: datetime = _utc(nullable=False)
 
 
@@ -261,6 +269,7 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
+    platform: str = Field(default="", max_length=16)
     workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
     project_id: int | None = Field(default=None, foreign_key="project.id")
     target_kind: str = Field(default="channel", max_length=16)  # channel|dm|update

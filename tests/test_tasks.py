@@ -205,3 +205,22 @@ def test_title_with_channel_ping_is_kept_as_plain_text(chat: Chat) -> None:
     _init(chat)
     chat.ok("pm", '/task add "<!channel> \ue000U1\ue001 hi"')
     assert _task(chat, 1).title == "<!channel> U1 hi"  # mention markers stripped; renderers escape the rest
+
+
+def test_a_retried_delivery_creates_one_task_and_answers_once(chat: Chat) -> None:
+    _init(chat)
+    first = chat.core.handle_text(chat.ctx("pm"), "/task add Once", delivery_keys=["t:ev1"])
+    again = chat.core.handle_text(chat.ctx("pm"), "/task add Once", delivery_keys=["t:ev1"])
+    replay = chat.core.handle_text(chat.ctx("pm"), "/task add Once", delivery_keys=["t:ev2", "t:msg1"])
+    replay_same_message = chat.core.handle_text(chat.ctx("pm"), "/task add Once", delivery_keys=["t:ev3", "t:msg1"])
+    assert first is not None and not first.error
+    assert again is None and replay_same_message is None
+    assert replay is not None  # a new event for a new message is a new command
+    with chat.db.session() as s:
+        assert [t.number for t in s.exec(select(Task))] == [1, 2]
+
+
+def test_a_retried_erroneous_command_is_answered_once(chat: Chat) -> None:
+    _init(chat)
+    assert chat.core.handle_text(chat.ctx("pm"), "/task add", delivery_keys=["t:bad"]).error
+    assert chat.core.handle_text(chat.ctx("pm"), "/task add", delivery_keys=["t:bad"]) is None

@@ -1,0 +1,111 @@
+"""The outbox: idempotent queueing, retries with backoff, leases, never losing a message."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.outbox import Outbox, Outgoing
+from handlers.replies import Card, Reply
+from storage.database import Database
+from storage.models import Notification
+from tests.support.recording import RecordingMessenger, SendFailed
+
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+
+
+def _outbox(db: Database, messenger: RecordingMessenger, **kw) -> tuple[Outbox, ManualClock]:
+    clock = ManualClock(T0)
+    return Outbox(db, clock, {messenger.platform: messenger}, **kw), clock
+
+
+def _msg(key: str = "k1", kind: str = "channel", target: str = "C1") -> Outgoing:
+    return Outgoing(key=key, platform="console", target_kind=kind, target=target,
+                    reply=Reply(text="hi", cards=[Card(title="T")]))
+
+
+def _row(db: Database, key: str = "k1") -> Notification:
+    with db.session() as s:
+        return s.exec(select(Notification).where(Notification.key == key)).one()
+
+
+def test_same_key_is_queued_and_sent_once(db: Database) -> None:
+    messenger = RecordingMessenger()
+    outbox, _ = _outbox(db, messenger)
+    assert outbox.enqueue(_msg()) is True
+    assert outbox.enqueue(_msg()) is False
+    assert outbox.deliver() == 1
+    assert outbox.deliver() == 0
+    assert outbox.enqueue(_msg()) is False  # also after it was sent
+    assert [(s.kind, s.target, s.reply.cards[0].title) for s in messenger.sent] == [("post", "C1", "T")]
+    row = _row(db)
+    assert (row.status, row.attempts, row.message_ref) == ("sent", 1, "C1|m1")
+    assert outbox.sent_ref("k1").id == "m1"
+
+
+def test_failed_send_is_retried_with_backoff_then_delivered_once(db: Database) -> None:
+    messenger = RecordingMessenger()
+    messenger.fail_next(SendFailed(), SendFailed())
+    outbox, clock = _outbox(db, messenger)
+    outbox.enqueue(_msg())
+    assert outbox.deliver() == 0
+    assert _row(db).next_attempt_at == T0 + timedelta(seconds=10)
+    assert outbox.deliver() == 0  # not due yet: nothing is attempted
+    clock.advance(timedelta(seconds=10))
+    assert outbox.deliver() == 0
+    assert _row(db).next_attempt_at == clock.now() + timedelta(seconds=20)
+    clock.advance(timedelta(seconds=20))
+    assert outbox.deliver() == 1
+    row = _row(db)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 3, "")
+    assert len(messenger.sent) == 1
+
+
+def test_retry_after_from_the_platform_is_honoured(db: Database) -> None:
+    messenger = RecordingMessenger()
+    messenger.fail_next(SendFailed("rate limited", retry_after=120))
+    outbox, _ = _outbox(db, messenger)
+    outbox.enqueue(_msg())
+    outbox.deliver()
+    assert _row(db).next_attempt_at == T0 + timedelta(seconds=120)
+    assert "rate limited" in _row(db).last_error
+
+
+def test_message_is_kept_as_dead_after_max_attempts_not_dropped(db: Database) -> None:
+    messenger = RecordingMessenger()
+    messenger.fail_next(*[SendFailed()] * 3)
+    outbox, clock = _outbox(db, messenger, max_attempts=3)
+    outbox.enqueue(_msg())
+    for _ in range(3):
+        outbox.deliver()
+        clock.advance(timedelta(hours=2))
+    row = _row(db)
+    assert (row.status, row.attempts) == ("dead", 3)
+    assert row.payload["text"] == "hi"  # the message itself is still there
+
+
+def test_a_leased_message_is_not_sent_twice_but_an_expired_lease_is_retaken(db: Database) -> None:
+    messenger = RecordingMessenger()
+    outbox, clock = _outbox(db, messenger)
+    outbox.enqueue(_msg())
+    assert outbox._claim(_row(db).id, clock.now()) is not None  # another process took it, then died
+    assert outbox.deliver() == 0 and messenger.sent == []
+    clock.advance(timedelta(minutes=5))
+    assert outbox.deliver() == 1 and len(messenger.sent) == 1
+
+
+def test_dm_and_update_targets(db: Database) -> None:
+    messenger = RecordingMessenger()
+    outbox, _ = _outbox(db, messenger)
+    outbox.enqueue(_msg("a", "dm", "alice"))
+    outbox.enqueue(_msg("b", "update", "C1|m9"))
+    outbox.deliver()
+    assert [(s.kind, s.target, s.ref.id) for s in messenger.sent] == [("dm", "alice", "m1"), ("update", "C1", "m9")]
+
+
+def test_messages_for_a_platform_without_messenger_wait(db: Database) -> None:
+    messenger = RecordingMessenger(platform="slack")
+    outbox, _ = _outbox(db, messenger)
+    outbox.enqueue(_msg())  # for "console"
+    assert outbox.deliver() == 0 and _row(db).status == "pending"
