@@ -160,6 +160,8 @@ SPECS: dict[str, dict[str, Action]] = {
         "update": Action(("更新", "修改", "编辑", "edit", "set"),
                          {**_TASK_FIELDS, "title": Opt("text", ("标题", "名称")),
                           "status": Opt("enum", ("状态", "s"), TASK_STATUSES)}, "ref"),
+        "form": Action(("表单",), {"title": Opt("text", ("标题",)), "link": Opt("text", ("url", "链接"))},
+                       "optional_text"),
         "tree": Action(("树", "结构", "分解", "wbs")),
         "raci": Action(("矩阵", "责任矩阵", "责任")),
         "help": Action(("帮助", "?")),
@@ -174,6 +176,7 @@ SPECS: dict[str, dict[str, Action]] = {
                          {**_RISK_FIELDS, "title": Opt("text", ("标题", "名称")),
                           "status": Opt("enum", ("状态", "s"), RISK_STATUSES)}, "ref"),
         "close": Action(("关闭",), {"note": Opt("text", ("备注", "说明"))}, "ref"),
+        "form": Action(("表单",), {"title": Opt("text", ("标题",))}, "optional_text"),
         "help": Action(("帮助", "?")),
     },
     "standup": {
@@ -631,10 +634,12 @@ def command_from_payload(payload: dict[str, Any], form: dict[str, Any] | None = 
         if key not in spec.options:
             raise ParseError("error.unknown_option", usage, key=key)
         opt = spec.options[key]
-        if isinstance(value, list):
-            value = ",".join(str(v) if str(v).startswith("@") else f"@{v}" for v in value)
-        elif opt.kind in ("user", "users") and not str(value).startswith(("@", "<@")):
-            value = f"@{value}"
+        if opt.kind in ("user", "users"):
+            # Pickers give user ids: a list, or a comma-separated string.
+            ids = value if isinstance(value, list) else re.split(r"[,，、]", str(value))
+            value = ",".join(str(v) if str(v).startswith(("@", "<@")) else f"@{v}" for v in ids if str(v).strip())
+        elif isinstance(value, list):
+            value = ",".join(str(v) for v in value)
         options[key] = _coerce(key, clean_user_text(str(value)), opt, usage)
     words = _check_words(spec, [clean_user_text(w) for w in words], usage, area)
     return Command(area, action, tuple(words), (), options)

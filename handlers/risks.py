@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from handlers.env import Env, UserError, snapshot
-from handlers.parse import Command
+from handlers.parse import Command, parse_ref
 from handlers.replies import Card, Reply, mention
 from handlers.tasks import MAX_TITLE, next_number, resolve_due
 from handlers.views import LIST_LIMIT, risk_card, risk_line
@@ -147,6 +147,17 @@ def list_risks(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
+def form(env: Env, cmd: Command) -> Reply:
+    """`/risk form` opens the create form; `/risk form R2` the edit form."""
+    from handlers.forms import risk_form
+
+    if cmd.text:
+        risk = get_risk(env, parse_ref(cmd.text, "risk", "risk.form"), "risk.form")
+        env.require(_editors(risk), env.t("what.edit_risk", ref=f"R{risk.number}"), "risk.form")
+        return Reply(cards=[risk_form(env, risk)], visibility="ephemeral")
+    return Reply(cards=[risk_form(env, title=cmd.opt("title", ""))], visibility="ephemeral")
+
+
 def help_(env: Env, cmd: Command) -> Reply:
     from handlers.help import area_help
 
@@ -154,4 +165,4 @@ def help_(env: Env, cmd: Command) -> Reply:
 
 
 ROUTES = {"add": add, "update": update_risk, "close": close, "show": show, "list": list_risks,
-          "help": help_}
+          "form": form, "help": help_}

@@ -328,6 +328,18 @@ def raci(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
+def form(env: Env, cmd: Command) -> Reply:
+    """`/task form` opens the create form (prefilled by title:/link:); `/task form #12` the edit form."""
+    from handlers.forms import task_form
+
+    if cmd.text:
+        task = get_task(env, parse_ref(cmd.text, "task", "task.form"), "task.form")
+        env.require(_editors(task), env.t("what.edit_task", ref=f"#{task.number}"), "task.form")
+        return Reply(cards=[task_form(env, task)], visibility="ephemeral")
+    return Reply(cards=[task_form(env, title=cmd.opt("title", ""), link=cmd.opt("link", ""))],
+                 visibility="ephemeral")
+
+
 def help_(env: Env, cmd: Command) -> Reply:
     from handlers.help import area_help
 
@@ -347,6 +359,7 @@ ROUTES = {
     "list": list_tasks,
     "tree": tree,
     "raci": raci,
+    "form": form,
     "help": help_,
 }
 

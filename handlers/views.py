@@ -134,6 +134,7 @@ def task_card(env: Env, task: Task, parent: Task | None = None, children: list[T
         card.buttons.append(Button(env.t("button.done"), "task", "done", (ref,), style="primary"))
         card.buttons.append(Button(env.t("button.snooze"), "task", "update", (ref,),
                                    (("due", "+1d"),)))
+        card.buttons.append(Button(env.t("button.edit"), "task", "form", (ref,)))
     else:
         card.buttons.append(Button(env.t("button.reopen"), "task", "reopen", (ref,)))
     return card
@@ -169,4 +170,5 @@ def risk_card(env: Env, risk: Risk) -> Card:
         card.buttons.append(Button(env.t("button.occurred"), "risk", "update", (ref,),
                                    (("status", "occurred"),), style="danger"))
         card.buttons.append(Button(env.t("button.close"), "risk", "close", (ref,), style="primary"))
+        card.buttons.append(Button(env.t("button.edit"), "risk", "form", (ref,)))
     return card

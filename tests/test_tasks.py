@@ -224,3 +224,37 @@ def test_a_retried_erroneous_command_is_answered_once(chat: Chat) -> None:
     _init(chat)
     assert chat.core.handle_text(chat.ctx("pm"), "/task add", delivery_keys=["t:bad"]).error
     assert chat.core.handle_text(chat.ctx("pm"), "/task add", delivery_keys=["t:bad"]) is None
+
+
+def test_create_form_submission_makes_a_task_with_pickers_and_date(chat: Chat) -> None:
+    _init(chat)
+    form_card = chat.ok("pm", '/task form title:"From a message" link:https://chat.example/p1').cards[0]
+    form = form_card.form
+    assert (form.command, form.action) == ("task", "add")
+    initial = {i.name: i.initial for i in form.inputs}
+    assert initial["title"] == "From a message" and initial["link"] == "https://chat.example/p1"
+    kinds = {i.name: i.kind for i in form.inputs}
+    assert (kinds["responsible"], kinds["consulted"], kinds["due"], kinds["priority"]) == ("user", "users", "date", "select")
+    reply = chat.core.handle_action(chat.ctx("pm"), {"command": "task", "action": "add"},
+                                    {"title": "From a message", "responsible": "alice", "consulted": ["bob", "carol"],
+                                     "due": "2026-12-01", "priority": "high", "link": "https://chat.example/p1"})
+    assert not reply.error, reply.text
+    task = _task(chat, 1)
+    assert (task.responsible, task.consulted, task.due_date, task.priority, task.source_link) == (
+        "alice", ["bob", "carol"], date(2026, 12, 1), "high", "https://chat.example/p1")
+
+
+def test_edit_form_is_prefilled_and_saves_changes(chat: Chat) -> None:
+    _init(chat)
+    card_reply = chat.ok("pm", "/task add Old @alice C:@bob due:2026-12-01")
+    edit = chat.click("alice", card_reply, "Edit").cards[0].form
+    assert (edit.action, edit.args) == ("update", ("#1",))
+    initial = {i.name: i.initial for i in edit.inputs}
+    assert (initial["title"], initial["responsible"], initial["consulted"], initial["due"]) == (
+        "Old", "alice", "bob", "2026-12-01")
+    values = {**{k: v for k, v in initial.items() if v}, "title": "New", "due": "2026-12-03"}
+    reply = chat.core.handle_action(chat.ctx("alice"), {"command": "task", "action": "update", "args": list(edit.args)},
+                                    values)
+    assert not reply.error, reply.text
+    assert (_task(chat, 1).title, _task(chat, 1).due_date) == ("New", date(2026, 12, 3))
+    assert "cannot change task #1" in chat.fail("mallory", "/task form #1")

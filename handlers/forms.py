@@ -1,0 +1,70 @@
+"""Neutral forms for creating and editing tasks and risks (Slack modals, Feishu form cards,
+`:submit` in the console). Submitting one runs `task add` / `task update #N` / `risk add` /
+`risk update RN` with the inputs as options, through the same validation as typed commands."""
+from __future__ import annotations
+
+from handlers.env import Env
+from handlers.parse import CATEGORIES, PRIORITIES, STRATEGIES
+from handlers.replies import Card, Form, Input, Option
+from storage.models import Risk, Task
+
+
+def _choices(env: Env, prefix: str, values: dict) -> tuple[Option, ...]:
+    return tuple(Option(v, env.t(f"{prefix}.{v}")) for v in values)
+
+
+def _scale() -> tuple[Option, ...]:
+    return tuple(Option(str(n), str(n)) for n in range(1, 6))
+
+
+def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "") -> Card:
+    """The create form (empty or prefilled, e.g. from a message shortcut) or the edit form of a task."""
+    t = task
+    parent = ""
+    if t is not None and t.parent_id:
+        parent_task = env.session.get(Task, t.parent_id)
+        parent = f"#{parent_task.number}" if parent_task else ""
+    due = t.due_date.isoformat() if t is not None and t.due_date else None
+    inputs = [
+        Input("title", env.t("field.title"), "text", required=True, initial=t.title if t else (title or None)),
+        Input("responsible", env.t("field.responsible"), "user", initial=t.responsible if t else None),
+        Input("accountable", env.t("field.accountable"), "user", initial=t.accountable if t else None),
+        Input("consulted", env.t("field.consulted"), "users", initial=",".join(t.consulted) if t and t.consulted else None),
+        Input("informed", env.t("field.informed"), "users", initial=",".join(t.informed) if t and t.informed else None),
+        Input("due", env.t("field.due"), "date", initial=due),
+        Input("priority", env.t("field.priority"), "select", initial=t.priority if t else "medium",
+              options=_choices(env, "priority", PRIORITIES)),
+        Input("parent", env.t("field.parent"), "text", initial=parent or None, placeholder="#3"),
+        Input("description", env.t("field.description"), "textarea", initial=(t.description or None) if t else None),
+    ]
+    if link or (t is not None and t.source_link):
+        inputs.append(Input("link", env.t("field.link"), "text", initial=link or t.source_link))
+    if t is None:
+        form = Form("task", "add", tuple(inputs), env.t("button.create"))
+        return Card(title=env.t("form.new_task"), color="blue", form=form)
+    form = Form("task", "update", tuple(inputs), env.t("button.save"), args=(f"#{t.number}",))
+    return Card(title=env.t("form.edit_task", ref=f"#{t.number}"), color="blue", form=form)
+
+
+def risk_form(env: Env, risk: Risk | None = None, title: str = "") -> Card:
+    r = risk
+    inputs = (
+        Input("title", env.t("field.title"), "text", required=True, initial=r.title if r else (title or None)),
+        Input("category", env.t("field.category"), "select", initial=r.category if r else "technical",
+              options=_choices(env, "category", CATEGORIES)),
+        Input("probability", env.t("field.probability"), "select", initial=str(r.probability) if r else "3",
+              options=_scale()),
+        Input("impact", env.t("field.impact"), "select", initial=str(r.impact) if r else "3", options=_scale()),
+        Input("owner", env.t("field.owner"), "user", initial=r.owner if r else env.user),
+        Input("strategy", env.t("field.strategy"), "select", initial=r.strategy if r else "mitigate",
+              options=_choices(env, "strategy", STRATEGIES)),
+        Input("trigger", env.t("field.trigger"), "text", initial=(r.trigger or None) if r else None),
+        Input("mitigation", env.t("field.mitigation"), "textarea", initial=(r.mitigation or None) if r else None),
+        Input("contingency", env.t("field.contingency"), "textarea", initial=(r.contingency or None) if r else None),
+        Input("review", env.t("field.review"), "date", initial=r.review_date.isoformat() if r and r.review_date else None),
+    )
+    if r is None:
+        return Card(title=env.t("form.new_risk"), color="orange",
+                    form=Form("risk", "add", inputs, env.t("button.create")))
+    return Card(title=env.t("form.edit_risk", ref=f"R{r.number}"), color="orange",
+                form=Form("risk", "update", inputs, env.t("button.save"), args=(f"R{r.number}",)))
