@@ -1,4 +1,4 @@
-"""`pmbot` — run | console | export | db upgrade | check-config."""
+"""`pmbot` — run | console | tick | export | db upgrade | check-config."""
 from __future__ import annotations
 
 import argparse
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=("tasks", "risks", "standups", "retros"))
     export.add_argument("--format", choices=("json", "csv", "md"), default="json")
     export.add_argument("--project", help="only this project (by name)")
+    tick = add("tick", "run every scheduled job due now (or at --now) once, deliver, exit", db=True)
+    tick.add_argument("--now", help="the instant, ISO 8601 with offset (default: the current time)")
     dbp = add("db", "database maintenance", db=True)
     dbp.add_argument("action", choices=("upgrade",))
     add("check-config", "validate the configuration and list every problem")
@@ -117,7 +119,30 @@ def _db(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"run": _run, "console": _console, "export": _export, "db": _db}
+def _tick(config: Config, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from bot.runtime import build
+
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+            if now.tzinfo is None:
+                raise ValueError("add a UTC offset, e.g. +08:00")
+        except ValueError as exc:
+            print(f"pmbot tick: --now {args.now!r} is not an ISO 8601 instant ({exc})", file=sys.stderr)
+            return 2
+    runtime = build(config, db_url=args.db)
+    try:
+        sent = runtime.tick(now)
+    finally:
+        runtime.close()
+    print(f"pmbot tick: {sent} message(s) sent.", file=sys.stderr)
+    return 0
+
+
+_COMMANDS = {"run": _run, "console": _console, "export": _export, "db": _db, "tick": _tick}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.messenger import MessageRef, Messenger
-from handlers.replies import Reply, reply_from_dict, reply_to_dict
+from handlers.notify import queue
+from handlers.replies import Reply, reply_from_dict
 from storage.database import Database
 from storage.models import Notification
 
@@ -57,6 +57,12 @@ def ref_from_text(text: str) -> MessageRef:
     return MessageRef(channel, ident)
 
 
+class NotSentYet(Exception):
+    """An update whose original message has not been sent yet; retried later."""
+
+    retry_after = 30
+
+
 class Outbox:
     def __init__(self, db: Database, clock: Clock, messengers: Mapping[str, Messenger], *,
                  max_attempts: int = 12) -> None:
@@ -66,25 +72,14 @@ class Outbox:
         self.max_attempts = max_attempts
 
     # --- queueing ---------------------------------------------------------------------
-    def add(self, session: Session, message: Outgoing) -> bool:
+    def add(self, session: Session, m: Outgoing) -> bool:
         """Queue inside the caller's transaction. False if the key was queued before."""
-        try:
-            with session.begin_nested():
-                session.add(self._row(message))
-                session.flush()
-        except IntegrityError:
-            return False
-        return True
+        return queue(session, key=m.key, platform=m.platform, target_kind=m.target_kind, target=m.target,
+                     reply=m.reply, now=self.clock.now(), workspace_id=m.workspace_id, project_id=m.project_id)
 
     def enqueue(self, message: Outgoing) -> bool:
         with self.db.session() as session:
             return self.add(session, message)
-
-    def _row(self, m: Outgoing) -> Notification:
-        now = self.clock.now()
-        return Notification(key=m.key[:200], platform=m.platform, workspace_id=m.workspace_id,
-                            project_id=m.project_id, target_kind=m.target_kind, target=m.target,
-                            payload=reply_to_dict(m.reply), next_attempt_at=now, created_at=now)
 
     # --- sending ----------------------------------------------------------------------
     def deliver(self, limit: int = 100) -> int:
@@ -125,7 +120,7 @@ class Outbox:
         messenger = self.messengers[row.platform]
         reply = reply_from_dict(row.payload)
         try:
-            ref = self._dispatch(messenger, row, reply)
+            ref = self._dispatch(messenger, self._resolve(row), reply)
         except Exception as exc:  # any failure of the platform call is retried
             self._failed(row, now, exc)
             return False
@@ -135,6 +130,15 @@ class Outbox:
                 message_ref=ref_to_text(ref) if ref else row.message_ref, last_error=""))
         return True
 
+    def _resolve(self, row: Notification) -> Notification:
+        """An update aimed at `key:<k>` goes to wherever message <k> was sent; until then it waits."""
+        if row.target_kind == "update" and row.target.startswith("key:"):
+            ref = self.sent_ref(row.target[4:])
+            if ref is None:
+                raise NotSentYet(row.target[4:])
+            row.target = ref_to_text(ref)
+        return row
+
     @staticmethod
     def _dispatch(messenger: Messenger, row: Notification, reply: Reply) -> MessageRef | None:
         if row.target_kind == "channel":
@@ -143,7 +147,10 @@ class Outbox:
             return messenger.dm(row.target, reply)
         if row.target_kind == "update":
             ref = ref_from_text(row.target)
-            messenger.update(ref, reply)
+            try:
+                messenger.update(ref, reply)
+            except NotImplementedError:  # the platform cannot edit: send a follow-up instead
+                return messenger.post(ref.channel, reply)
             return ref
         raise ValueError(f"unknown target kind {row.target_kind!r}")
 

@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TextIO
 
 from bot.adapters import Adapter
@@ -18,6 +19,7 @@ from bot.clock import Clock, OffsetClock
 from bot.config import Config
 from bot.messenger import Messenger
 from bot.outbox import Outbox
+from bot.scheduler import Scheduler
 from handlers.core import Core, Defaults
 from storage.database import Database
 
@@ -33,6 +35,7 @@ class Runtime:
     core: Core
     clock: Clock
     outbox: Outbox
+    scheduler: Scheduler
     adapters: list[Adapter] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -48,12 +51,22 @@ class Runtime:
         clock = self.clock if hasattr(self.clock, "advance") else OffsetClock()
         cfg = self.config.console
         console = Console(self.core, clock, workspace=cfg.workspace, channel=channel or cfg.channel,
-                          user=user or cfg.user, out=stdout, locale=self.config.defaults.locale)
+                          user=user or cfg.user, out=stdout, locale=self.config.defaults.locale,
+                          run_due_jobs=self.scheduler.run_between, after_command=self.outbox.deliver)
         self.register(console.messenger)
         interactive = stdin.isatty()
-        console.run(stdin, echo=not interactive, prompt=interactive)
+        # A script is deterministic: only `:advance` runs jobs. Interactively, real time passes too.
+        background = interactive and self.config.scheduler.enabled
+        if background:
+            self.scheduler.start()
+        try:
+            console.run(stdin, echo=not interactive, prompt=interactive)
+        finally:
+            if background:
+                self.scheduler.stop()
 
-    def start_adapters(self) -> None:
+    def create_adapters(self) -> None:
+        """Create the enabled adapters and register their messengers (no connection yet)."""
         if self.config.slack.enabled:
             from bot.slack import create_adapter as slack_adapter
 
@@ -64,20 +77,32 @@ class Runtime:
             self.adapters.append(feishu_adapter(self))
         for adapter in self.adapters:
             self.register(adapter.messenger)
-            adapter.start()
+
+    def tick(self, now: datetime | None = None, *, stdout: TextIO = sys.stdout) -> int:
+        """`pmbot tick`: run what is due at `now` once, deliver, and return the messages sent."""
+        from bot.console.app import ConsoleMessenger
+
+        self.create_adapters()
+        self.register(ConsoleMessenger(stdout))
+        return self.scheduler.tick(now)
 
     def run(self, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
         """Start every enabled messenger. Returns the process exit code."""
         if not (self.config.console.enabled or self.config.slack.enabled or self.config.feishu.enabled):
             log.error("no messenger is enabled: set [console] enabled = true, or enable slack/feishu")
             return 2
-        self.start_adapters()
+        self.create_adapters()
+        for adapter in self.adapters:
+            adapter.start()
         http = self._start_http()
         try:
             if self.config.console.enabled:
                 self.console(stdin=stdin, stdout=stdout)
             else:
+                if self.config.scheduler.enabled:
+                    self.scheduler.start()
                 self._wait_for_signal()
+                self.scheduler.stop()
         finally:
             if http is not None:
                 http.stop()
@@ -116,5 +141,7 @@ def build(config: Config, *, clock: Clock | None = None, db_url: str | None = No
     db = Database(db_url or config.storage.url)
     db.upgrade()
     clock = clock or OffsetClock()
-    return Runtime(config=config, db=db, core=Core(db, defaults_from(config)), clock=clock,
-                   outbox=Outbox(db, clock, {}))
+    core = Core(db, defaults_from(config))
+    outbox = Outbox(db, clock, {})
+    scheduler = Scheduler(db, core, outbox, clock, tick_seconds=config.scheduler.tick_seconds)
+    return Runtime(config=config, db=db, core=core, clock=clock, outbox=outbox, scheduler=scheduler)

@@ -38,6 +38,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "retro": retros.ROUTES,
     "help": help_area.ROUTES,
 }
+BOT_USER = "pmbot"
 # Commands that work in a channel with no project bound yet.
 _UNBOUND_OK = {("project", "init"), ("project", "help"), ("help", "help")}
 
@@ -126,6 +127,15 @@ class Core:
         locale = ctx.locale or (project.locale if project else self.defaults.locale)
         return Env(session=session, ctx=ctx, workspace=workspace, project=project, member=member,
                    locale=locale, defaults=self.defaults)
+
+    def project_env(self, session: Session, project_id: int, now: datetime) -> Env:
+        """The Env the scheduler speaks in: the project's channel, as the bot itself."""
+        project = session.get(Project, project_id)
+        workspace = session.get(Workspace, project.workspace_id)
+        ctx = Context(platform=workspace.platform, workspace=workspace.external_id, channel=project.channel_id,
+                      user=BOT_USER, user_name=BOT_USER, now=now)
+        return Env(session=session, ctx=ctx, workspace=workspace, project=project, member=None,
+                   locale=project.locale, defaults=self.defaults)
 
     @staticmethod
     def workspace(session: Session, platform: str, external_id: str, now: datetime) -> Workspace:

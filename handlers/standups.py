@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from handlers.dates import DateParseError, parse_date, parse_date_range
 from handlers.env import Env, UserError, snapshot
+from handlers.notify import queue, update_target
 from handlers.parse import Command
 from handlers.replies import Card, Field, Form, Input, Reply, mention
 from handlers.views import fmt_date, fmt_days
@@ -78,8 +79,23 @@ def checkin(env: Env, cmd: Command) -> Reply:
     entry.updated_at = env.now
     env.session.flush()
     env.audit("standup", entry.id, "update" if before else "create", before, snapshot(entry))
+    if run.summary_posted_at is not None:
+        _update_summary(env, run, entry)
     key = "standup.updated" if before else "standup.recorded"
     return Reply(text=env.t(key, user=mention(env.user)), cards=[entry_card(env, entry)])
+
+
+def summary_key(project_id: int, day: date) -> str:
+    return f"standup-summary:{project_id}:{day.isoformat()}"
+
+
+def _update_summary(env: Env, run: StandupRun, entry: StandupEntry) -> None:
+    """An answer after the summary was posted: the summary is updated in place (or followed up)."""
+    version = f"{entry.id}:{entry.updated_at.isoformat()}"
+    queue(env.session, key=f"standup-summary-update:{run.project_id}:{run.day.isoformat()}:{version}",
+          platform=env.workspace.platform, target_kind="update", target=update_target(summary_key(run.project_id, run.day)),
+          reply=Reply(cards=[report_card(env, run.day)], locale=env.locale), now=env.now,
+          workspace_id=env.workspace.id, project_id=run.project_id)
 
 
 def _entry_of(env: Env, run: StandupRun | None, user: str) -> StandupEntry | None:

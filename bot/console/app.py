@@ -48,26 +48,28 @@ class ConsoleMessenger:
         self._count = 0
         self.last: Rendered | None = None
 
-    def _emit(self, header: str, reply: Reply) -> MessageRef:
+    def _emit(self, header: str, reply: Reply) -> str:
         self._count += 1
         self.last = render(reply)
         print(f"{header}\n{self.last.text}", file=self.out, flush=True)
-        return MessageRef(header, str(self._count))
+        return str(self._count)
 
     def post(self, channel: str, reply: Reply) -> MessageRef:
-        return self._emit(f"[#{channel}] pmbot:", reply)
+        return MessageRef(channel, self._emit(f"[#{channel}] pmbot:", reply))
 
     def dm(self, user: str, reply: Reply) -> MessageRef:
-        return self._emit(f"[DM @{user}] pmbot:", reply)
+        return MessageRef(f"@{user}", self._emit(f"[DM @{user}] pmbot:", reply))
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
-        self._emit(f"[#{ref.channel} message {ref.id} updated] pmbot:", reply)
+        where = ref.channel if ref.channel.startswith("@") else f"#{ref.channel}"
+        self._emit(f"[{where} message {ref.id} updated] pmbot:", reply)
 
 
 class Console:
     def __init__(self, core: Core, clock: MovableClock, *, workspace: str = "local",
                  channel: str = "general", user: str = "me", out: TextIO = sys.stdout,
-                 locale: str = "en", run_due_jobs: Callable[[datetime, datetime], None] | None = None) -> None:
+                 locale: str = "en", run_due_jobs: Callable[[datetime, datetime], object] | None = None,
+                 after_command: Callable[[], object] | None = None) -> None:
         self.core = core
         self.clock = clock
         self.workspace = workspace
@@ -77,6 +79,7 @@ class Console:
         self.locale = locale
         self.messenger = ConsoleMessenger(out)
         self.run_due_jobs = run_due_jobs
+        self.after_command = after_command  # e.g. deliver what the command queued
         self.last: Rendered | None = None
 
     # --- the loop ---------------------------------------------------------------------
@@ -110,7 +113,12 @@ class Console:
             self._say("console.not_a_command")
         else:
             self._show(reply)
+            self._after()
         return True
+
+    def _after(self) -> None:
+        if self.after_command is not None:
+            self.after_command()
 
     # --- helpers ----------------------------------------------------------------------
     def _ctx(self) -> Context:
@@ -190,6 +198,7 @@ class Console:
             self._usage(f":click N (1-{len(buttons)})")
             return
         self._show(self.core.handle_action(self._ctx(), buttons[int(args[0]) - 1].payload()))
+        self._after()
 
     def _submit(self, args: list[str]) -> None:
         forms = self.last.forms if self.last else []
@@ -207,6 +216,7 @@ class Console:
             values[key] = value
         payload = {"command": form.command, "action": form.action, "args": list(form.args)}
         self._show(self.core.handle_action(self._ctx(), payload, values))
+        self._after()
 
     def _help(self, _args: list[str]) -> None:
         self._say("console.help")

@@ -1,0 +1,154 @@
+"""The scheduler: runs the jobs that `handlers.jobs` derives from the database, and delivers.
+
+One APScheduler job (`pmbot-tick`, an interval job with an explicit id, `replace_existing`,
+`coalesce`, `max_instances=1`, a misfire grace) calls the module-level `_tick_job` with the
+scheduler's registry id; nothing is pickled and no job store is shared. Each tick asks every
+project what is due now (`handlers.jobs.run_due`), queues it under idempotency keys and lets
+the outbox send it — so a restart, a repeated tick or a second replica never duplicates a
+message. With PostgreSQL, only the replica holding the advisory lock (`LeaderLock`) ticks;
+when it dies its connection closes, the lock is released and another replica takes over at
+its next tick.
+
+`tick(now)` is also `pmbot tick [--now]`; `run_between(start, end)` replays every instant at
+which something fell due (the console's `:advance`), so a week can be demoed in seconds.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import select
+
+from bot.clock import Clock
+from bot.outbox import Outbox
+from handlers.core import Core
+from handlers.jobs import occurrences, run_due
+from storage.database import Database
+from storage.models import Project
+
+__all__ = ["LeaderLock", "Scheduler"]
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = 0x706D626F74  # "pmbot"
+_REGISTRY: dict[str, Scheduler] = {}
+
+
+def _tick_job(registry_id: str) -> None:
+    """The APScheduler job: module-level, takes only an id (nothing live is scheduled)."""
+    scheduler = _REGISTRY.get(registry_id)
+    if scheduler is not None:
+        scheduler.tick_if_leader()
+
+
+class LeaderLock:
+    """PostgreSQL advisory-lock leader election; on SQLite the one process always leads."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: Connection | None = None
+        self._mutex = threading.Lock()
+
+    def is_leader(self) -> bool:
+        """True if this process holds the lock; tries to take it if not."""
+        if self.db.dialect != "postgresql":
+            return True
+        with self._mutex:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT 1"))
+                    return True
+                except Exception:  # the connection died: so did the lock
+                    self._drop()
+            conn = self.db.engine.connect()
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+            conn.commit()
+            if got:
+                self._conn = conn
+                log.info("this replica is now the scheduler leader")
+                return True
+            conn.close()
+            return False
+
+    def _drop(self) -> None:
+        try:
+            self._conn.invalidate()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self._conn = None
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                    self._conn.close()
+                except Exception:  # noqa: BLE001 - closing is enough
+                    pass
+                self._conn = None
+
+
+class Scheduler:
+    def __init__(self, db: Database, core: Core, outbox: Outbox, clock: Clock, *, tick_seconds: int = 30) -> None:
+        self.db = db
+        self.core = core
+        self.outbox = outbox
+        self.clock = clock
+        self.tick_seconds = tick_seconds
+        self.leader = LeaderLock(db)
+        self._aps = None
+        self._id = f"scheduler-{id(self)}"
+
+    # --- one instant ------------------------------------------------------------------
+    def tick(self, now: datetime | None = None) -> int:
+        """Queue everything due at `now` in every project, then deliver. Returns messages sent."""
+        now = now or self.clock.now()
+        for project_id in self._project_ids():
+            try:
+                with self.db.session() as session:
+                    run_due(self.core.project_env(session, project_id, now))
+            except Exception:  # one broken project must not stop the others
+                log.exception("scheduled jobs of project %s failed", project_id)
+        return self.outbox.deliver()
+
+    def tick_if_leader(self) -> int:
+        if not self.leader.is_leader():
+            return 0
+        return self.tick()
+
+    def run_between(self, start: datetime, end: datetime) -> int:
+        """Run every instant in (start, end] at which a job fell due, then `end` itself."""
+        instants = {end}
+        with self.db.session() as session:
+            for project in session.exec(select(Project)):
+                instants.update(o.at for o in occurrences(project, start, end))
+        hour = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        while hour < end:  # hourly too, for due-soon reminders between the fixed times
+            instants.add(hour)
+            hour += timedelta(hours=1)
+        return sum(self.tick(moment) for moment in sorted(instants))
+
+    def _project_ids(self) -> list[int]:
+        with self.db.session() as session:
+            return list(session.exec(select(Project.id).order_by(Project.id)))
+
+    # --- in the background ------------------------------------------------------------
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        _REGISTRY[self._id] = self
+        self._aps = BackgroundScheduler(timezone="UTC")
+        self._aps.add_job(_tick_job, "interval", seconds=self.tick_seconds, args=[self._id], id="pmbot-tick",
+                          replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=self.tick_seconds, next_run_time=datetime.now().astimezone())
+        self._aps.start()
+
+    def stop(self) -> None:
+        if self._aps is not None:
+            self._aps.shutdown(wait=True)
+            self._aps = None
+        _REGISTRY.pop(self._id, None)
+        self.leader.release()
