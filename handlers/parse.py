@@ -95,6 +95,7 @@ STRATEGIES = {"avoid": ("规避", "回避"), "mitigate": ("减轻", "缓解"),
               "transfer": ("转移",), "accept": ("接受",)}
 RISK_STATUSES = {"open": ("打开", "开放", "未关闭"), "mitigating": ("处理中", "缓解中", "应对中"),
                  "closed": ("关闭", "已关闭"), "occurred": ("已发生", "发生")}
+STANDUP_MODES = {"channel": ("群", "频道", "群聊"), "dm": ("私信", "单聊"), "both": ("都", "两者", "全部")}
 RETRO_KINDS = {"well": ("好", "做得好", "好的", "good"), "bad": ("不好", "不足", "问题", "差"),
                "improve": ("改进", "待改进", "改善", "action")}
 
@@ -132,13 +133,22 @@ _PROJECT_FIELDS = {
     "end": Opt("date", ("结束", "结束日期", "截止")),
     "holidays": Opt("country", ("country", "节假日", "假日")),
 }
+_ALERT_FIELDS = {
+    "digest": Opt("time", ("逾期提醒", "提醒时间")),
+    "due_soon": Opt("duration", ("duesoon", "到期提醒", "提前提醒")),
+    "escalate": Opt("days_count", ("升级", "升级天数")),
+    "report_day": Opt("weekday", ("周报日", "reportday")),
+    "report_time": Opt("time", ("周报时间", "reporttime")),
+    "holiday_alerts": Opt("bool", ("节假日提醒", "holidayalerts")),
+}
 
 SPECS: dict[str, dict[str, Action]] = {
     "project": {
         "init": Action(("初始化", "绑定", "创建", "create", "bind", "new"), _PROJECT_FIELDS, "text"),
         "status": Action(("状态", "报告", "report")),
         "show": Action(("查看", "章程", "charter", "info", "详情")),
-        "set": Action(("设置", "修改", "update", "config"), {**_PROJECT_FIELDS, "name": Opt("text", ("名称", "名字"))}),
+        "set": Action(("设置", "修改", "update", "config"),
+                      {**_PROJECT_FIELDS, **_ALERT_FIELDS, "name": Opt("text", ("名称", "名字"))}),
         "admin": Action(("管理员",), {}, "kind_text", True,
                         filters={"add": ("添加", "增加", "+"), "remove": ("移除", "删除", "-", "rm")}),
         "members": Action(("成员",)),
@@ -187,8 +197,11 @@ SPECS: dict[str, dict[str, Action]] = {
         "config": Action(("配置", "设置", "set"),
                          {"time": Opt("time", ("时间",)), "days": Opt("days", ("日期", "工作日")),
                           "remind": Opt("duration", ("提醒",)), "summary": Opt("time", ("总结", "汇总")),
-                          "questions": Opt("text", ("问题",)), "enabled": Opt("bool", ("启用", "on"))}),
+                          "questions": Opt("text", ("问题",)), "enabled": Opt("bool", ("启用", "on")),
+                          "mode": Opt("enum", ("方式", "模式"), STANDUP_MODES)}),
         "away": Action(("请假", "离开", "休假", "外出"), {}, "optional_text"),
+        "mute": Action(("静音", "免打扰"), {}),
+        "unmute": Action(("取消静音", "恢复提醒"), {}),
         "report": Action(("报告", "汇总", "总结", "summary"), {}, "optional_text"),
         "help": Action(("帮助", "?")),
     },
@@ -509,6 +522,16 @@ def _coerce(key: str, value: str, opt: Opt, usage: str) -> Any:
         if not re.fullmatch(r"0*[1-5]", norm):
             raise ParseError("error.bad_scale", usage, key=key, value=value)
         return int(norm)
+    if kind == "days_count":
+        norm = _norm(value).removesuffix("天").removesuffix("days").removesuffix("d").strip()
+        if not re.fullmatch(r"[0-9]{1,2}", norm) or not 1 <= int(norm) <= 30:
+            raise ParseError("error.bad_days_count", usage, key=key, value=value)
+        return int(norm)
+    if kind == "weekday":
+        days = parse_days(value, usage)
+        if "," in days:
+            raise ParseError("error.bad_days", usage, value=value)
+        return days
     if kind == "enum":
         canon = _alias_table(opt.choices or {}).get(_norm(value))
         if canon is None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from handlers.calendar import supported_country
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command
 from handlers.replies import Card, Field, Reply, mention
@@ -31,7 +32,19 @@ def _apply(env: Env, project: Project, cmd: Command, usage: str) -> None:
         project.locale = opts["lang"]
         env.locale = env.ctx.locale or project.locale
     if "holidays" in opts:
+        if opts["holidays"] and not supported_country(opts["holidays"]):
+            raise UserError("error.unknown_country", usage, value=opts["holidays"])
         project.holidays_country = opts["holidays"] or None
+    for key, attr in (("digest", "digest_time"), ("escalate", "escalate_after_days"),
+                      ("report_day", "weekly_report_day"), ("report_time", "weekly_report_time"),
+                      ("holiday_alerts", "alerts_on_holidays")):
+        if key in opts:
+            setattr(project, attr, opts[key])
+    if "due_soon" in opts:
+        hours = int(opts["due_soon"].total_seconds() // 3600)
+        if not 1 <= hours <= 24 * 14:
+            raise UserError("error.bad_due_soon", usage, value=str(opts["due_soon"]))
+        project.due_soon_hours = hours
     for key, attr in (("start", "start_date"), ("end", "end_date")):
         if key in opts:
             setattr(project, attr, resolve_due(env, opts[key], usage).date)
@@ -90,6 +103,11 @@ def charter_card(env: Env, project: Project) -> Card:
         Field(env.t("field.language"), env.t(f"language.{project.locale}")),
         Field(env.t("field.holidays"), project.holidays_country or "—"),
         Field(env.t("field.standup"), f"{project.standup_time} ({fmt_days(env, project.standup_days)})"),
+        Field(env.t("field.alerts"), env.t(
+            "project.alerts", digest=project.digest_time, hours=project.due_soon_hours,
+            days=project.escalate_after_days, day=fmt_days(env, project.weekly_report_day),
+            time=project.weekly_report_time, holidays=env.t("word.yes" if project.alerts_on_holidays else "word.no")),
+            short=False),
     ]
     return Card(title=env.t("project.charter_title", name=project.name), color="blue", fields=fields)
 

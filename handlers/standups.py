@@ -204,6 +204,8 @@ def config(env: Env, cmd: Command) -> Reply:
         project.standup_summary_time = opts["summary"]
     if "enabled" in opts:
         project.standup_enabled = opts["enabled"]
+    if "mode" in opts:
+        project.standup_mode = opts["mode"]
     if "questions" in opts:
         parts = [q.strip() for q in opts["questions"].split("|")]
         if len(parts) != 3 or not all(parts):
@@ -223,8 +225,18 @@ def _config_card(env: Env) -> Card:
         Field(env.t("field.remind"), env.t("word.minutes", n=p.standup_remind_minutes)),
         Field(env.t("field.summary"), p.standup_summary_time),
         Field(env.t("field.enabled"), env.t("word.yes" if p.standup_enabled else "word.no")),
+        Field(env.t("field.mode"), env.t(f"mode.{p.standup_mode}")),
         Field(env.t("field.questions"), " | ".join(questions(env)), short=False),
     ])
+
+
+def _mute(muted: bool):
+    def handler(env: Env, cmd: Command) -> Reply:
+        before = {"standup_muted": env.member.standup_muted}
+        env.member.standup_muted = muted
+        env.audit("member", env.member.id, "mute" if muted else "unmute", before, {"standup_muted": muted})
+        return Reply.ephemeral(env.t("standup.muted" if muted else "standup.unmuted"))
+    return handler
 
 
 def help_(env: Env, cmd: Command) -> Reply:
@@ -233,4 +245,5 @@ def help_(env: Env, cmd: Command) -> Reply:
     return area_help(env, "standup")
 
 
-ROUTES = {"checkin": checkin, "away": away, "report": report, "config": config, "help": help_}
+ROUTES = {"checkin": checkin, "away": away, "report": report, "config": config, "mute": _mute(True),
+          "unmute": _mute(False), "help": help_}
