@@ -82,9 +82,10 @@ class Outbox:
             return self.add(session, message)
 
     # --- sending ----------------------------------------------------------------------
-    def deliver(self, limit: int = 100) -> int:
-        """Send every due message (pending, or with an expired lease). Returns how many were sent."""
-        now = self.clock.now()
+    def deliver(self, limit: int = 100, now: datetime | None = None) -> int:
+        """Send every due message (pending, or with an expired lease). Returns how many were sent.
+        `now` defaults to the clock; the scheduler passes the instant it is replaying."""
+        now = now or self.clock.now()
         with self.db.session() as session:
             ids = list(session.exec(
                 select(Notification.id).where(

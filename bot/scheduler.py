@@ -112,7 +112,7 @@ class Scheduler:
                     run_due(self.core.project_env(session, project_id, now))
             except Exception:  # one broken project must not stop the others
                 log.exception("scheduled jobs of project %s failed", project_id)
-        return self.outbox.deliver()
+        return self.outbox.deliver(now=now)
 
     def tick_if_leader(self) -> int:
         if not self.leader.is_leader():
