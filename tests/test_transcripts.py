@@ -17,6 +17,8 @@ import pytest
 from bot.clock import ManualClock
 from bot.console.app import Console
 from bot.export import export
+from bot.outbox import Outbox
+from bot.scheduler import Scheduler
 from handlers.core import Core
 from storage.database import Database
 
@@ -24,23 +26,47 @@ HERE = Path(__file__).parent / "transcripts"
 
 
 def _run(db: Database, script: Path) -> str:
+    """The console as `pmbot console` wires it: scheduler behind `:advance`, outbox after commands."""
     out = io.StringIO()
-    console = Console(Core(db), ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc)),
-                      workspace="T1", channel="erp", user="pm", out=out)
+    clock = ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc))
+    core = Core(db)
+    outbox = Outbox(db, clock, {})
+    scheduler = Scheduler(db, core, outbox, clock)
+    console = Console(core, clock, workspace="T1", channel="erp", user="pm", out=out,
+                      run_due_jobs=scheduler.run_between, after_command=outbox.deliver)
+    outbox.messengers["console"] = console.messenger
     console.run(script.read_text(encoding="utf-8").splitlines(), echo=True)
     return out.getvalue()
+
+
+def _matches(db: Database, name: str) -> str:
+    output = _run(db, HERE / f"{name}.txt")
+    expected_path = HERE / f"{name}.out"
+    if os.environ.get("PMBOT_REGENERATE"):
+        expected_path.write_text(output, encoding="utf-8")
+    assert output == expected_path.read_text(encoding="utf-8")
+    return output
 
 
 @pytest.mark.parametrize("name", ["project_en", "project_zh"])
 def test_transcript_matches(tmp_path: Path, name: str) -> None:
     db = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
     db.upgrade()
-    output = _run(db, HERE / f"{name}.txt")
-    expected_path = HERE / f"{name}.out"
-    if os.environ.get("PMBOT_REGENERATE"):
-        expected_path.write_text(output, encoding="utf-8")
-    assert output == expected_path.read_text(encoding="utf-8")
+    _matches(db, name)
     _check_export(db, name)
+
+
+def test_week_with_the_scheduler(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
+    db.upgrade()
+    output = _matches(db, "week_en")
+    assert output.count("Standup time — ERP upgrade") == 5  # Mon..Fri, once each
+    assert output.count("[DM @bob] pmbot:\n┌ 🟡 Reminder") == 5  # he never checked in before 10:00
+    assert output.count("[DM @alice] pmbot:\n┌ 🟡 Reminder") == 4  # she did on Monday
+    assert "@bob (late)" in output and "[#erp message 4 updated]" in output
+    assert output.count("Overdue tasks — ERP upgrade: 1") == 2  # Thu and Fri; #2 was due Wed 18:00
+    assert output.count("Due soon:") == 2 and output.count("Time to review risk R1") == 1
+    assert output.count("Weekly status — ERP upgrade — Fri Nov 27") == 1
 
 
 def _check_export(db: Database, name: str) -> None:
