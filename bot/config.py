@@ -21,7 +21,7 @@ ENV_PREFIX = "PMBOT_"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
 
 
 class StorageConfig(_Section):

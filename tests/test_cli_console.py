@@ -129,3 +129,24 @@ def test_check_config_exits_non_zero_listing_problems(tmp_path: Path) -> None:
                          env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert "Configuration problems (2):" in bad.stderr and "defaults.locale" in bad.stderr
+
+
+def test_pmbot_tick_runs_what_is_due_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    env = _env(tmp_path)
+    setup = subprocess.run([*PMBOT, "console", "--db", url], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           input=':now 2026-11-23T08:00+08:00\n/project init "Tick" tz:Asia/Shanghai\n', timeout=120)
+    assert setup.returncode == 0, setup.stderr
+
+    def tick(now: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*PMBOT, "tick", "--now", now, "--db", url], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    first = tick("2026-11-23T09:30+08:00")
+    assert first.returncode == 0, first.stderr
+    assert "[#general] pmbot:" in first.stdout and "Standup time — Tick — Mon Nov 23" in first.stdout
+    assert "1 message(s) sent" in first.stderr
+    again = tick("2026-11-23T09:30+08:00")
+    assert again.stdout == "" and "0 message(s) sent" in again.stderr
+    bad = tick("tomorrow")
+    assert bad.returncode == 2 and "--now 'tomorrow' is not an ISO 8601 instant" in bad.stderr

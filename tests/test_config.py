@@ -65,3 +65,10 @@ def test_slack_http_mode_needs_a_signing_secret() -> None:
     with pytest.raises(ConfigError, match="signing_secret is required in http mode"):
         load(None, environ={"PMBOT_SLACK__ENABLED": "1", "PMBOT_SLACK__MODE": "http",
                             "PMBOT_SLACK__BOT_TOKEN": "xoxb-1"})
+
+
+def test_defaults_are_normalised_like_given_values() -> None:
+    config = load(None, environ={})
+    assert config.defaults.workdays == "mon,tue,wed,thu,fri"
+    assert load(None, environ={"PMBOT_DEFAULTS__WORKDAYS": "周一至周六"}).defaults.workdays == \
+        "mon,tue,wed,thu,fri,sat"

@@ -197,3 +197,28 @@ def test_unique_constraints_are_enforced(db: Database) -> None:
     with db.session() as session:  # the same external id on another platform is fine
         session.add(Workspace(platform="feishu", external_id="T1", created_at=now))
         assert len(session.exec(select(ProcessedEvent)).all()) == 1
+
+
+def test_upgrade_from_0001_keeps_rows_and_fills_new_columns(db_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from storage import migrate
+
+    engine = create_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspace (platform, external_id, name, created_at) "
+                              "VALUES ('slack', 'T1', '', CURRENT_TIMESTAMP)"))
+            conn.execute(text(
+                "INSERT INTO project (workspace_id, channel_id, name, goal, timezone, locale, standup_time, "
+                "standup_days, standup_remind_minutes, standup_summary_time, standup_enabled, next_task_number, "
+                "next_risk_number, next_retro_number, created_by, created_at) VALUES (1, 'C1', 'Old', '', 'UTC', "
+                "'en', '09:30', 'mon-fri', 30, '10:30', true, 1, 1, 1, 'u', CURRENT_TIMESTAMP)"))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT name, standup_mode, digest_time, due_soon_hours, escalate_after_days, "
+                                    "weekly_report_day, alerts_on_holidays FROM project")).one()
+        assert tuple(row) == ("Old", "channel", "09:00", 24, 2, "fri", False)
+    finally:
+        engine.dispose()
