@@ -198,7 +198,8 @@ SPECS: dict[str, dict[str, Action]] = {
                          {"time": Opt("time", ("时间",)), "days": Opt("days", ("日期", "工作日")),
                           "remind": Opt("duration", ("提醒",)), "summary": Opt("time", ("总结", "汇总")),
                           "questions": Opt("text", ("问题",)), "enabled": Opt("bool", ("启用", "on")),
-                          "mode": Opt("enum", ("方式", "模式"), STANDUP_MODES)}),
+                          "mode": Opt("enum", ("方式", "模式"), STANDUP_MODES),
+                          "participants": Opt("participants", ("参与人", "成员", "who"))}),
         "away": Action(("请假", "离开", "休假", "外出"), {}, "optional_text"),
         "mute": Action(("静音", "免打扰"), {}),
         "unmute": Action(("取消静音", "恢复提醒"), {}),
@@ -522,6 +523,10 @@ def _coerce(key: str, value: str, opt: Opt, usage: str) -> Any:
         if not re.fullmatch(r"0*[1-5]", norm):
             raise ParseError("error.bad_scale", usage, key=key, value=value)
         return int(norm)
+    if kind == "participants":
+        if _norm(value) in ("all", "everyone", "全部", "所有人", "全员"):
+            return None
+        return _users(value, key, usage)
     if kind == "days_count":
         norm = _norm(value).removesuffix("天").removesuffix("days").removesuffix("d").strip()
         if not re.fullmatch(r"[0-9]{1,2}", norm) or not 1 <= int(norm) <= 30:

@@ -145,9 +145,11 @@ def away(env: Env, cmd: Command) -> Reply:
 
 
 def participants(env: Env, day: date) -> list[Member]:
-    """Members expected at the standup of `day`: everyone in the project not away that day."""
+    """Members expected at the standup of `day`: the configured list (or every member), minus
+    those away that day."""
     members = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id))
-    return [m for m in members if not is_away(m, day)]
+    chosen = env.project.standup_participants
+    return [m for m in members if not is_away(m, day) and (chosen is None or m.user_id in chosen)]
 
 
 def report_card(env: Env, day: date) -> Card:
@@ -206,6 +208,10 @@ def config(env: Env, cmd: Command) -> Reply:
         project.standup_enabled = opts["enabled"]
     if "mode" in opts:
         project.standup_mode = opts["mode"]
+    if "participants" in opts:
+        refs = opts["participants"]
+        project.standup_participants = None if refs is None else [env.ensure_member(r.id, r.name).user_id
+                                                                    for r in refs]
     if "questions" in opts:
         parts = [q.strip() for q in opts["questions"].split("|")]
         if len(parts) != 3 or not all(parts):
@@ -226,6 +232,8 @@ def _config_card(env: Env) -> Card:
         Field(env.t("field.summary"), p.standup_summary_time),
         Field(env.t("field.enabled"), env.t("word.yes" if p.standup_enabled else "word.no")),
         Field(env.t("field.mode"), env.t(f"mode.{p.standup_mode}")),
+        Field(env.t("field.participants"), ", ".join(mention(u) for u in p.standup_participants)
+              if p.standup_participants is not None else env.t("word.everyone"), short=False),
         Field(env.t("field.questions"), " | ".join(questions(env)), short=False),
     ])
 

@@ -107,6 +107,7 @@ class Project(SQLModel, table=True):
     standup_questions: list[str] | None = _json(nullable=True)
     standup_enabled: bool = True
     standup_mode: str = Field(default="channel", max_length=8)  # channel | dm | both
+    standup_participants: list[str] | None = _json(nullable=True)  # None: every member of the project
     digest_time: str = Field(default="09:00", max_length=5)  # daily overdue digest, local time
     due_soon_hours: int = 24
     escalate_after_days: int = 2

@@ -272,3 +272,15 @@ def test_week_through_run_between_is_ordered_and_complete(db: Database) -> None:
         f"Standup time — ERP — {d}" for d in ("Mon Nov 23", "Tue Nov 24", "Wed Nov 25", "Thu Nov 26", "Fri Nov 27")]
     assert [t for t in posts if t.startswith("Overdue")] == ["Overdue tasks — ERP: 1"] * 3  # Wed, Thu, Fri
     assert [t for t in posts if t.startswith("Weekly")] == ["Weekly status — ERP — Fri Nov 27"]
+
+
+def test_participants_list_limits_who_is_expected_and_reminded(db: Database) -> None:
+    bot = _bot(db)
+    bot.chat.ok("pm", "/task add T @alice A:@bob C:@carol")
+    bot.chat.ok("pm", "/standup config participants:@alice,@bob")
+    assert "cannot change" in bot.chat.fail("alice", "/standup config participants:all")
+    bot.at(datetime(2026, 11, 23, 10, 0, tzinfo=SH))
+    assert {t for k, t, _ in bot.sent("dm")} == {"alice", "bob"}
+    assert "Not checked in: @alice, @bob" in show(bot.chat.ok("pm", "/standup report"))
+    bot.chat.ok("pm", "/standup config participants:all")
+    assert "Not checked in: @pm, @alice, @bob, @carol" in show(bot.chat.ok("pm", "/standup report"))
