@@ -112,6 +112,8 @@ class Core:
             raise UserError("error.no_project", "project.init")
         if env.project is not None:
             env.member = env.ensure_member(env.user, env.ctx.user_name)
+        if command.action == "help" and command.area != "help":
+            return help_area.area_help(env, command.area)
         return ROUTES[command.area][command.action](env, command)
 
     def _env(self, session: Session, ctx: Context) -> Env:

@@ -200,11 +200,6 @@ def _standup_blockers(env: Env) -> list[str]:
     return [f"{mention(e.user_id)}: {e.blockers}" for e in entries if has_blocker(e.blockers)]
 
 
-def help_(env: Env, cmd: Command) -> Reply:
-    from handlers.help import area_help
-
-    return area_help(env, "project")
-
 
 ROUTES = {"init": init, "status": status, "show": show, "set": set_, "admin": admin,
-          "members": members, "help": help_}
+          "members": members}

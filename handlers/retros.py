@@ -114,10 +114,5 @@ def list_(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
-def help_(env: Env, cmd: Command) -> Reply:
-    from handlers.help import area_help
 
-    return area_help(env, "retro")
-
-
-ROUTES = {"start": start, "add": add, "show": show, "close": close, "list": list_, "help": help_}
+ROUTES = {"start": start, "add": add, "show": show, "close": close, "list": list_}

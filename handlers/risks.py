@@ -5,9 +5,10 @@ from sqlmodel import select
 
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, parse_ref
-from handlers.replies import Card, Reply, mention
+from handlers.replies import Reply, mention
 from handlers.tasks import MAX_TITLE, next_number, resolve_due
-from handlers.views import LIST_LIMIT, risk_card, risk_line
+from handlers.forms import risk_form
+from handlers.views import list_card, risk_card, risk_line
 from storage.models import Risk
 
 OPEN_RISK = ("open", "mitigating")
@@ -137,20 +138,14 @@ def list_risks(env: Env, cmd: Command) -> Reply:
         elif which == "closed":
             risks = [r for r in risks if r.status == "closed"]
         chosen = sorted(risks, key=lambda r: r.number)
-    card = Card(title=env.t("risk.list_title", filter=env.t(f"filter.{which}"), count=len(chosen)),
-                color="orange" if any(r.level in ("high", "critical") for r in chosen) else "blue")
-    card.lines = [risk_line(env, r) for r in chosen[:LIST_LIMIT]]
-    if len(chosen) > LIST_LIMIT:
-        card.footer = env.t("list.more", count=len(chosen) - LIST_LIMIT)
-    if not chosen:
-        card.text = env.t("risk.list_empty")
+    card = list_card(env, env.t("risk.list_title", filter=env.t(f"filter.{which}"), count=len(chosen)),
+                     [risk_line(env, r) for r in chosen], env.t("risk.list_empty"),
+                     "orange" if any(r.level in ("high", "critical") for r in chosen) else "blue")
     return Reply(cards=[card], visibility="ephemeral")
 
 
 def form(env: Env, cmd: Command) -> Reply:
     """`/risk form` opens the create form; `/risk form R2` the edit form."""
-    from handlers.forms import risk_form
-
     if cmd.text:
         risk = get_risk(env, parse_ref(cmd.text, "risk", "risk.form"), "risk.form")
         env.require(_editors(risk), env.t("what.edit_risk", ref=f"R{risk.number}"), "risk.form")
@@ -158,11 +153,6 @@ def form(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[risk_form(env, title=cmd.opt("title", ""))], visibility="ephemeral")
 
 
-def help_(env: Env, cmd: Command) -> Reply:
-    from handlers.help import area_help
-
-    return area_help(env, "risk")
-
 
 ROUTES = {"add": add, "update": update_risk, "close": close, "show": show, "list": list_risks,
-          "form": form, "help": help_}
+          "form": form}

@@ -247,11 +247,6 @@ def _mute(muted: bool):
     return handler
 
 
-def help_(env: Env, cmd: Command) -> Reply:
-    from handlers.help import area_help
-
-    return area_help(env, "standup")
-
 
 ROUTES = {"checkin": checkin, "away": away, "report": report, "config": config, "mute": _mute(True),
-          "unmute": _mute(False), "help": help_}
+          "unmute": _mute(False)}

@@ -10,12 +10,13 @@ from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, UserRef, parse_ref
 from handlers.replies import Card, Reply, Table, mention
+from handlers.forms import task_form
 from handlers.views import (
-    LIST_LIMIT,
     OPEN_STATUSES,
     STATUS_ICONS,
     due_end,
     is_overdue,
+    list_card,
     task_card,
     task_line,
 )
@@ -265,12 +266,8 @@ def list_tasks(env: Env, cmd: Command) -> Reply:
             chosen = [t for t in chosen if t.responsible == cmd.mentions[0].id]
     chosen.sort(key=lambda t: _sort_key(env, t))
     label = mention(cmd.mentions[0].id) if which == "user" else env.t(f"filter.{which}")
-    card = Card(title=env.t("task.list_title", filter=label, count=len(chosen)), color="blue")
-    card.lines = [task_line(env, t) for t in chosen[:LIST_LIMIT]]
-    if len(chosen) > LIST_LIMIT:
-        card.footer = env.t("list.more", count=len(chosen) - LIST_LIMIT)
-    if not chosen:
-        card.text = env.t("task.list_empty")
+    card = list_card(env, env.t("task.list_title", filter=label, count=len(chosen)),
+                     [task_line(env, t) for t in chosen], env.t("task.list_empty"))
     return Reply(cards=[card], visibility="ephemeral")
 
 
@@ -330,8 +327,6 @@ def raci(env: Env, cmd: Command) -> Reply:
 
 def form(env: Env, cmd: Command) -> Reply:
     """`/task form` opens the create form (prefilled by title:/link:); `/task form #12` the edit form."""
-    from handlers.forms import task_form
-
     if cmd.text:
         task = get_task(env, parse_ref(cmd.text, "task", "task.form"), "task.form")
         env.require(_editors(task), env.t("what.edit_task", ref=f"#{task.number}"), "task.form")
@@ -339,11 +334,6 @@ def form(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[task_form(env, title=cmd.opt("title", ""), link=cmd.opt("link", ""))],
                  visibility="ephemeral")
 
-
-def help_(env: Env, cmd: Command) -> Reply:
-    from handlers.help import area_help
-
-    return area_help(env, "task")
 
 
 ROUTES = {
@@ -360,7 +350,6 @@ ROUTES = {
     "tree": tree,
     "raci": raci,
     "form": form,
-    "help": help_,
 }
 
-__all__ = ["ROUTES", "get_task", "next_number", "parse_ref", "resolve_due"]
+__all__ = ["ROUTES", "get_task", "next_number", "project_tasks", "resolve_due"]

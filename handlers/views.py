@@ -54,12 +54,6 @@ def fmt_datetime(env: Env, moment: datetime) -> str:
     return f"{fmt_date(env, local.date())} {local.strftime('%H:%M')}"
 
 
-def task_due(task: Task) -> Due | None:
-    if task.due_date is None:
-        return None
-    return Due(task.due_date, None)
-
-
 def due_end(env: Env, task: Task) -> datetime | None:
     """The instant a task becomes overdue: its due time, or the end of its due day."""
     if task.due_at is not None:
@@ -171,4 +165,14 @@ def risk_card(env: Env, risk: Risk) -> Card:
                                    (("status", "occurred"),), style="danger"))
         card.buttons.append(Button(env.t("button.close"), "risk", "close", (ref,), style="primary"))
         card.buttons.append(Button(env.t("button.edit"), "risk", "form", (ref,)))
+    return card
+
+
+def list_card(env: Env, title: str, lines: list[str], empty: str, color: str = "blue") -> Card:
+    """A list of items, cut at LIST_LIMIT with a "… and N more" footer."""
+    card = Card(title=title, color=color, lines=lines[:LIST_LIMIT])
+    if len(lines) > LIST_LIMIT:
+        card.footer = env.t("list.more", count=len(lines) - LIST_LIMIT)
+    if not lines:
+        card.text = empty
     return card
