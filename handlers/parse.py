@@ -359,6 +359,10 @@ def parse(text: str) -> Command:
         if candidate:
             action = candidate
             tokens = tokens[1:]
+        elif area in ("task", "risk") and len(tokens) == 1 and _REF.match(_norm(tokens[0].text)):
+            action = "show"  # `/task #12`, `/risk R2`
+        elif area == "task" and all(_mention(t.text) for t in tokens):
+            action = "list"  # `/task @bob`
         elif area != "help" and not _looks_like_option(tokens[0]):
             raise ParseError("error.unknown_action", area, area=area, action=tokens[0].text)
     return _build(area, action, tokens)

@@ -720,3 +720,14 @@ def test_arbitrary_payloads_build_a_command_or_raise_parse_error(payload: dict[s
         return
     _check_command(cmd)
     _assert_clean(cmd)
+
+
+@pytest.mark.parametrize(("text", "area", "action", "words", "mentions"), [
+    ("/task #12", "task", "show", ("12",), ()),
+    ("/任务 #3", "task", "show", ("3",), ()),
+    ("/risk R2", "risk", "show", ("2",), ()),
+    ("/task @bob", "task", "list", (), ("bob",)),
+])
+def test_bare_ref_shows_and_bare_mention_lists(text: str, area: str, action: str, words: tuple, mentions: tuple) -> None:
+    cmd = parse(text)
+    assert (cmd.area, cmd.action, cmd.words, tuple(m.id for m in cmd.mentions)) == (area, action, words, mentions)
