@@ -75,6 +75,20 @@ class FeishuConfig(_Section):
     encrypt_key: str = ""
     domain: str = "https://open.feishu.cn"
 
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        # The SDK's own rule (it refuses anything else): an https origin, or http on loopback.
+        from urllib.parse import urlsplit
+
+        value = value.rstrip("/")
+        parts = urlsplit(value)
+        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.path or parts.query \
+                or "@" in parts.netloc:
+            raise ValueError(f"{value!r} must be an origin like https://open.feishu.cn or https://open.larksuite.com")
+        return value
+
     @model_validator(mode="after")
     def _credentials(self) -> FeishuConfig:
         if not self.enabled:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,11 +26,14 @@ from handlers.replies import Reply, reply_from_dict
 from storage.database import Database
 from storage.models import Notification
 
-__all__ = ["Outbox", "Outgoing"]
+__all__ = ["SENDING_KEY", "Outbox", "Outgoing"]
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+# The key of the message being sent, for messengers whose platform deduplicates sends by a
+# client token (Feishu's `uuid`): a retry after a lost response then never posts twice.
+SENDING_KEY: ContextVar[str | None] = ContextVar("pmbot_outbox_sending_key", default=None)
 BASE_DELAY = timedelta(seconds=10)
 MAX_DELAY = timedelta(hours=1)
 
@@ -120,11 +124,14 @@ class Outbox:
             return False  # another process has it
         messenger = self.messengers[row.platform]
         reply = reply_from_dict(row.payload)
+        token = SENDING_KEY.set(row.key)
         try:
             ref = self._dispatch(messenger, self._resolve(row), reply)
         except Exception as exc:  # any failure of the platform call is retried
             self._failed(row, now, exc)
             return False
+        finally:
+            SENDING_KEY.reset(token)
         with self.db.session() as session:
             session.execute(update(Notification).where(Notification.id == nid).values(
                 status="sent", sent_at=self.clock.now(), attempts=row.attempts + 1,

@@ -139,6 +139,28 @@ class Core:
         return Env(session=session, ctx=ctx, workspace=workspace, project=project, member=None,
                    locale=project.locale, defaults=self.defaults)
 
+    # --- lookups for private chats, which carry no project of their own ----------------
+    def channel_project(self, platform: str, workspace: str, channel: str) -> str | None:
+        """The name of the project bound to `channel`, or None."""
+        with self.db.session() as session:
+            return session.exec(
+                select(Project.name).join(Workspace, Workspace.id == Project.workspace_id)
+                .where(Workspace.platform == platform, Workspace.external_id == workspace,
+                       Project.channel_id == channel)
+            ).first()
+
+    def projects_of(self, platform: str, workspace: str, user: str) -> list[tuple[str, str]]:
+        """(channel, name) of every project `user` is a member of, newest first."""
+        with self.db.session() as session:
+            rows = session.exec(
+                select(Project.channel_id, Project.name)
+                .join(Workspace, Workspace.id == Project.workspace_id)
+                .join(Member, Member.project_id == Project.id)
+                .where(Workspace.platform == platform, Workspace.external_id == workspace, Member.user_id == user)
+                .order_by(Project.created_at.desc(), Project.id.desc())
+            )
+            return [(channel, name) for channel, name in rows]
+
     @staticmethod
     def workspace(session: Session, platform: str, external_id: str, now: datetime) -> Workspace:
         row = session.exec(

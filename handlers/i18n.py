@@ -365,6 +365,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "change.risk_close": {"en": "{user} closed risk {ref} {title}", "zh": "{user} 关闭风险 {ref} {title}"},
     "change.retro_close": {"en": "{user} closed a retro", "zh": "{user} 关闭了一次复盘"},
     "button.check_in": {"en": "Check in", "zh": "签到"},
+    # --- onboarding (the bot joins a channel) ---
+    "onboarding.title": {"en": "Hello, I am pmbot", "zh": "你好，我是 pmbot"},
+    "onboarding.text": {"en": "I run this group's project from the chat: tasks with owners and due dates, a risk "
+                              "register, daily standups and retrospectives. Bind this group to a project to start.",
+                        "zh": "我在群里帮大家推进项目：任务（负责人、截止日期）、风险登记、每日站会和复盘。"
+                              "先把本群绑定到一个项目吧。"},
+    "onboarding.project_name": {"en": "Project name", "zh": "项目名称"},
+    "onboarding.bind": {"en": "Bind this group", "zh": "绑定本群"},
+    "onboarding.footer": {"en": "Or mention me with /project init \"Name\". /help lists every command.",
+                          "zh": "也可以 @我 并发送 /项目 初始化 “项目名”。/帮助 查看全部命令。"},
+    "onboarding.bound": {"en": "This group is bound to the project \"{name}\". Mention me with /help to see the commands.",
+                         "zh": "本群已绑定项目 “{name}”。@我 并发送 /帮助 查看全部命令。"},
+    # --- Feishu messenger ---
+    "feishu.menu_no_project": {"en": "You are not in a project yet. Add me to your project's group and bind it "
+                                     "with /project init.",
+                               "zh": "你还没有加入任何项目。把我拉进项目群，再用 /项目 初始化 绑定。"},
+    "feishu.toast_done": {"en": "Done", "zh": "已完成"},
+    "feishu.toast_see_reply": {"en": "Answered below the card", "zh": "已在卡片下方回复"},
+    "feishu.too_large": {"en": "This answer is too long for a Feishu card; narrow it down (e.g. /task list mine).",
+                         "zh": "内容太多，飞书卡片放不下；请缩小范围（例如 /任务 列表 我的）。"},
     # --- console messenger ---
     "console.ephemeral": {"en": "(only you can see this)", "zh": "(仅你可见)"},
     "console.welcome": {"en": "pmbot console — #{channel} as @{user}. /help for commands, :help for the console.",

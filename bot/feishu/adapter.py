@@ -1,0 +1,127 @@
+"""The Feishu adapter: wires the event handlers, the messenger, the delivery thread and either
+the HTTP route or the long connection, as `[feishu]` in the config says.
+
+Construction imports no lark_oapi (so `create_adapter` is cheap and testable); `start()`
+imports it — in the main thread for HTTP mode, so the first request does not pay the ~3 s
+import inside Feishu's 3-second deadline, and in the long-connection thread for ws mode.
+
+Answers are queued in the outbox (durable, idempotent, retried) and sent by a delivery thread
+that wakes when something is queued and every few seconds for retries. It uses its own
+`Outbox` over the same table with only the Feishu messenger, so it sends Feishu messages only;
+leases make it safe next to the runtime's outbox or other replicas.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.routing import BaseRoute
+
+from bot.clock import Clock, SystemClock
+from bot.feishu.events import FeishuEvents, NameBook, build_dispatcher
+from bot.feishu.http import FeishuWebhook
+from bot.feishu.messenger import FeishuMessenger
+from bot.feishu.pacing import Pacer
+from bot.feishu.ws import LongConnection
+from bot.outbox import Outbox
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = ["DeliveryWorker", "FeishuAdapter"]
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryWorker:
+    """Runs `deliver()` when kicked, and every `interval` seconds for retries that fell due."""
+
+    def __init__(self, deliver: Callable[[], int], interval: float = 2.0) -> None:
+        self.deliver = deliver
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="pmbot-feishu-delivery", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.deliver()
+            except Exception:  # a broken database must not end the thread; the next round retries
+                log.exception("Feishu delivery round failed")
+
+
+class FeishuAdapter:
+    platform = "feishu"
+
+    def __init__(self, runtime: Runtime, *, pacer: Pacer | None = None, request_clock: Clock | None = None,
+                 ws_client_factory: Callable[..., Any] | None = None) -> None:
+        self.config = runtime.config.feishu
+        self.names = NameBook()
+        self.messenger = FeishuMessenger(app_id=self.config.app_id, app_secret=self.config.app_secret,
+                                         domain=self.config.domain, pacer=pacer, names=self.names)
+        self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
+        self.worker = DeliveryWorker(self.outbox.deliver)
+        self.events = FeishuEvents(core=runtime.core, outbox=self.outbox, clock=runtime.clock,
+                                   defaults=runtime.core.defaults, kick=self.worker.kick,
+                                   bot_open_id=self.messenger.known_bot_open_id, names=self.names)
+        # Request timestamps are checked against real time, not the runtime's clock (which the
+        # console's `:now` / `:advance` may have moved for a demo).
+        self.webhook = FeishuWebhook(dispatcher=self.dispatcher, encrypt_key=self.config.encrypt_key,
+                                     verification_token=self.config.verification_token,
+                                     clock=request_clock or SystemClock())
+        self.connection = LongConnection(app_id=self.config.app_id, app_secret=self.config.app_secret,
+                                         domain=self.config.domain, dispatcher=self.dispatcher,
+                                         client_factory=ws_client_factory) if self.config.mode == "ws" else None
+        self._dispatcher: Any = None
+        self._lock = threading.Lock()
+
+    def dispatcher(self) -> Any:
+        """The SDK's event dispatcher, built on first use (this imports lark_oapi)."""
+        with self._lock:
+            if self._dispatcher is None:
+                self._dispatcher = build_dispatcher(self.events, encrypt_key=self.config.encrypt_key,
+                                                    verification_token=self.config.verification_token)
+            return self._dispatcher
+
+    def routes(self) -> list[BaseRoute]:
+        return [self.webhook.route()] if self.config.mode == "http" else []
+
+    def start(self) -> None:
+        if self.connection is not None:
+            self.connection.start()
+            self.connection.ready.wait(30)
+        else:
+            self.dispatcher()
+        self.worker.start()
+        threading.Thread(target=self._learn_bot_id, name="pmbot-feishu-bot-info", daemon=True).start()
+        log.info("Feishu adapter started (%s mode, %s)", self.config.mode, self.config.domain)
+
+    def stop(self) -> None:
+        if self.connection is not None:
+            self.connection.stop()
+        self.worker.stop()
+
+    def _learn_bot_id(self) -> None:
+        """Fetch the bot's open_id so group messages can be checked for a mention of it."""
+        try:
+            self.messenger.bot_open_id()
+        except Exception:
+            log.warning("could not fetch the bot's open_id; mentions before a command count as addressed to it",
+                        exc_info=True)

@@ -1,0 +1,339 @@
+"""Feishu events and card callbacks -> the core -> replies through the outbox.
+
+The handlers are thin: they read the SDK's event object, build a `Context` (platform
+"feishu", workspace = tenant_key, channel = chat_id, user = the sender's open_id, locale None so
+the project's language applies) and the command text or card payload, ask the core, and queue
+the answer. They finish within Feishu's 3 seconds because sending happens later, in the
+outbox's delivery thread; a handler that raised would make Feishu re-push the event.
+
+Where answers go (Feishu has no ephemeral messages in groups):
+- a command in a group is answered by replying to it; an answer meant only for the speaker
+  ("ephemeral": lists, forms, errors) is a *thread* reply under it, which keeps the group tidy
+  and keeps people pickers in forms working (they offer the chat's members — in a private
+  chat that would only be the speaker);
+- in a private chat every answer is a reply there. A private chat that is not bound to a
+  project acts on the user's project when they are in exactly one;
+- a click on a card answers within the callback: the card is replaced (channel answers),
+  a toast reports errors, and private answers are a thread reply under the card;
+- bot menu items are answered in the user's private chat, once per project they are in.
+
+Deduplication: message commands pass `feishu:event:<event_id>` and `feishu:msg:<message_id>`
+as delivery keys (a replay after reconnect has a new event_id but the same message_id), card
+callbacks their event id and callback token; every queued answer has an outbox key derived
+from the same ids, so it is sent once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.clock import Clock
+from bot.feishu.messenger import Target
+from bot.feishu.render import plain, render
+from bot.outbox import Outbox, Outgoing
+from handlers.context import Context
+from handlers.core import Core
+from handlers.env import Defaults
+from handlers.i18n import t
+from handlers.onboarding import already_bound, welcome
+from handlers.parse import is_command
+from handlers.replies import Reply
+
+__all__ = ["EVENT_TYPES", "MENU_COMMANDS", "FeishuEvents", "Mention", "NameBook", "build_dispatcher",
+           "command_text", "form_values", "message_text"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "feishu"
+# Every event/callback type the setup guide subscribes; each has a handler (an unregistered
+# type is answered HTTP 500 and re-sent by Feishu).
+EVENT_TYPES = ("im.message.receive_v1", "card.action.trigger", "im.chat.member.bot.added_v1",
+               "application.bot.menu_v6", "im.message.message_read_v1", "im.message.recalled_v1")
+# Bot menu items (event_key set in the developer console) and the command each one runs.
+MENU_COMMANDS = {"my_tasks": "/task list mine", "checkin": "/standup", "status": "/project status",
+                 "help": "/help"}
+MENU_PROJECTS = 5  # a menu click answers for at most this many of the user's projects
+
+_PLACEHOLDER = re.compile(r"@_user_\d+|@_all")
+_LEADING_MENTIONS = re.compile(r"^\s*((?:@_user_\d+\s*)+)")
+_NAME_UNSAFE = re.compile(r"[\s<>|\"'“”‘’「」『』«»,，、:：@]+")
+_DATE_VALUE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: [+-]\d{4})?$")
+
+
+# --- pure helpers -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mention:
+    key: str  # the placeholder in the text: @_user_1, @_all
+    open_id: str
+    name: str = ""
+
+
+def message_text(message_type: str | None, content: str | None) -> str | None:
+    """The text of a text or rich-text (post) message; None for other kinds."""
+    try:
+        body = json.loads(content or "{}")
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    if message_type == "text":
+        return str(body.get("text") or "")
+    if message_type != "post":
+        return None
+    post = body if "content" in body else next(
+        (v for v in body.values() if isinstance(v, dict) and "content" in v), {})
+    lines = []
+    for paragraph in post.get("content") or []:
+        parts = []
+        for element in paragraph if isinstance(paragraph, list) else []:
+            tag = element.get("tag") if isinstance(element, dict) else None
+            if tag in ("text", "a", "code_block"):
+                parts.append(str(element.get("text") or ""))
+            elif tag == "at":
+                user = str(element.get("user_id") or "")
+                parts.append("@_all" if user == "all" else user if user.startswith("@_") else f"<@{user}>")
+        lines.append("".join(parts))
+    return "\n".join(lines)
+
+
+def _safe_name(name: str) -> str:
+    """A display name usable inside a `<@id|name>` token (no spaces or delimiters)."""
+    return _NAME_UNSAFE.sub("_", name).strip("_")[:64]
+
+
+def command_text(text: str, mentions: list[Mention], *, chat_type: str | None, bot_open_id: str | None) -> str | None:
+    """The command a message carries, with Feishu's mention placeholders resolved.
+
+    In a group only messages that mention the bot count (None otherwise). The bot's own
+    mention is removed; `@_user_N` becomes `<@open_id|Name>` for the parser; `@_all` becomes
+    the plain word Feishu shows for it, never a mention of everyone.
+    """
+    by_key = {m.key: m for m in mentions}
+    if bot_open_id:
+        bot_keys = {m.key for m in mentions if m.open_id == bot_open_id and m.key in _PLACEHOLDER.findall(text)}
+    else:  # the bot's id is not known yet: mentions in front of the command address it
+        lead = _LEADING_MENTIONS.match(text)
+        bot_keys = set(re.findall(r"@_user_\d+", lead.group(1))) if lead else set()
+    if chat_type != "p2p" and not bot_keys:
+        return None
+
+    def resolve(match: re.Match[str]) -> str:
+        key = match.group(0)
+        mention = by_key.get(key)
+        if key in bot_keys:
+            return ""
+        if key == "@_all":
+            return _safe_name(mention.name if mention else "") or "all"
+        if mention is None or not mention.open_id:
+            return key[1:]
+        name = _safe_name(mention.name)
+        return f"<@{mention.open_id}|{name}>" if name else f"<@{mention.open_id}>"
+
+    return _PLACEHOLDER.sub(resolve, text).strip()
+
+
+def form_values(raw: dict[str, Any] | None) -> dict[str, Any]:
+    """Form fields as the core expects them: date pickers' `2026-12-01 +0800` become dates."""
+    out: dict[str, Any] = {}
+    for key, value in (raw or {}).items():
+        if isinstance(value, str):
+            match = _DATE_VALUE.match(value.strip())
+            out[key] = match.group(1) if match else value
+        elif isinstance(value, list):
+            out[key] = [str(v) for v in value]
+        elif value is not None:
+            out[key] = str(value)
+    return out
+
+
+class NameBook:
+    """Display names seen in events (mentions, menu clicks), for places where Feishu cannot
+    render a mention (card headers, toasts). Bounded; names are a nicety, never required."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._names: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # events arrive on several threads
+
+    def remember(self, user: str | None, name: str | None) -> None:
+        if user and name:
+            with self._lock:
+                self._names[user] = name
+                self._names.move_to_end(user)
+                while len(self._names) > self._size:
+                    self._names.popitem(last=False)
+
+    def __call__(self, user: str) -> str | None:
+        with self._lock:
+            return self._names.get(user)
+
+
+def _get(obj: Any, path: str) -> Any:
+    for name in path.split("."):
+        if obj is None:
+            return None
+        obj = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+    return obj
+
+
+# --- the handlers -----------------------------------------------------------------------------
+
+class FeishuEvents:
+    def __init__(self, *, core: Core, outbox: Outbox, clock: Clock, defaults: Defaults,
+                 kick: Callable[[], None], bot_open_id: Callable[[], str | None], names: NameBook) -> None:
+        self.core = core
+        self.outbox = outbox
+        self.clock = clock
+        self.defaults = defaults
+        self.kick = kick
+        self.bot_open_id = bot_open_id
+        self.names = names
+
+    # --- messages ----------------------------------------------------------------------
+    def on_message(self, data: Any) -> None:
+        event, message = data.event, _get(data, "event.message")
+        if message is None or _get(event, "sender.sender_type") not in (None, "user"):
+            return
+        text = message_text(message.message_type, message.content)
+        if not text:
+            return
+        mentions = [Mention(m.key or "", _get(m, "id.open_id") or "", m.name or "") for m in message.mentions or []]
+        for m in mentions:
+            self.names.remember(m.open_id, m.name)
+        command = command_text(text, mentions, chat_type=message.chat_type, bot_open_id=self.bot_open_id())
+        user = _get(event, "sender.sender_id.open_id")
+        if command is None or not user:
+            return
+        workspace = _get(data, "header.tenant_key") or _get(event, "sender.tenant_key") or ""
+        private = message.chat_type == "p2p"
+        if not is_command(command):  # talking to the bot without a command: say how
+            locale = self.defaults.locale
+            self._queue(f"feishu:reply:{message.message_id}", "channel",
+                        Target(message.chat_id, reply=message.message_id, thread=not private, p2p=private),
+                        Reply(text=t("error.not_a_command", locale), visibility="ephemeral", locale=locale))
+            return
+        channel = self._private_channel(workspace, message.chat_id, user) if private else message.chat_id
+        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
+                      user_name=self.names(user) or "")
+        reply = self.core.handle_text(ctx, command, delivery_keys=[
+            f"feishu:event:{_get(data, 'header.event_id')}", f"feishu:msg:{message.message_id}"])
+        if reply is None:
+            return
+        target = Target(message.chat_id, reply=message.message_id,
+                        thread=reply.visibility == "ephemeral" and not private,
+                        ctx=channel if channel != message.chat_id else "", p2p=private)
+        self._queue(f"feishu:reply:{message.message_id}", "channel", target, reply)
+
+    # --- card callbacks ----------------------------------------------------------------
+    def on_card_action(self, data: Any) -> dict[str, Any]:
+        event = data.event
+        value = dict(_get(event, "action.value") or {})
+        channel, private = value.pop("ch", None), bool(value.pop("dm", False))
+        chat, message = _get(event, "context.open_chat_id") or "", _get(event, "context.open_message_id") or ""
+        user = _get(event, "operator.open_id")
+        if "command" not in value or not user:
+            return {}
+        workspace = _get(data, "header.tenant_key") or _get(event, "operator.tenant_key") or ""
+        channel = channel or chat
+        if private:
+            channel = self._private_channel(workspace, channel, user)
+        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
+                      user_name=self.names(user) or "")
+        token = _get(event, "token") or _get(data, "header.event_id")
+        form = _get(event, "action.form_value")
+        reply = self.core.handle_action(ctx, value, form_values(form) if form is not None else None,
+                                        delivery_keys=[f"feishu:event:{_get(data, 'header.event_id')}",
+                                                       f"feishu:card:{token}"])
+        if reply is None:
+            return {}
+        if reply.error:
+            return _toast("error", plain(reply.text.split("\n")[0], self.names))
+        here = Target(chat, reply=message, ctx=channel if channel != chat else "", p2p=private)
+        if reply.visibility == "ephemeral":
+            self._queue(f"feishu:card:{token}", "channel", replace(here, thread=True), reply)
+            return _toast("info", t("feishu.toast_see_reply", reply.locale))
+        if channel != chat:  # acted in a private chat: the project's channel hears about it
+            self._queue(f"feishu:card:{token}:post", "channel", Target(channel), reply)
+        response = _toast("success", t("feishu.toast_done", reply.locale))
+        if reply.cards:
+            response["card"] = {"type": "raw", "data": render(reply, channel=channel, private=private,
+                                                               names=self.names)}
+        elif channel == chat:
+            self._queue(f"feishu:card:{token}", "channel", here, reply)
+        return response
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def on_bot_added(self, data: Any) -> None:
+        event = data.event
+        chat = _get(event, "chat_id")
+        if not chat:
+            return
+        workspace = _get(data, "header.tenant_key") or _get(event, "operator_tenant_key") or ""
+        locale = self.defaults.locale
+        bound = self.core.channel_project(PLATFORM, workspace, chat)
+        reply = already_bound(locale, bound) if bound else \
+            welcome(locale, timezone=self.defaults.timezone, channel_name=_get(event, "name") or "")
+        self._queue(f"feishu:welcome:{chat}:{_get(data, 'header.event_id')}", "channel", Target(chat), reply)
+
+    def on_menu(self, data: Any) -> None:
+        event = data.event
+        user = _get(event, "operator.operator_id.open_id")
+        command = MENU_COMMANDS.get(_get(event, "event_key") or "")
+        if not user or command is None:
+            log.info("ignoring bot menu item %r (known: %s)", _get(event, "event_key"), ", ".join(MENU_COMMANDS))
+            return
+        self.names.remember(user, _get(event, "operator.operator_name"))
+        workspace = _get(data, "header.tenant_key") or ""
+        event_id = _get(data, "header.event_id")
+        projects = self.core.projects_of(PLATFORM, workspace, user)[:MENU_PROJECTS]
+        if not projects:
+            locale = self.defaults.locale
+            self._queue(f"feishu:menu:{event_id}", "dm", Target(user),
+                        Reply(text=t("feishu.menu_no_project", locale), locale=locale))
+            return
+        for channel, _name in projects:
+            ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
+                          user_name=self.names(user) or "")
+            reply = self.core.handle_text(ctx, command)
+            if reply is not None:
+                self._queue(f"feishu:menu:{event_id}:{channel}", "dm", Target(user, ctx=channel), reply)
+
+    def on_ignored(self, data: Any) -> None:
+        """Subscribed events the bot has nothing to do for (read receipts, recalls)."""
+
+    # --- helpers -----------------------------------------------------------------------
+    def _private_channel(self, workspace: str, chat: str, user: str) -> str:
+        """The channel a private chat acts on: itself when bound, else the user's only project."""
+        if self.core.channel_project(PLATFORM, workspace, chat):
+            return chat
+        projects = self.core.projects_of(PLATFORM, workspace, user)
+        return projects[0][0] if len(projects) == 1 else chat
+
+    def _queue(self, key: str, kind: str, target: Target, reply: Reply) -> None:
+        self.outbox.enqueue(Outgoing(key=key, platform=PLATFORM, target_kind=kind, target=target.encode(), reply=reply))
+        self.kick()
+
+
+def _toast(kind: str, content: str) -> dict[str, Any]:
+    return {"toast": {"type": kind, "content": content[:200]}}
+
+
+def build_dispatcher(events: FeishuEvents, *, encrypt_key: str = "", verification_token: str = "") -> Any:
+    """The SDK's dispatcher with a handler for every type in `EVENT_TYPES` (HTTP and long connection)."""
+    import lark_oapi as lark
+
+    return (lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
+            .register_p2_im_message_receive_v1(events.on_message)
+            .register_p2_card_action_trigger(events.on_card_action)
+            .register_p2_im_chat_member_bot_added_v1(events.on_bot_added)
+            .register_p2_application_bot_menu_v6(events.on_menu)
+            .register_p2_im_message_message_read_v1(events.on_ignored)
+            .register_p2_im_message_recalled_v1(events.on_ignored)
+            .build())

@@ -1,0 +1,132 @@
+"""POST /feishu/events: Feishu's request URL for events and card callbacks (HTTP mode).
+
+The SDK's dispatcher decrypts the body and checks the verification token and the signature,
+but it answers every failure with HTTP 500 (Feishu's cue to send again), a request without
+the signature headers crashes it (500 as well), it looks headers up with one exact casing, and
+it never looks at the timestamp, so a captured request could be replayed forever. This route
+therefore checks first and refuses with a 4xx:
+
+- 400 for a body that is not JSON, cannot be decrypted, is plaintext although an encrypt key is
+  set, or lacks the timestamp/nonce/signature headers (signatures exist only with an encrypt key);
+- 401 for a wrong verification token, a wrong signature, or a timestamp outside the replay
+  window (5 minutes either way, on the injected clock);
+- 413 for an oversized body.
+
+Only then does the SDK see the request, with the header names it expects, in a worker thread
+(its handlers are synchronous). The url_verification challenge carries no signature headers;
+it is answered by the SDK after the token check.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from Crypto.Cipher import AES
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.clock import Clock
+
+__all__ = ["MAX_BODY", "REPLAY_WINDOW", "FeishuWebhook", "decrypt", "signature"]
+
+log = logging.getLogger(__name__)
+
+REPLAY_WINDOW = timedelta(minutes=5)
+MAX_BODY = 1 << 20
+TIMESTAMP, NONCE, SIGNATURE = "X-Lark-Request-Timestamp", "X-Lark-Request-Nonce", "X-Lark-Signature"
+# Header names as the SDK looks them up (it does not normalise case).
+_CANONICAL = (TIMESTAMP, NONCE, SIGNATURE, "X-Request-Id", "Content-Type")
+
+
+def decrypt(encrypted: str, encrypt_key: str) -> str:
+    """Feishu's body encryption: AES-256-CBC, key = SHA-256(encrypt_key), IV first, PKCS7."""
+    data = base64.b64decode(encrypted, validate=True)
+    if len(data) < 32 or len(data) % 16:
+        raise ValueError("ciphertext has a bad length")
+    plain = AES.new(hashlib.sha256(encrypt_key.encode()).digest(), AES.MODE_CBC, data[:16]).decrypt(data[16:])
+    pad = plain[-1]
+    if not 1 <= pad <= 16 or plain[-pad:] != bytes([pad]) * pad:
+        raise ValueError("bad padding")
+    return plain[:-pad].decode("utf-8")
+
+
+def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
+    return hashlib.sha256((timestamp + nonce + encrypt_key).encode("utf-8") + body).hexdigest()
+
+
+class FeishuWebhook:
+    def __init__(self, *, dispatcher: Callable[[], Any], encrypt_key: str, verification_token: str, clock: Clock,
+                 window: timedelta = REPLAY_WINDOW, max_body: int = MAX_BODY) -> None:
+        self.dispatcher = dispatcher
+        self.encrypt_key = encrypt_key
+        self.verification_token = verification_token
+        self.clock = clock
+        self.window = window
+        self.max_body = max_body
+
+    def route(self) -> Route:
+        return Route("/feishu/events", self.endpoint, methods=["POST"])
+
+    async def endpoint(self, request: Request) -> Response:
+        raw = await request.body()
+        refusal = ("request body too large", 413) if len(raw) > self.max_body else self.check(raw, request.headers)
+        if refusal is not None:
+            log.warning("refused a Feishu request: %s", refusal[0])
+            return JSONResponse({"msg": refusal[0]}, status_code=refusal[1])
+        from lark_oapi.core.model import RawRequest
+
+        sdk_request = RawRequest()
+        sdk_request.uri = request.url.path
+        sdk_request.body = raw
+        sdk_request.headers = {name: request.headers[name] for name in _CANONICAL if name in request.headers}
+        response = await run_in_threadpool(self.dispatcher().do, sdk_request)
+        return Response(response.content or b"", status_code=response.status_code or 200,
+                        media_type="application/json")
+
+    def check(self, raw: bytes, headers: Mapping[str, str]) -> tuple[str, int] | None:
+        """Why the request must be refused (reason, status), or None when it may go to the SDK."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return "body is not JSON", 400
+        if not isinstance(body, dict):
+            return "body is not a JSON object", 400
+        if "encrypt" in body:
+            if not self.encrypt_key:
+                return "encrypted body but no encrypt_key configured", 400
+            try:
+                body = json.loads(decrypt(str(body["encrypt"]), self.encrypt_key))
+            except ValueError:
+                return "body cannot be decrypted", 400
+            if not isinstance(body, dict):
+                return "decrypted body is not a JSON object", 400
+        elif self.encrypt_key:
+            return "body must be encrypted", 400
+        header = body.get("header") if isinstance(body.get("header"), dict) else {}
+        token = header.get("token") if "schema" in body else body.get("token")
+        if self.verification_token and not hmac.compare_digest(str(token or ""), self.verification_token):
+            return "wrong verification token", 401
+        if body.get("type") == "url_verification":
+            return None
+        timestamp, nonce, sent = headers.get(TIMESTAMP), headers.get(NONCE), headers.get(SIGNATURE)
+        if self.encrypt_key:
+            if not (timestamp and nonce and sent):
+                return "missing X-Lark-Request-Timestamp / X-Lark-Request-Nonce / X-Lark-Signature", 400
+            if not hmac.compare_digest(signature(timestamp, nonce, self.encrypt_key, raw), sent):
+                return "wrong signature", 401
+        if timestamp is not None:
+            try:
+                age = self.clock.now().timestamp() - int(timestamp)
+            except ValueError:
+                return "timestamp is not a number", 400
+            if abs(age) > self.window.total_seconds():
+                return "timestamp outside the replay window", 401
+        return None

@@ -1,0 +1,48 @@
+"""Client-side pacing: 5 calls per second per chat/user/card, 50 per app — on a fake clock."""
+from __future__ import annotations
+
+from bot.feishu.pacing import Pacer
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_a_sixth_send_to_the_same_chat_within_a_second_waits() -> None:
+    time = FakeTime()
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    waits = [pacer.wait("chat:oc_1") for _ in range(12)]
+    assert waits[:5] == [0, 0, 0, 0, 0]
+    assert waits[5] == 1.0
+    assert time.now == 102.0  # 12 sends at 5 per second: the last one goes out after 2 s
+
+
+def test_different_chats_do_not_wait_for_each_other() -> None:
+    time = FakeTime()
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    assert [pacer.wait(f"chat:oc_{n}") for n in range(20)] == [0] * 20
+
+
+def test_the_app_wide_limit_applies_across_chats() -> None:
+    time = FakeTime()
+    pacer = Pacer(per_target=5, per_app=10, clock=time.clock, sleep=time.sleep)
+    waits = [pacer.wait(f"chat:oc_{n}") for n in range(11)]
+    assert waits[:10] == [0] * 10 and waits[10] == 1.0
+
+
+def test_calls_spread_over_time_never_wait() -> None:
+    time = FakeTime()
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    for _ in range(20):
+        assert pacer.wait("chat:oc_1") == 0
+        time.now += 0.2
+    assert time.slept == []
