@@ -56,8 +56,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="pmbot-bench-")
-    db = Database(args.db or f"sqlite:///{Path(tmp) / 'bench.db'}")
+    tmp = tempfile.TemporaryDirectory(prefix="pmbot-bench-")
+    db = Database(args.db or f"sqlite:///{Path(tmp.name) / 'bench.db'}")
     db.upgrade()
     core = Core(db)
     rows: list[tuple[str, str, str]] = []
@@ -93,6 +93,7 @@ def main() -> None:
     for name, med_s, worst_s in rows:
         print(f"| {name} | {med_s} | {worst_s} |")
     db.dispose()
+    tmp.cleanup()
 
 
 if __name__ == "__main__":

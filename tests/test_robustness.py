@@ -12,8 +12,8 @@ from handlers.parse import AREA_ALIASES, SPECS, is_command
 from storage.database import Database
 from tests.chat import Chat
 
-_DB_DIR = tempfile.mkdtemp(prefix="pmbot-fuzz-")
-_db = Database(f"sqlite:///{Path(_DB_DIR) / 'fuzz.db'}")
+_DB_DIR = tempfile.TemporaryDirectory(prefix="pmbot-fuzz-")  # removed when the module goes away
+_db = Database(f"sqlite:///{Path(_DB_DIR.name) / 'fuzz.db'}")
 _db.upgrade()
 _chat = Chat(_db, workspace="fuzz")
 _chat.ok("pm", '/project init "Fuzz" tz:Asia/Shanghai')
