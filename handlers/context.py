@@ -16,6 +16,7 @@ class Context:
     `workspace` is the platform's team/tenant id; together with `platform` it scopes every
     row. `locale` is the user's language when the platform tells it, else None (the
     project's locale then applies). `now` is an aware datetime from the injected clock.
+    `user_tz` is the user's IANA time zone when the platform tells it (stored on Member).
     """
 
     platform: str
@@ -26,6 +27,7 @@ class Context:
     user_name: str = ""
     locale: Locale | None = None
     channel_name: str = ""
+    user_tz: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from handlers import help as help_area
+from handlers import home as home_area
 from handlers import i18n, projects, retros, risks, standups, tasks
 from handlers.context import Context
 from handlers.env import Defaults, Env, UserError
@@ -112,6 +113,8 @@ class Core:
             raise UserError("error.no_project", "project.init")
         if env.project is not None:
             env.member = env.ensure_member(env.user, env.ctx.user_name)
+            if env.ctx.user_tz and env.member.timezone != env.ctx.user_tz:
+                env.member.timezone = env.ctx.user_tz
         if command.action == "help" and command.area != "help":
             return help_area.area_help(env, command.area)
         return ROUTES[command.area][command.action](env, command)
@@ -138,6 +141,12 @@ class Core:
                       user=BOT_USER, user_name=BOT_USER, now=now)
         return Env(session=session, ctx=ctx, workspace=workspace, project=project, member=None,
                    locale=project.locale, defaults=self.defaults)
+
+    def home(self, ctx: Context) -> home_area.Home:
+        """The user's overview across the workspace's projects (Slack's App Home), read-only."""
+        with self.db.session() as session:
+            workspace = self.workspace(session, ctx.platform, ctx.workspace, ctx.now)
+            return home_area.home(session, ctx, workspace, ctx.locale or self.defaults.locale)
 
     # --- lookups for private chats, which carry no project of their own ----------------
     def channel_project(self, platform: str, workspace: str, channel: str) -> str | None:

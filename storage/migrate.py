@@ -38,6 +38,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import storage.models  # noqa: F401 - registers every table on SQLModel.metadata
+import storage.slack_tables  # noqa: F401 - and the Slack OAuth tables (migration 0004)
 from storage.models import UTCDateTime
 
 __all__ = [

@@ -1,0 +1,189 @@
+"""The Slack adapter: wires the bolt App, the listeners, the messenger, the delivery thread and
+either the HTTP routes or the Socket Mode connection, as `[slack]` in the config says.
+
+Construction makes no network call (bolt checks the token on the first request instead), so
+`pmbot tick` and tests can build it freely. `start()` opens the Socket Mode connection (socket
+mode) and starts the delivery thread; in HTTP mode bolt answers `POST /slack/events` on the
+bot's one ASGI server. Bolt's Starlette adapter dispatches synchronously, which would block the
+event loop while a listener waits for its ack, so the route runs the dispatch in a worker thread.
+
+Answers are queued in the outbox and sent by the adapter's own delivery thread through an
+`Outbox` holding only the Slack messenger; leases keep it safe next to the runtime's outbox
+(the scheduler) and other replicas.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.outbox import Outbox
+from bot.slack.app import SlackListeners
+from bot.slack.client import web_client
+from bot.slack.delivery import DeliveryWorker
+from bot.slack.messenger import SlackMessenger, notification_origin
+from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, Tokens, oauth_settings
+from bot.slack.pacing import ChannelPacer
+from bot.slack.users import UserDirectory
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = ["EVENTS_PATH", "SlackAdapter"]
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+RECONNECT_DELAY = 5.0
+
+
+class ListenerExecutor(ThreadPoolExecutor):
+    """bolt's listener thread pool, counting work in flight: a stop waits for the listeners
+    that were already acknowledged, and tests wait until everything a request started is done."""
+
+    def __init__(self, max_workers: int = 8) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="pmbot-slack-listener")
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._busy += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._done(None)
+            raise
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any] | None) -> None:
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no listener runs or waits (bounded); True when idle."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(self, runtime: Runtime, *, sleep: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        """`sleep` and `monotonic` drive pacing, rate-limit waits and the users.info cache (tests
+        pass fakes)."""
+        self.config = cfg = runtime.config.slack
+        self.client = web_client(cfg.bot_token or None, base_url=cfg.api_base_url, sleep=sleep)
+        oauth = cfg.client_id and cfg.client_secret
+        settings = oauth_settings(client_id=cfg.client_id, client_secret=cfg.client_secret,
+                                  engine=runtime.db.engine) if oauth else None
+        self.tokens = Tokens(bot_token=cfg.bot_token, store=settings.installation_store if settings else None,
+                             client_id=cfg.client_id, client_secret=cfg.client_secret, client=self.client)
+        self.executor = ListenerExecutor()
+        self.app = App(client=self.client, signing_secret=cfg.signing_secret or None, oauth_settings=settings,
+                       token_verification_enabled=False, request_verification_enabled=cfg.mode == "http",
+                       process_before_response=False, listener_executor=self.executor, name="pmbot")
+        self.users = UserDirectory(clock=monotonic)
+        self._clients: dict[str, WebClient] = {}
+        self._clients_lock = threading.Lock()
+        self.messenger = SlackMessenger(client_for=self.client_for, pacer=ChannelPacer(clock=monotonic, sleep=sleep),
+                                        names=self.users.names, origin=lambda key: notification_origin(runtime.db, key))
+        self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
+        self.worker = DeliveryWorker(self.outbox.deliver)
+        self.listeners = SlackListeners(core=runtime.core, outbox=self.outbox, kick=self.worker.kick, users=self.users,
+                                        clock=runtime.clock, commands=cfg.commands)
+        self.listeners.register(self.app)
+        self._socket: Any = None
+        self._stopping = threading.Event()
+
+    # --- the Adapter protocol ------------------------------------------------------------
+    def routes(self) -> list[BaseRoute]:
+        routes: list[BaseRoute] = []
+        if self.config.mode == "http":
+            routes.append(Route(EVENTS_PATH, self._events, methods=["POST"]))
+        if self.app.oauth_flow is not None:  # the install flow needs HTTP in Socket Mode too
+            routes += [Route(INSTALL_PATH, self._oauth, methods=["GET"]),
+                       Route(REDIRECT_PATH, self._oauth, methods=["GET"])]
+        return routes
+
+    def start(self) -> None:
+        self.worker.start()
+        if self.config.mode == "socket":
+            threading.Thread(target=self._connect, name="pmbot-slack-socket", daemon=True).start()
+        log.info("Slack adapter started (%s mode%s)", self.config.mode,
+                 ", OAuth installs" if self.app.oauth_flow is not None else "")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._socket is not None:
+            try:
+                self._socket.close()
+            except Exception:
+                log.warning("closing the Socket Mode connection failed", exc_info=True)
+        self.executor.wait_idle(10)
+        self.executor.shutdown(wait=False)
+        self.worker.stop()
+
+    # --- clients -------------------------------------------------------------------------
+    def client_for(self, workspace: str) -> WebClient:
+        """A Web API client with the bot token of `workspace` (see `Tokens`)."""
+        token = self.tokens.token(workspace)
+        with self._clients_lock:
+            client = self._clients.get(token)
+            if client is None:
+                client = self._clients[token] = WebClient(token=token, base_url=self.client.base_url,
+                                                          timeout=self.client.timeout,
+                                                          retry_handlers=self.client.retry_handlers)
+            return client
+
+    # --- HTTP ----------------------------------------------------------------------------
+    async def _events(self, request: Request) -> Response:
+        body = await request.body()
+        response = await run_in_threadpool(self.app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(response)
+
+    async def _oauth(self, request: Request) -> Response:
+        flow = self.app.oauth_flow
+        bolt_request = to_bolt_request(request, await request.body())
+        handle = flow.handle_installation if request.url.path == INSTALL_PATH else flow.handle_callback
+        return to_starlette_response(await run_in_threadpool(handle, bolt_request))
+
+    # --- Socket Mode ---------------------------------------------------------------------
+    def _connect(self) -> None:
+        """Open the Socket Mode connection, retrying until it works or the adapter stops
+        (the SDK's client reconnects by itself once connected)."""
+        while not self._stopping.is_set():
+            try:
+                self._socket = _socket_handler(self.app, self.config.app_token)
+                self._socket.connect()
+                log.info("Slack Socket Mode connected")
+                return
+            except Exception:
+                log.warning("Slack Socket Mode connection failed; retrying in %ss", RECONNECT_DELAY, exc_info=True)
+                if self._socket is not None:
+                    try:
+                        self._socket.close()
+                    except Exception:
+                        log.debug("closing a failed connection failed", exc_info=True)
+                    self._socket = None
+                self._stopping.wait(RECONNECT_DELAY)
+
+
+def _socket_handler(app: App, app_token: str) -> Any:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token)

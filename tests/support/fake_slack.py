@@ -1,0 +1,287 @@
+"""A fake Slack Web API on a free loopback port, for the Slack adapter's tests.
+
+It answers what the bot uses — auth.test, chat.postMessage / postEphemeral / update /
+getPermalink, views.open / publish, users.info, conversations.info, apps.connections.open and
+oauth.v2.access — and records every call (method, token, JSON or form body). It also serves
+`response_url`s (`fake.response_url()`), recording what `respond()` posts there, and can be told
+to answer the next N calls of a method with HTTP 429 and a `Retry-After`, or with an error.
+
+`serve_websocket()` adds Socket Mode: a WebSocket endpoint (handed out by apps.connections.open)
+that greets a client with `hello`, pushes envelopes (`push()`) and records the client's acks.
+
+Tokens `xoxb-<team>` belong to team `<team>`: a workspace's bot token says which workspace a
+call was made for. Point a WebClient at it with `base_url=fake.api_url`.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["Call", "FakeSlack", "wait_until"]
+
+BOT_USER = "UBOT"
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 5.0, step: float = 0.01) -> Any:
+    """Poll `condition` in short steps until it is truthy (returned) or `timeout` passes (None)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(step)
+
+
+@dataclass
+class Call:
+    method: str  # chat.postMessage, …, or "response_url"
+    body: dict[str, Any]
+    token: str = ""
+    path: str = ""
+    status: int = 200
+    answer: dict[str, Any] = field(default_factory=dict)  # what the fake replied
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.body.get("blocks") or (self.body.get("view") or {}).get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+    @property
+    def view(self) -> dict[str, Any]:
+        view = self.body.get("view") or {}
+        return json.loads(view) if isinstance(view, str) else view
+
+    @property
+    def text(self) -> str:
+        """Everything the call shows, as one string (fallback text + block texts) for assertions."""
+        return json.dumps(self.body, ensure_ascii=False)
+
+
+@dataclass
+class _Limit:
+    method: str
+    times: int
+    retry_after: int
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # users.info answers by user id
+    calls: list[Call] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._limits: list[_Limit] = []
+        self._errors: list[tuple[str, str]] = []
+        self.ws_url = ""
+        self.ws_answers: list[dict[str, Any]] = []  # what a Socket Mode client sent back
+        self._ws_loop: asyncio.AbstractEventLoop | None = None
+        self._ws_clients: list[Any] = []
+        self._ws_main: Any = None
+        self.installs: dict[str, dict[str, Any]] = {}  # oauth.v2.access answers by code
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                fake._handle(self)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
+                                       name="fake-slack", daemon=True)
+
+    # --- lifecycle ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.url}/response/{name}"
+
+    def __enter__(self) -> FakeSlack:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._ws_loop is not None:
+            async def close() -> None:
+                for client in self._ws_clients:
+                    await client.close()
+                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+            asyncio.run_coroutine_threadsafe(close(), self._ws_loop).result(5)
+            self._ws_loop.call_soon_threadsafe(self._ws_loop.stop)
+
+    # --- Socket Mode -------------------------------------------------------------------
+    def serve_websocket(self) -> None:
+        """Start the WebSocket endpoint apps.connections.open hands out."""
+        from websockets.asyncio.server import serve
+        from websockets.exceptions import ConnectionClosed
+
+        started = threading.Event()
+
+        async def handler(connection: Any) -> None:
+            self._ws_clients.append(connection)
+            await connection.send(json.dumps({"type": "hello", "num_connections": 1,
+                                              "debug_info": {"host": "fake"}}))
+            try:
+                async for message in connection:
+                    with self._lock:
+                        self.ws_answers.append(json.loads(message))
+            except ConnectionClosed:
+                pass  # the client went away without a closing handshake
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._ws_loop = loop
+
+            async def main() -> None:
+                server = await serve(handler, "127.0.0.1", 0)
+                self.ws_url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/link"
+                started.set()
+                await asyncio.Event().wait()
+
+            self._ws_main = loop.create_task(main())  # held: the loop keeps only weak references
+            loop.run_forever()
+
+        threading.Thread(target=run, name="fake-slack-ws", daemon=True).start()
+        started.wait(5)
+
+    @property
+    def ws_connected(self) -> bool:
+        return bool(self._ws_clients)
+
+    def push(self, envelope: dict[str, Any]) -> None:
+        """Send one Socket Mode envelope to the connected client."""
+        client = self._ws_clients[-1]
+        asyncio.run_coroutine_threadsafe(client.send(json.dumps(envelope)), self._ws_loop).result(5)
+
+    # --- test controls -----------------------------------------------------------------
+    def rate_limit(self, method: str, times: int = 1, *, retry_after: int = 1) -> None:
+        """Answer the next `times` calls of `method` with HTTP 429 and `Retry-After`."""
+        with self._lock:
+            self._limits.append(_Limit(method, times, retry_after))
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
+        with self._lock:
+            self._errors.extend([(method, error)] * times)
+
+    def of(self, method: str, *, ok: bool = True) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and (c.status == 200 or not ok)]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Poll until `count` successful calls of `method` were recorded; returns them all."""
+        calls = wait_until(lambda: len(self.of(method)) >= count and self.of(method), timeout)
+        assert calls and len(calls) >= count, f"expected {count} {method}, got {[c.method for c in self.calls]}"
+        return calls
+
+    # --- serving -----------------------------------------------------------------------
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = urlsplit(request.path).path
+        raw = request.rfile.read(int(request.headers.get("Content-Length") or 0)).decode("utf-8")
+        body = self._body(raw, request.headers.get("Content-Type") or "")
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or str(body.get("token") or "")
+        if path.startswith("/response/"):
+            self._record(Call("response_url", body, path=path))
+            self._reply(request, 200, b"ok", "text/plain")
+            return
+        method = path.removeprefix("/api/")
+        limit = self._take_limit(method)
+        if limit is not None:
+            self._record(Call(method, body, token, path, status=429))
+            self._reply(request, 429, b'{"ok":false,"error":"ratelimited"}', headers={"Retry-After": str(limit)})
+            return
+        answer = self._answer(method, body, token)
+        self._record(Call(method, body, token, path, answer=answer))
+        self._reply(request, 200, json.dumps(answer).encode("utf-8"))
+
+    @staticmethod
+    def _body(raw: str, content_type: str) -> dict[str, Any]:
+        if "json" in content_type:
+            return json.loads(raw or "{}")
+        return dict(parse_qsl(raw))
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    def _take_limit(self, method: str) -> int | None:
+        with self._lock:
+            for limit in self._limits:
+                if limit.method == method and limit.times > 0:
+                    limit.times -= 1
+                    return limit.retry_after
+        return None
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, payload: bytes, content_type: str = "application/json",
+               headers: dict[str, str] | None = None) -> None:
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)
+
+    def _answer(self, method: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+        with self._lock:
+            failure = next((f for f in self._errors if f[0] == method), None)
+            if failure is not None:
+                self._errors.remove(failure)
+                return {"ok": False, "error": failure[1]}
+        team = token.removeprefix("xoxb-") or "T1"
+        ts = f"1700000000.{next(self._ts):06d}"
+        channel = str(body.get("channel") or "")
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.com/", "team": team, "team_id": team,
+                    "user": "pmbot", "user_id": BOT_USER, "bot_id": "BBOT"}
+        if method == "chat.postMessage":
+            # A message to a user id lands in the bot's DM with that user.
+            where = f"D{channel[1:]}" if channel[:1] in ("U", "W") else channel
+            return {"ok": True, "channel": where, "ts": ts, "message": {"ts": ts, "text": body.get("text")}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "chat.update":
+            return {"ok": True, "channel": channel, "ts": body.get("ts"), "text": body.get("text")}
+        if method == "chat.getPermalink":
+            stamp = str(body.get("message_ts") or "").replace(".", "")
+            return {"ok": True, "channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{stamp}"}
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else view or {}
+            return {"ok": True, "view": {**view, "id": f"V{next(self._ts)}", "hash": f"h{next(self._ts)}"}}
+        if method == "users.info":
+            user = self.users.get(str(body.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": channel, "name": f"proj-{channel.lower()}"}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.ws_url} if self.ws_url else {"ok": False, "error": "no_socket"}
+        if method == "oauth.v2.access":
+            found = self.installs.get(str(body.get("code")))
+            return found if found else {"ok": False, "error": "invalid_code"}
+        return {"ok": False, "error": "unknown_method"}
