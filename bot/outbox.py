@@ -10,7 +10,8 @@ two processes never send it at the same time; a lease left by a crashed process 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from handlers.replies import Reply, reply_from_dict
 from storage.database import Database
 from storage.models import Notification
 
-__all__ = ["SENDING_KEY", "Outbox", "Outgoing"]
+__all__ = ["SENDING_KEY", "DeliveryWorker", "Outbox", "Outgoing"]
 
 log = logging.getLogger(__name__)
 
@@ -177,3 +178,38 @@ class Outbox:
             log.warning("send of notification %s (%s) failed, retry in %s: %s", row.id, row.key, delay, exc)
         with self.db.session() as session:
             session.execute(update(Notification).where(Notification.id == row.id).values(**values))
+
+
+class DeliveryWorker:
+    """A thread that sends an adapter's queued answers: at once when kicked, and every
+    `interval` seconds for retries that fell due. Listeners queue and return within the
+    platform's 3-second deadline; pacing sleeps happen here, never in a listener."""
+
+    def __init__(self, deliver: Callable[[], int], *, interval: float = 2.0,
+                 name: str = "pmbot-delivery") -> None:
+        self.deliver = deliver
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.deliver()
+            except Exception:  # a broken database must not end the thread; the next round retries
+                log.exception("delivery round of %s failed", self.thread.name)

@@ -25,46 +25,14 @@ from bot.feishu.http import FeishuWebhook
 from bot.feishu.messenger import FeishuMessenger
 from bot.feishu.pacing import Pacer
 from bot.feishu.ws import LongConnection
-from bot.outbox import Outbox
+from bot.outbox import DeliveryWorker, Outbox
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["DeliveryWorker", "FeishuAdapter"]
+__all__ = ["FeishuAdapter"]
 
 log = logging.getLogger(__name__)
-
-
-class DeliveryWorker:
-    """Runs `deliver()` when kicked, and every `interval` seconds for retries that fell due."""
-
-    def __init__(self, deliver: Callable[[], int], interval: float = 2.0) -> None:
-        self.deliver = deliver
-        self.interval = interval
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="pmbot-feishu-delivery", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def kick(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self.thread.is_alive():
-            self.thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            try:
-                self.deliver()
-            except Exception:  # a broken database must not end the thread; the next round retries
-                log.exception("Feishu delivery round failed")
 
 
 class FeishuAdapter:
@@ -77,7 +45,7 @@ class FeishuAdapter:
         self.messenger = FeishuMessenger(app_id=self.config.app_id, app_secret=self.config.app_secret,
                                          domain=self.config.domain, pacer=pacer, names=self.names)
         self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
-        self.worker = DeliveryWorker(self.outbox.deliver)
+        self.worker = DeliveryWorker(self.outbox.deliver, name="pmbot-feishu-delivery")
         self.events = FeishuEvents(core=runtime.core, outbox=self.outbox, clock=runtime.clock,
                                    defaults=runtime.core.defaults, kick=self.worker.kick,
                                    bot_open_id=self.messenger.known_bot_open_id, names=self.names)

@@ -28,10 +28,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.outbox import Outbox
+from bot.outbox import DeliveryWorker, Outbox
 from bot.slack.app import SlackListeners
 from bot.slack.client import web_client
-from bot.slack.delivery import DeliveryWorker
 from bot.slack.messenger import SlackMessenger, notification_origin
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, Tokens, oauth_settings
 from bot.slack.pacing import ChannelPacer
@@ -103,7 +102,7 @@ class SlackAdapter:
         self.messenger = SlackMessenger(client_for=self.client_for, pacer=ChannelPacer(clock=monotonic, sleep=sleep),
                                         names=self.users.names, origin=lambda key: notification_origin(runtime.db, key))
         self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
-        self.worker = DeliveryWorker(self.outbox.deliver)
+        self.worker = DeliveryWorker(self.outbox.deliver, name="pmbot-slack-delivery")
         self.listeners = SlackListeners(core=runtime.core, outbox=self.outbox, kick=self.worker.kick, users=self.users,
                                         clock=runtime.clock, commands=cfg.commands)
         self.listeners.register(self.app)
