@@ -47,7 +47,7 @@ while os.path.isdir(directory):
                        stderr=subprocess.DEVNULL, cwd="/", timeout=60)
         shutil.rmtree(directory, ignore_errors=True)
         break
-    time.sleep(0.5)
+    time.sleep(0.2)  # a background watchdog poll, not a test wait
 """
 
 
