@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,35 +14,14 @@ import httpx
 
 from tests.support import feishu_payloads as p
 from tests.support.fake_feishu import FakeFeishu
+from tests.support.waiting import free_port, healthy, wait_until
 
 ENCRYPT_KEY = "e2e-encrypt-key"
 TOKEN = "e2e-token"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def test_pmbot_run_answers_feishu_events_over_http(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     app_id = f"cli_e2e_{uuid.uuid4().hex[:8]}"
     with FakeFeishu() as fake:
         env = {**os.environ, "PMBOT_CONSOLE__ENABLED": "false", "PMBOT_SCHEDULER__ENABLED": "false",
@@ -57,7 +33,7 @@ def test_pmbot_run_answers_feishu_events_over_http(tmp_path: Path) -> None:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             base = f"http://127.0.0.1:{port}"
-            assert _until(lambda: _healthy(f"{base}/healthz") or proc.poll() is not None), "never became healthy"
+            assert wait_until(lambda: healthy(f"{base}/healthz") or proc.poll() is not None, 30, 0.05), "never became healthy"
             assert proc.poll() is None, proc.communicate()[1]
             assert httpx.get(f"{base}/healthz").json()["adapters"] == ["feishu"]
             bot = p.mention("@_user_1", "ou_bot", "pmbot")
@@ -66,7 +42,7 @@ def test_pmbot_run_answers_feishu_events_over_http(tmp_path: Path) -> None:
                 raw, headers = p.signed(body, encrypt_key=ENCRYPT_KEY, now=datetime.now(timezone.utc))
                 response = httpx.post(f"{base}/feishu/events", content=raw, headers=headers, timeout=10)
                 assert response.status_code == 200, response.text
-            assert _until(lambda: len(fake.sent("reply")) == 2), fake.calls
+            assert wait_until(lambda: len(fake.sent("reply")) == 2, 30, 0.05), fake.calls
             assert fake.sent("reply")[-1].card["header"]["title"]["content"] == "#1 端到端任务"
             assert fake.of_path("/open-apis/auth/v3/tenant_access_token/internal")[0].body["app_id"] == app_id
         finally:

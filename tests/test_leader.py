@@ -14,19 +14,10 @@ from sqlalchemy import text
 from storage.database import Database
 from tests.chat import Chat
 from tests.support.postgres import PostgresServer
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)  # 09:30 in Shanghai: standups are due
-
-
-def _wait(condition, timeout: float = 20.0):  # noqa: ANN001, ANN202 - a small bounded poll
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _holder(db: Database) -> str | None:
@@ -54,18 +45,18 @@ def test_one_leader_takeover_after_kill_and_no_duplicates(pg_server: PostgresSer
     a = _replica(url, "replica-a", sent)
     b = None
     try:
-        assert _wait(lambda: _holder(db)) == "replica-a"
+        assert wait_until(lambda: _holder(db), 20, 0.05) == "replica-a"
         b = _replica(url, "replica-b", sent)
-        _wait(lambda: "Standup time — Alpha" in sent.read_text())
+        assert wait_until(lambda: "Standup time — Alpha" in sent.read_text(), 20, 0.05)
         time.sleep(0.1)  # replica b ticks as a follower meanwhile
         assert _holder(db) == "replica-a"
         a.kill()
         a.wait(timeout=10)
         started = time.monotonic()
-        assert _wait(lambda: _holder(db) == "replica-b" and "replica-b")
+        assert wait_until(lambda: _holder(db) == "replica-b", 20, 0.05)
         takeover = time.monotonic() - started
         chat.ok("pm", '/project init "Beta" tz:Asia/Shanghai', channel="C2")
-        _wait(lambda: "Standup time — Beta" in sent.read_text())
+        assert wait_until(lambda: "Standup time — Beta" in sent.read_text(), 20, 0.05)
     finally:
         for proc in (a, b):
             if proc is not None and proc.poll() is None:

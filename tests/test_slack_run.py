@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,26 +11,16 @@ from pathlib import Path
 import httpx
 
 from tests.support import slack_payloads as p
-from tests.support.fake_slack import FakeSlack, wait_until
+from tests.support.fake_slack import FakeSlack
+from tests.support.waiting import free_port, healthy, wait_until
 
 SECRET = "e2e-signing-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_pmbot_run_answers_signed_slash_commands_over_http(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with FakeSlack() as fake:
         env = {**os.environ, "PMBOT_CONSOLE__ENABLED": "false", "PMBOT_SCHEDULER__ENABLED": "false",
                "PMBOT_HTTP__PORT": str(port), "PMBOT_STORAGE__URL": f"sqlite:///{tmp_path / 'e2e.db'}",
@@ -41,7 +30,7 @@ def test_pmbot_run_answers_signed_slash_commands_over_http(tmp_path: Path) -> No
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             base = f"http://127.0.0.1:{port}"
-            assert wait_until(lambda: _healthy(f"{base}/healthz") or proc.poll() is not None, 30, 0.05)
+            assert wait_until(lambda: healthy(f"{base}/healthz") or proc.poll() is not None, 30, 0.05)
             assert proc.poll() is None, proc.communicate()[1]
             assert httpx.get(f"{base}/healthz").json()["adapters"] == ["slack"]
             commands = [("/project", 'init "End to end"'), ("/task", 'add "Over HTTP" due:fri')]

@@ -10,8 +10,9 @@ from sqlmodel import select
 from storage.database import Database
 from storage.models import Task
 from tests.support import slack_payloads as p
-from tests.support.fake_slack import FakeSlack, wait_until
+from tests.support.fake_slack import FakeSlack
 from tests.support.slack_bot import USERS, SlackBot
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture

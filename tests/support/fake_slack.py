@@ -18,26 +18,17 @@ import asyncio
 import itertools
 import json
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Call", "FakeSlack", "wait_until"]
+from tests.support.waiting import wait_until
+
+__all__ = ["Call", "FakeSlack"]
 
 BOT_USER = "UBOT"
 
-
-def wait_until(condition: Callable[[], Any], timeout: float = 5.0, step: float = 0.01) -> Any:
-    """Poll `condition` in short steps until it is truthy (returned) or `timeout` passes (None)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(step)
 
 
 @dataclass

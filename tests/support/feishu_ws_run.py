@@ -10,19 +10,11 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 import uuid
 from types import SimpleNamespace
 from typing import Any
 
-
-def _until(condition: Any, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.support.waiting import wait_until
 
 
 def main(db_path: str) -> dict[str, Any]:
@@ -59,14 +51,14 @@ def main(db_path: str) -> dict[str, Any]:
     seen["routes"] = len(adapter.routes())
     adapter.start()
     try:
-        seen["connected"] = _until(lambda: fake.ws_connected)
+        seen["connected"] = bool(wait_until(lambda: fake.ws_connected, 20, 0.05))
         seen["same_handler"] = seen.pop("handler") is adapter.dispatcher()
         bot = p.mention("@_user_1", "ou_bot", "pmbot")
         for n, text in enumerate(('@_user_1 /项目 初始化 "长连接"', "@_user_1 /任务 新建 长连接任务")):
             fake.push_event(p.message(text, token="", app_id=app_id, mentions=[bot]), message_id=f"ws-{n}")
-            _until(lambda n=n: len(fake.ws_answers) > n)
+            wait_until(lambda n=n: len(fake.ws_answers) > n, 20, 0.05)
         seen["answers"] = [a.get("code") for a in fake.ws_answers]
-        seen["delivered"] = _until(lambda: len(fake.sent("reply")) == 2)
+        seen["delivered"] = bool(wait_until(lambda: len(fake.sent("reply")) == 2, 20, 0.05))
         seen["title"] = fake.sent("reply")[-1].card["header"]["title"]["content"] if fake.sent("reply") else None
     finally:
         adapter.stop()

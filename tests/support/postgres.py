@@ -21,7 +21,6 @@ import atexit
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from tests.support.waiting import free_port
 
 __all__ = ["DEFAULT_PG_BIN", "PostgresServer"]
 
@@ -49,12 +50,6 @@ while os.path.isdir(directory):
         break
     time.sleep(0.2)  # a background watchdog poll, not a test wait
 """
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PostgresServer:
@@ -166,7 +161,7 @@ class PostgresServer:
                 raise self._fail("initdb", result)
             self._start_watchdog()
             for attempt in range(3):  # the free port can be taken between probe and bind
-                self.port = _free_port()
+                self.port = free_port()
                 options = (
                     f"-k {self.base_dir} -p {self.port} -h {self.host} -F"
                     " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
