@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from handlers import i18n
 from handlers.context import Context
-from handlers.replies import mention
 from storage.models import AuditEvent, Member, Project, Workspace
 
 __all__ = ["Defaults", "Env", "UserError", "snapshot"]
@@ -84,14 +83,6 @@ class Env:
             select(Member.user_id).where(Member.project_id == self.project.id, Member.role == "admin")
         )
         return sorted(rows)
-
-    def require(self, allowed: set[str | None], what: str, usage: str = "") -> None:
-        """Refuse unless the speaker is in `allowed` or a project admin; say who may."""
-        if self.is_admin or self.user in allowed:
-            return
-        who = sorted({u for u in allowed if u} | set(self.admins()))
-        raise UserError("error.forbidden", usage, what=what,
-                        who=", ".join(mention(u) for u in who) or self.t("word.admins"))
 
     def ensure_member(self, user_id: str, name: str = "") -> Member:
         """The project's Member row for a user, created on first sight."""

@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from handlers.calendar import supported_country
+from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command
 from handlers.replies import Card, Field, Reply, mention
@@ -120,7 +121,7 @@ def set_(env: Env, cmd: Command) -> Reply:
     usage = "project.set"
     if not cmd.options:
         raise UserError("error.nothing_to_update", usage)
-    env.require(set(), env.t("what.project_settings"), usage)
+    permissions.check(env, "project.set", usage=usage)
     before = snapshot(env.project)
     _apply(env, env.project, cmd, usage)
     if "owner" in cmd.options:
@@ -134,7 +135,7 @@ def admin(env: Env, cmd: Command) -> Reply:
     usage = "project.admin"
     if not cmd.mentions or len(cmd.words) > 1:
         raise UserError("error.missing_user", usage)
-    env.require(set(), env.t("what.project_settings"), usage)
+    permissions.check(env, "project.admin", usage=usage)
     adding = cmd.words[0] == "add"
     lines = []
     for ref in cmd.mentions:

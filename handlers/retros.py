@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, parse_ref
 from handlers.replies import Button, Card, Field, Reply, mention
@@ -94,7 +95,7 @@ def close(env: Env, cmd: Command) -> Reply:
     retro = open_retro(env)
     if retro is None:
         raise UserError("error.no_open_retro", "retro.start")
-    env.require({retro.started_by}, env.t("what.close_retro"), "retro.close")
+    permissions.check(env, "retro.close", retro, usage="retro.close")
     before = snapshot(retro)
     retro.status = "closed"
     retro.closed_at = env.now

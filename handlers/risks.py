@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, parse_ref
 from handlers.replies import Reply, mention
@@ -85,22 +86,18 @@ def add(env: Env, cmd: Command) -> Reply:
                  cards=[risk_card(env, risk)])
 
 
-def _editors(risk: Risk) -> set[str | None]:
-    return {risk.creator, risk.owner}
-
-
 def update_risk(env: Env, cmd: Command) -> Reply:
     usage = "risk.update"
     if not cmd.options:
         raise UserError("error.nothing_to_update", usage)
     risk = get_risk(env, int(cmd.words[0]), usage)
-    env.require(_editors(risk), env.t("what.edit_risk", ref=f"R{risk.number}"), usage)
-    if cmd.options.get("status") == "closed":
-        env.require({risk.creator}, env.t("what.close_risk", ref=f"R{risk.number}"), usage)
+    permissions.check(env, "risk.edit", risk, usage=usage)
     before = snapshot(risk)
     _apply(env, risk, cmd, usage)
+    after = snapshot(risk)
+    permissions.check_change(env, "risk", risk, before, after, usage=usage)
     risk.updated_at = env.now
-    env.audit("risk", risk.id, "update", before, snapshot(risk))
+    env.audit("risk", risk.id, "update", before, after)
     return Reply(text=env.t("risk.updated", ref=f"R{risk.number}", user=mention(env.user)),
                  cards=[risk_card(env, risk)])
 
@@ -109,7 +106,7 @@ def close(env: Env, cmd: Command) -> Reply:
     usage = "risk.close"
     risk = get_risk(env, int(cmd.words[0]), usage)
     # Closing a risk takes it off the register: only its creator or an admin decide that.
-    env.require({risk.creator}, env.t("what.close_risk", ref=f"R{risk.number}"), usage)
+    permissions.check(env, "risk.close", risk, usage=usage)
     if risk.status == "closed":
         raise UserError("error.risk_already_closed", usage, ref=f"R{risk.number}")
     before = snapshot(risk)
@@ -148,7 +145,7 @@ def form(env: Env, cmd: Command) -> Reply:
     """`/risk form` opens the create form; `/risk form R2` the edit form."""
     if cmd.text:
         risk = get_risk(env, parse_ref(cmd.text, "risk", "risk.form"), "risk.form")
-        env.require(_editors(risk), env.t("what.edit_risk", ref=f"R{risk.number}"), "risk.form")
+        permissions.check(env, "risk.edit", risk, usage="risk.form")
         return Reply(cards=[risk_form(env, risk)], visibility="ephemeral")
     return Reply(cards=[risk_form(env, title=cmd.opt("title", ""))], visibility="ephemeral")
 

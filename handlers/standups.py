@@ -6,6 +6,7 @@ from datetime import date
 from sqlmodel import select
 
 from handlers.dates import DateParseError, parse_date, parse_date_range
+from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.notify import queue, update_target
 from handlers.parse import Command
@@ -192,7 +193,7 @@ def config(env: Env, cmd: Command) -> Reply:
     usage = "standup.config"
     if not cmd.options:
         return Reply(cards=[_config_card(env)], visibility="ephemeral")
-    env.require(set(), env.t("what.project_settings"), usage)
+    permissions.check(env, "standup.config", usage=usage)
     project = env.project
     before = snapshot(project)
     opts = cmd.options

@@ -7,6 +7,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
+from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, UserRef, parse_ref
 from handlers.replies import Card, Reply, Table, mention
@@ -134,14 +135,6 @@ def _set_status(env: Env, task: Task, status: str) -> None:
     task.closed_at = env.now if status in ("done", "cancelled") else None
 
 
-def _editors(task: Task) -> set[str | None]:
-    return {task.creator, task.responsible, task.accountable}
-
-
-def _owners(task: Task) -> set[str | None]:
-    return {task.creator, task.accountable}
-
-
 def _reply_card(env: Env, task: Task, text: str = "") -> Reply:
     parent = env.session.get(Task, task.parent_id) if task.parent_id else None
     children = _children(env, task)
@@ -179,25 +172,25 @@ def update_task(env: Env, cmd: Command) -> Reply:
     if not cmd.options:
         raise UserError("error.nothing_to_update", usage)
     task = get_task(env, int(cmd.words[0]), usage)
-    env.require(_editors(task), env.t("what.edit_task", ref=f"#{task.number}"), usage)
-    if "status" in cmd.options and cmd.options["status"] == "cancelled":
-        env.require(_owners(task), env.t("what.cancel_task", ref=f"#{task.number}"), usage)
+    permissions.check(env, "task.edit", task, usage=usage)
     before = snapshot(task)
     _apply(env, task, cmd, usage)
+    after = snapshot(task)
+    permissions.check_change(env, "task", task, before, after, usage=usage)
     task.updated_at = env.now
-    env.audit("task", task.id, "update", before, snapshot(task))
+    env.audit("task", task.id, "update", before, after)
     return _reply_card(env, task, env.t("task.updated", ref=f"#{task.number}", user=mention(env.user)))
 
 
-def _transition(status: str, key: str, owners_only: bool = False):
+def _transition(status: str, key: str):
     def handler(env: Env, cmd: Command) -> Reply:
         usage = f"task.{cmd.action}"
         tasks = [get_task(env, int(w), usage) for w in cmd.words]
-        for task in tasks:
-            allowed = _owners(task) if owners_only else _editors(task)
-            env.require(allowed, env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"), usage)
         replies: list[str] = []
         cards: list[Card] = []
+        for task in tasks:
+            permissions.check(env, permissions.status_rule("task", status), task, usage=usage,
+                              what=env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"))
         for task in tasks:
             before = snapshot(task)
             _set_status(env, task, status)
@@ -218,7 +211,7 @@ def delete(env: Env, cmd: Command) -> Reply:
     usage = "task.delete"
     tasks = [get_task(env, int(w), usage) for w in cmd.words]
     for task in tasks:
-        env.require(_owners(task), env.t("what.delete_task", ref=f"#{task.number}"), usage)
+        permissions.check(env, "task.delete", task, usage=usage)
     lines = []
     for task in tasks:
         for child in _children(env, task):
@@ -329,7 +322,7 @@ def form(env: Env, cmd: Command) -> Reply:
     """`/task form` opens the create form (prefilled by title:/link:); `/task form #12` the edit form."""
     if cmd.text:
         task = get_task(env, parse_ref(cmd.text, "task", "task.form"), "task.form")
-        env.require(_editors(task), env.t("what.edit_task", ref=f"#{task.number}"), "task.form")
+        permissions.check(env, "task.edit", task, usage="task.form")
         return Reply(cards=[task_form(env, task)], visibility="ephemeral")
     return Reply(cards=[task_form(env, title=cmd.opt("title", ""), link=cmd.opt("link", ""))],
                  visibility="ephemeral")
@@ -343,7 +336,7 @@ ROUTES = {
     "start": _transition("doing", "task.started"),
     "block": _transition("blocked", "task.blocked"),
     "reopen": _transition("todo", "task.reopened"),
-    "cancel": _transition("cancelled", "task.cancelled", owners_only=True),
+    "cancel": _transition("cancelled", "task.cancelled"),
     "delete": delete,
     "show": show,
     "list": list_tasks,

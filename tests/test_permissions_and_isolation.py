@@ -55,7 +55,7 @@ def test_closing_a_risk_needs_creator_or_admin(project: Chat) -> None:
 
 def test_project_settings_need_an_admin(project: Chat) -> None:
     assert "cannot change the project's settings" in project.fail("alice", "/project set goal:x")
-    assert "cannot change the project's settings" in project.fail("alice", "/standup config time:08:00")
+    assert "cannot change the standup settings" in project.fail("alice", "/standup config time:08:00")
     project.ok("pm", "/project admin add @alice")
     project.ok("alice", '/project set goal:"Ship it"')
     assert "at least one admin" in project.fail("pm", "/project admin remove @alice @pm")
