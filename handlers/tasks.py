@@ -9,7 +9,7 @@ from sqlmodel import select
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, UserRef, parse_ref
-from handlers.replies import Card, Reply, Table, mention
+from handlers.replies import Button, Card, Reply, Table, mention
 from handlers.forms import task_form
 from handlers.views import (
     OPEN_STATUSES,
@@ -190,28 +190,45 @@ def update_task(env: Env, cmd: Command) -> Reply:
 
 
 def _transition(status: str, key: str, owners_only: bool = False):
+    """One rule for every status change: check every task first, then do exactly what was
+    asked. A task already in that status is said to be so and left untouched (no audit). Open
+    sub-tasks of a completed task are information with an offer to complete them too, never a
+    warning after the fact."""
     def handler(env: Env, cmd: Command) -> Reply:
         usage = f"task.{cmd.action}"
-        tasks = [get_task(env, int(w), usage) for w in cmd.words]
+        tasks = [get_task(env, int(w), usage) for w in dict.fromkeys(cmd.words)]
         for task in tasks:
             allowed = _owners(task) if owners_only else _editors(task)
             env.require(allowed, env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"), usage)
-        replies: list[str] = []
-        cards: list[Card] = []
+        lines: list[str] = []
+        changed: list[Task] = []
         for task in tasks:
+            if task.status == status:
+                lines.append(env.t("task.already", ref=f"#{task.number}", title=task.title,
+                                   status=env.t(f"status.{status}").lower()))
+                continue
             before = snapshot(task)
             _set_status(env, task, status)
             task.updated_at = env.now
             env.audit("task", task.id, cmd.action, before, snapshot(task))
-            replies.append(env.t(key, ref=f"#{task.number}", title=task.title, user=mention(env.user)))
-            open_children = [c for c in _children(env, task) if c.status in OPEN_STATUSES]
-            if status == "done" and open_children:
-                replies.append(env.t("task.open_children", count=len(open_children),
-                                     refs=", ".join(f"#{c.number}" for c in open_children)))
-            if len(tasks) == 1:
-                cards = _reply_card(env, task).cards
-        return Reply(text="\n".join(replies), cards=cards)
+            lines.append(env.t(key, ref=f"#{task.number}", title=task.title, user=mention(env.user)))
+            changed.append(task)
+        reply = Reply(text="\n".join(lines), cards=_reply_card(env, tasks[0]).cards if len(tasks) == 1 else [])
+        if status == "done":
+            reply.cards.extend(_open_children_offer(env, changed))
+        if not changed:
+            reply.visibility = "ephemeral"  # nothing happened: nothing to tell the channel
+        return reply
     return handler
+
+
+def _open_children_offer(env: Env, completed: list[Task]) -> list[Card]:
+    """The still-open sub-tasks of tasks just completed, with a button to complete them too."""
+    refs = [f"#{c.number}" for task in completed for c in _children(env, task) if c.status in OPEN_STATUSES]
+    if not refs:
+        return []
+    return [Card(title=env.t("task.open_children", count=len(refs), refs=", ".join(refs)), color="blue",
+                 buttons=[Button(env.t("button.complete_children"), "task", "done", tuple(refs))])]
 
 
 def delete(env: Env, cmd: Command) -> Reply:

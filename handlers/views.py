@@ -157,12 +157,13 @@ def risk_card(env: Env, risk: Risk) -> Card:
             fields.append(Field(env.t(f"field.{key}"), value, short=False))
     card = Card(title=f"R{risk.number} {risk.title}", color=LEVEL_COLORS[risk.level], fields=fields)
     ref = f"R{risk.number}"
+    if risk.status == "open":
+        card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,),
+                                   (("status", "mitigating"),)))
     if risk.status in ("open", "mitigating"):
-        if risk.status == "open":
-            card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,),
-                                       (("status", "mitigating"),)))
         card.buttons.append(Button(env.t("button.occurred"), "risk", "update", (ref,),
                                    (("status", "occurred"),), style="danger"))
+    if risk.status != "closed":  # an occurred risk is still on the register until someone closes it
         card.buttons.append(Button(env.t("button.close"), "risk", "close", (ref,), style="primary"))
         card.buttons.append(Button(env.t("button.edit"), "risk", "form", (ref,)))
     return card
