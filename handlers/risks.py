@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from handlers.dates import Due
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, parse_ref
-from handlers.replies import Reply, mention
+from handlers.replies import Card, Reply, mention
 from handlers.tasks import MAX_TITLE, next_number, resolve_due
 from handlers.forms import risk_form
-from handlers.views import list_card, risk_card, risk_line
+from handlers.views import list_card, past_date_card, risk_card, risk_line
 from storage.models import Risk
 
 OPEN_RISK = ("open", "mitigating")
@@ -57,7 +58,7 @@ def _apply(env: Env, risk: Risk, cmd: Command, usage: str) -> None:
         env.ensure_member(opts["owner"].id, opts["owner"].name)
         risk.owner = opts["owner"].id
     if "review" in opts:
-        risk.review_date = resolve_due(env, opts["review"], usage).date
+        risk.review_date = resolve_due(env, opts["review"], usage, _review(risk)).date
     if "status" in opts:
         _set_status(env, risk, opts["status"])
     risk.score = risk.probability * risk.impact
@@ -82,7 +83,20 @@ def add(env: Env, cmd: Command) -> Reply:
     env.session.flush()
     env.audit("risk", risk.id, "create", None, snapshot(risk))
     return Reply(text=env.t("risk.created", ref=f"R{risk.number}", user=mention(env.user)),
-                 cards=[risk_card(env, risk)])
+                 cards=[risk_card(env, risk), *_past_review(env, risk, None)])
+
+
+def _review(risk: Risk) -> Due | None:
+    return Due(risk.review_date) if risk.review_date else None
+
+
+def _past_review(env: Env, risk: Risk, before: Due | None) -> list[Card]:
+    """The past-date notice when this command set an open risk's review date to a past one."""
+    review = _review(risk)
+    if review is None or review == before or risk.status not in OPEN_RISK:
+        return []
+    card = past_date_card(env, "risk", f"R{risk.number}", "review", review)
+    return [card] if card else []
 
 
 def _editors(risk: Risk) -> set[str | None]:
@@ -97,12 +111,14 @@ def update_risk(env: Env, cmd: Command) -> Reply:
     env.require(_editors(risk), env.t("what.edit_risk", ref=f"R{risk.number}"), usage)
     if cmd.options.get("status") == "closed":
         env.require({risk.creator}, env.t("what.close_risk", ref=f"R{risk.number}"), usage)
-    before = snapshot(risk)
+    before, review_before = snapshot(risk), _review(risk)
     _apply(env, risk, cmd, usage)
+    if snapshot(risk) == before:  # e.g. a form saved unchanged: nothing to record or announce
+        return Reply.ephemeral(env.t("risk.unchanged", ref=f"R{risk.number}"), [risk_card(env, risk)])
     risk.updated_at = env.now
     env.audit("risk", risk.id, "update", before, snapshot(risk))
     return Reply(text=env.t("risk.updated", ref=f"R{risk.number}", user=mention(env.user)),
-                 cards=[risk_card(env, risk)])
+                 cards=[risk_card(env, risk), *_past_review(env, risk, review_before)])
 
 
 def close(env: Env, cmd: Command) -> Reply:

@@ -1,11 +1,13 @@
 """Tasks: the work-breakdown tree, RACI roles, status, priority and due dates."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import select
 
+from handlers.calendar import Calendar
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, UserRef, parse_ref
@@ -17,7 +19,9 @@ from handlers.views import (
     due_end,
     is_overdue,
     list_card,
+    past_date_card,
     task_card,
+    task_due,
     task_line,
 )
 from storage.models import Project, Task
@@ -54,23 +58,57 @@ def next_number(env: Env, column: str) -> int:
 
 # --- option handling --------------------------------------------------------------------
 
-def resolve_due(env: Env, value: str, usage: str, current: Task | None = None) -> Due:
-    """A due from text; `+2d` pushes the current due (or today) later, as a snooze does."""
+def resolve_due(env: Env, value: str, usage: str, current: Due | None = None) -> Due:
+    """A due from text: a date phrase, an instant with a UTC offset (what date-time pickers
+    submit), or `+1d`/`+3h` pushing `current` later, as the Snooze button does."""
     if value.startswith("+"):
-        try:
-            delta = parse_duration(value[1:])
-        except DateParseError:
-            raise UserError("error.bad_date", usage, value=value) from None
-        base = current.due_date if current is not None and current.due_date else env.today
-        if current is not None and current.due_at is not None:
-            moved = (current.due_at + delta).astimezone(env.tz)
-            return Due(moved.date(), moved.time().replace(tzinfo=None))
-        return Due(base + timedelta(days=max(1, delta.days)))
+        return _push(env, value, usage, current)
+    instant = _instant(value)
+    if instant is not None:
+        local = instant.astimezone(env.tz)
+        return Due(local.date(), local.time().replace(second=0, microsecond=0, tzinfo=None))
     try:
         return parse_due(value, env.now, env.tz)
     except DateParseError as exc:
         raise UserError(f"error.date_{exc.reason}" if exc.reason in ("ambiguous", "invalid")
                         else "error.bad_date", usage, value=value) from None
+
+
+_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2})?\s*(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _instant(value: str) -> datetime | None:
+    """`2026-12-01T17:00+08:00` or Feishu's `2026-12-01 17:00 +0800`; None for anything else."""
+    match = _INSTANT.match(value.strip())
+    if match is None:
+        return None
+    offset = match.group(3).replace("Z", "+00:00")
+    offset = offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}{offset}")
+    except ValueError:
+        return None
+
+
+def _push(env: Env, value: str, usage: str, current: Due | None) -> Due:
+    """Later by a duration: from the current due, or from now when there is none or it is overdue.
+
+    Whole days land on a working day of the project's calendar (never a weekend or holiday) and
+    keep the due's time of day; hours and minutes need a due with a time (or none at all).
+    """
+    try:
+        delta = parse_duration(value[1:])
+    except DateParseError:
+        raise UserError("error.bad_date", usage, value=value) from None
+    overdue = current is None or current.end(env.tz) <= env.now
+    if delta % timedelta(days=1):
+        if current is not None and current.time is None:
+            raise UserError("error.push_hours_on_date", usage, value=value)
+        base = env.now if overdue else current.as_datetime(env.tz)
+        moved = (base + delta).astimezone(env.tz)
+        return Due(moved.date(), moved.time().replace(second=0, microsecond=0, tzinfo=None))
+    day = (env.today if overdue else current.date) + delta
+    return Due(Calendar.of(env.project).on_or_after(day), current.time if current else None)
 
 
 def _set_due(env: Env, task: Task, due: Due) -> None:
@@ -99,7 +137,7 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
     if "title" in opts:
         task.title = _title(opts["title"], usage)
     if "due" in opts:
-        _set_due(env, task, resolve_due(env, opts["due"], usage, task))
+        _set_due(env, task, resolve_due(env, opts["due"], usage, task_due(env, task)))
     if "priority" in opts:
         task.priority = opts["priority"]
     if "description" in opts:
@@ -171,7 +209,9 @@ def add(env: Env, cmd: Command) -> Reply:
     env.session.add(task)
     env.session.flush()
     env.audit("task", task.id, "create", None, snapshot(task))
-    return _reply_card(env, task, env.t("task.created", ref=f"#{task.number}", user=mention(env.user)))
+    reply = _reply_card(env, task, env.t("task.created", ref=f"#{task.number}", user=mention(env.user)))
+    reply.cards.extend(_past_due(env, task, None))
+    return reply
 
 
 def update_task(env: Env, cmd: Command) -> Reply:
@@ -182,11 +222,24 @@ def update_task(env: Env, cmd: Command) -> Reply:
     env.require(_editors(task), env.t("what.edit_task", ref=f"#{task.number}"), usage)
     if "status" in cmd.options and cmd.options["status"] == "cancelled":
         env.require(_owners(task), env.t("what.cancel_task", ref=f"#{task.number}"), usage)
-    before = snapshot(task)
+    before, due_before = snapshot(task), task_due(env, task)
     _apply(env, task, cmd, usage)
+    if snapshot(task) == before:  # e.g. a form saved unchanged: nothing to record or announce
+        return Reply.ephemeral(env.t("task.unchanged", ref=f"#{task.number}"), _reply_card(env, task).cards)
     task.updated_at = env.now
     env.audit("task", task.id, "update", before, snapshot(task))
-    return _reply_card(env, task, env.t("task.updated", ref=f"#{task.number}", user=mention(env.user)))
+    reply = _reply_card(env, task, env.t("task.updated", ref=f"#{task.number}", user=mention(env.user)))
+    reply.cards.extend(_past_due(env, task, due_before))
+    return reply
+
+
+def _past_due(env: Env, task: Task, before: Due | None) -> list[Card]:
+    """The past-date notice when this command set an open task's due to a past one."""
+    due = task_due(env, task)
+    if due is None or due == before or task.status not in OPEN_STATUSES:
+        return []
+    card = past_date_card(env, "task", f"#{task.number}", "due", due)
+    return [card] if card else []
 
 
 def _transition(status: str, key: str, owners_only: bool = False):

@@ -94,3 +94,88 @@ def test_help_works_without_a_project_in_the_language_typed(chat: Chat) -> None:
     assert en.cards[0].title == "/task — tasks" and "/task add" in show(en)
     assert "/风险 新建" in show(chat.ok("pm", "/风险 帮助"))
     assert "/项目 初始化" in chat.fail("pm", "/任务 新建 甲")  # the refusal too, in Chinese
+
+
+# --- item 3: a past date is never stored silently ---------------------------------------
+
+def test_a_past_due_on_add_is_stored_said_in_words_and_offered_a_fix(chat: Chat) -> None:
+    _init(chat)
+    reply = chat.ok("pm", "/task add Late due:2026-11-24")
+    assert _task(chat, 1).due_date == date(2026, 11, 24)  # stored as given, but not silently
+    assert "⚠ #1: the due date Tue Nov 24 is yesterday — it is in the past." in show(reply)
+    assert "3 days ago" in show(chat.ok("pm", "/task add Later due:2026-11-22"))
+    assert "earlier today" in show(chat.ok("pm", '/task add Earlier due:"today 9am"'))  # 10:00 now
+    assert "Move to today" in _labels(reply)
+    after = chat.click("pm", reply, "Move to today")
+    assert _task(chat, 1).due_date == date(2026, 11, 25) and "in the past" not in show(after)
+
+
+def test_a_past_due_in_chinese_and_the_next_working_day_button(chat: Chat) -> None:
+    _init(chat, "zh")
+    chat.clock.set(datetime(2026, 11, 27, 2, tzinfo=timezone.utc))  # Friday
+    chat.ok("pm", "/任务 新建 甲")
+    reply = chat.ok("pm", "/任务 更新 #1 截止:2026-11-26")
+    assert "⚠ #1:截止日期 11月26日 周四 是昨天,已经过去了。" in show(reply)
+    assert "3 天前" in show(chat.ok("pm", "/任务 更新 #1 截止:2026-11-24"))
+    chat.click("pm", reply, "改到下一个工作日")
+    assert _task(chat, 1).due_date == date(2026, 11, 30)  # Monday, not Saturday
+
+
+def test_a_future_or_unchanged_due_gives_no_notice(chat: Chat) -> None:
+    _init(chat)
+    assert "in the past" not in show(chat.ok("pm", "/task add Soon due:today"))  # due at the end of today
+    chat.ok("pm", "/task add Old due:2026-11-20")
+    assert "in the past" not in show(chat.ok("pm", "/task update #2 prio:high"))  # the due was not set now
+
+
+def test_a_past_review_date_on_risks_and_forms(chat: Chat) -> None:
+    _init(chat)
+    reply = chat.ok("pm", '/risk add "Vendor late" review:2026-11-24')
+    assert "⚠ R1: the review date Tue Nov 24 is yesterday — it is in the past." in show(reply)
+    chat.click("pm", reply, "Move to next working day")
+    assert _risk(chat, 1).review_date == date(2026, 11, 26)
+    submitted = chat.core.handle_action(chat.ctx("pm"), {"command": "task", "action": "add"},
+                                        {"title": "From a form", "due": "2026-11-23"})
+    assert "the due date Mon Nov 23 is 2 days ago" in show(submitted)
+
+
+# --- item 17: snooze lands on a working day ----------------------------------------------
+
+def test_snooze_moves_to_the_next_working_day_never_a_weekend(chat: Chat) -> None:
+    _init(chat)
+    card = chat.ok("pm", "/task add Ship due:fri")
+    chat.click("pm", card, "Snooze 1 day")
+    assert _task(chat, 1).due_date == date(2026, 11, 30)  # Friday -> Monday
+
+
+def test_snooze_on_an_overdue_task_starts_from_today(chat: Chat) -> None:
+    _init(chat)
+    card = chat.ok("pm", "/task add Late due:2026-11-20")
+    chat.click("pm", card, "Snooze 1 day")
+    assert _task(chat, 1).due_date == date(2026, 11, 26)  # Thursday, the working day after today
+    chat.clock.set(datetime(2026, 11, 27, 2, tzinfo=timezone.utc))  # Friday
+    chat.ok("pm", '/task add Timed due:"2026-11-26 9am"')
+    chat.ok("pm", "/task update #2 due:+1d")
+    assert _task(chat, 2).due_at == datetime(2026, 11, 30, 1, tzinfo=timezone.utc)  # Monday 09:00, time kept
+
+
+def test_snooze_skips_public_holidays(chat: Chat) -> None:
+    chat.clock.set(datetime(2026, 9, 30, 2, tzinfo=timezone.utc))  # Wed 30 Sep, before National Day
+    chat.ok("pm", '/project init "ERP" tz:Asia/Shanghai holidays:CN')
+    chat.ok("pm", "/task add Ship due:today")
+    chat.ok("pm", "/task update #1 due:+1d")
+    assert _task(chat, 1).due_date == date(2026, 10, 8)  # Thursday after the National Day holidays
+
+
+def test_hours_on_a_date_only_due_are_an_error_not_a_day(chat: Chat) -> None:
+    _init(chat)
+    chat.ok("pm", "/task add Ship due:fri")
+    text = chat.fail("pm", "/task update #1 due:+3h")
+    assert "+3h" in text and "has no time" in text and "Usage: /task update" in text
+    assert _task(chat, 1).due_date == date(2026, 11, 27)
+    chat.ok("pm", '/project init "Other" lang:zh', channel="C2")
+    chat.ok("pm", "/任务 新建 甲 截止:周五", channel="C2")
+    assert "没有具体时间" in chat.fail("pm", "/任务 更新 #1 截止:+3h", channel="C2")
+    chat.ok("pm", '/task add Demo due:"tomorrow 5pm"')
+    chat.ok("pm", "/task update #2 due:+3h")
+    assert _task(chat, 2).due_at == datetime(2026, 11, 26, 12, tzinfo=timezone.utc)  # 20:00 local
