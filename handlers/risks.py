@@ -51,14 +51,17 @@ def _apply(env: Env, risk: Risk, cmd: Command, usage: str) -> None:
         if not title or len(title) > MAX_TITLE:
             raise UserError("error.missing_title" if not title else "error.title_too_long", usage, max=MAX_TITLE)
         risk.title = title
-    for key in ("category", "probability", "impact", "strategy", "trigger", "mitigation", "contingency"):
+    for key in ("category", "probability", "impact", "strategy"):
         if key in opts:
             setattr(risk, key, opts[key])
+    for key in ("trigger", "mitigation", "contingency"):
+        if key in opts:
+            setattr(risk, key, opts[key] or "")
     if "owner" in opts:
-        env.ensure_member(opts["owner"].id, opts["owner"].name)
-        risk.owner = opts["owner"].id
+        owner = opts["owner"]
+        risk.owner = owner and env.ensure_member(owner.id, owner.name).user_id
     if "review" in opts:
-        risk.review_date = resolve_due(env, opts["review"], usage, _review(risk)).date
+        risk.review_date = opts["review"] and resolve_due(env, opts["review"], usage, _review(risk)).date
     if "status" in opts:
         _set_status(env, risk, opts["status"])
     risk.score = risk.probability * risk.impact

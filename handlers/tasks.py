@@ -111,11 +111,6 @@ def _push(env: Env, value: str, usage: str, current: Due | None) -> Due:
     return Due(Calendar.of(env.project).on_or_after(day), current.time if current else None)
 
 
-def _set_due(env: Env, task: Task, due: Due) -> None:
-    task.due_date = due.date
-    task.due_at = due.as_datetime(env.tz)
-
-
 def _user(env: Env, ref: UserRef) -> str:
     env.ensure_member(ref.id, ref.name)
     return ref.id
@@ -137,23 +132,22 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
     if "title" in opts:
         task.title = _title(opts["title"], usage)
     if "due" in opts:
-        _set_due(env, task, resolve_due(env, opts["due"], usage, task_due(env, task)))
+        due = opts["due"] and resolve_due(env, opts["due"], usage, task_due(env, task))
+        task.due_date, task.due_at = (due.date, due.as_datetime(env.tz)) if due else (None, None)
     if "priority" in opts:
         task.priority = opts["priority"]
     if "description" in opts:
-        task.description = opts["description"]
+        task.description = opts["description"] or ""
     if "link" in opts:
-        task.source_link = opts["link"][:500]
-    if "responsible" in opts:
-        task.responsible = _user(env, opts["responsible"])
-    if "accountable" in opts:
-        task.accountable = _user(env, opts["accountable"])
-    if "consulted" in opts:
-        task.consulted = [_user(env, r) for r in opts["consulted"]]
-    if "informed" in opts:
-        task.informed = [_user(env, r) for r in opts["informed"]]
+        task.source_link = opts["link"]
+    for role in ("responsible", "accountable"):
+        if role in opts:
+            setattr(task, role, opts[role] and _user(env, opts[role]))
+    for role in ("consulted", "informed"):
+        if role in opts:
+            setattr(task, role, [_user(env, r) for r in opts[role] or ()])
     if "parent" in opts:
-        task.parent_id = _check_parent(env, task if task.id else None, opts["parent"], usage).id
+        task.parent_id = opts["parent"] and _check_parent(env, task if task.id else None, opts["parent"], usage).id
     if "status" in opts:
         _set_status(env, task, opts["status"])
 

@@ -179,3 +179,47 @@ def test_hours_on_a_date_only_due_are_an_error_not_a_day(chat: Chat) -> None:
     chat.ok("pm", '/task add Demo due:"tomorrow 5pm"')
     chat.ok("pm", "/task update #2 due:+3h")
     assert _task(chat, 2).due_at == datetime(2026, 11, 26, 12, tzinfo=timezone.utc)  # 20:00 local
+
+
+# --- item 14: every optional field can be cleared ---------------------------------------
+
+def test_none_clears_every_optional_task_field(chat: Chat) -> None:
+    _init(chat)
+    chat.ok("pm", "/task add Phase")
+    chat.ok("pm", '/task add Build @alice A:@bob C:@carol I:@dan due:fri parent:#1 desc:"why" link:https://x.example')
+    chat.ok("pm", "/task update #2 A:none C:none I:none due:none parent:none owner:none desc:none link:none")
+    task = _task(chat, 2)
+    assert (task.accountable, task.consulted, task.informed, task.due_date, task.due_at, task.parent_id,
+            task.responsible, task.description, task.source_link) == (None, [], [], None, None, None, None, "", None)
+
+
+def test_wu_clears_in_chinese(chat: Chat) -> None:
+    _init(chat, "zh")
+    chat.ok("pm", "/任务 新建 甲")
+    chat.ok("pm", '/任务 新建 乙 负责:@张三 批准:@李四 咨询:@王五 知会:@赵六 截止:周五 父任务:#1')
+    chat.ok("pm", "/任务 更新 #2 批准:无 咨询:无 知会:无 截止:无 父任务:无 负责:无")
+    task = _task(chat, 2)
+    assert (task.accountable, task.consulted, task.informed, task.due_date, task.parent_id, task.responsible) == (
+        None, [], [], None, None, None)
+
+
+def test_none_clears_optional_risk_fields(chat: Chat) -> None:
+    _init(chat)
+    chat.ok("pm", '/risk add "Vendor late" owner:@alice review:fri mitigation:"buffer" trigger:"slip" contingency:"b"')
+    chat.ok("pm", "/risk update R1 owner:none review:none mitigation:none trigger:无 contingency:none")
+    risk = _risk(chat, 1)
+    assert (risk.owner, risk.review_date, risk.mitigation, risk.trigger, risk.contingency) == (None, None, "", "", "")
+
+
+def test_an_emptied_edit_form_field_is_cleared(chat: Chat) -> None:
+    _init(chat)
+    chat.ok("pm", '/task add Build @alice A:@bob C:@carol due:fri desc:"why"')
+    edit = {"command": "task", "action": "update", "args": ["#1"]}
+    chat.core.handle_action(chat.ctx("pm"), edit, {"title": "Build", "accountable": "", "consulted": [],
+                                                    "due": "", "description": ""})
+    task = _task(chat, 1)
+    assert (task.accountable, task.consulted, task.due_date, task.description) == (None, [], None, "")
+    assert task.responsible == "alice"  # not in the submission: unchanged
+    kept = {**edit, "options": {"responsible": "alice"}}  # Feishu: an empty people pick keeps the people
+    chat.core.handle_action(chat.ctx("pm"), kept, {"responsible": ""})
+    assert _task(chat, 1).responsible == "alice"

@@ -257,7 +257,10 @@ class _CardBuilder:
         elements: list[dict[str, Any]] = []
         for item in form.inputs:
             elements.extend(self._input(item))
-        payload = {"command": form.command, "action": form.action, "args": list(form.args)}
+        # Feishu cannot preselect people, so their pickers start empty: the current people travel
+        # as the submission's options, and an empty pick keeps them instead of clearing them.
+        kept = {i.name: i.initial for i in form.inputs if i.kind in ("user", "users") and i.initial}
+        payload = {"command": form.command, "action": form.action, "args": list(form.args), "options": kept}
         elements.append({
             "tag": "button", "name": "submit", "type": "primary", "text": _plain_text(form.submit_label),
             "form_action_type": "submit",

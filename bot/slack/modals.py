@@ -143,7 +143,8 @@ def first_input(view: dict[str, Any]) -> str | None:
 
 
 def form_values(state: dict[str, Any]) -> dict[str, Any]:
-    """`view.state.values` as the core's form: {name: text | user id | [user ids] | YYYY-MM-DD}."""
+    """`view.state.values` as the core's form: {name: text | user id | [user ids] | YYYY-MM-DD},
+    with "" for an input left empty (the core clears an emptied optional field)."""
     out: dict[str, Any] = {}
     for actions in (state or {}).values():
         for name, v in (actions or {}).items():
@@ -160,8 +161,7 @@ def form_values(state: dict[str, Any]) -> dict[str, Any]:
                 value = (v.get("selected_option") or {}).get("value")
             else:
                 continue
-            if value not in (None, "", []):
-                out[name] = value
+            out[name] = value if value not in (None, []) else ""
     return out
 
 
