@@ -20,6 +20,7 @@ from handlers import home as home_area
 from handlers import i18n, projects, retros, risks, standups, tasks
 from handlers.context import Context
 from handlers.env import Defaults, Env, UserError
+from handlers.limits import check_command
 from handlers.parse import Command, ParseError, command_from_payload, is_command, parse
 from handlers.replies import Reply
 from storage.database import Database
@@ -120,6 +121,7 @@ class Core:
     def _dispatch(self, env: Env, command: Command) -> Reply:
         if env.project is None and not _works_unbound(command):
             raise UserError("error.no_project", "project.init")
+        check_command(command)
         if env.project is not None:
             env.member = env.ensure_member(env.user, env.ctx.user_name)
             if env.ctx.user_tz and env.member.timezone != env.ctx.user_tz:

@@ -7,7 +7,7 @@ from handlers.dates import Due
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, parse_ref
 from handlers.replies import Card, Reply, mention
-from handlers.tasks import MAX_TITLE, next_number, resolve_due
+from handlers.tasks import next_number, resolve_due, title_of
 from handlers.forms import risk_form
 from handlers.views import list_card, past_date_card, risk_card, risk_line
 from storage.models import Risk
@@ -47,10 +47,7 @@ def top_risks(env: Env, limit: int = 5) -> list[Risk]:
 def _apply(env: Env, risk: Risk, cmd: Command, usage: str) -> None:
     opts = cmd.options
     if "title" in opts:
-        title = " ".join(opts["title"].split())
-        if not title or len(title) > MAX_TITLE:
-            raise UserError("error.missing_title" if not title else "error.title_too_long", usage, max=MAX_TITLE)
-        risk.title = title
+        risk.title = title_of(opts["title"], usage)
     for key in ("category", "probability", "impact", "strategy"):
         if key in opts:
             setattr(risk, key, opts[key])
@@ -75,10 +72,7 @@ def _set_status(env: Env, risk: Risk, status: str) -> None:
 
 def add(env: Env, cmd: Command) -> Reply:
     usage = "risk.add"
-    title = " ".join(cmd.text.split())
-    if len(title) > MAX_TITLE:
-        raise UserError("error.title_too_long", usage, max=MAX_TITLE)
-    risk = Risk(workspace_id=env.workspace.id, project_id=env.project.id, number=0, title=title,
+    risk = Risk(workspace_id=env.workspace.id, project_id=env.project.id, number=0, title=title_of(cmd.text, usage),
                 owner=env.user, creator=env.user, created_at=env.now, updated_at=env.now)
     _apply(env, risk, cmd, usage)
     risk.number = next_number(env, "next_risk_number")

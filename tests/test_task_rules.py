@@ -223,3 +223,51 @@ def test_an_emptied_edit_form_field_is_cleared(chat: Chat) -> None:
     kept = {**edit, "options": {"responsible": "alice"}}  # Feishu: an empty people pick keeps the people
     chat.core.handle_action(chat.ctx("pm"), kept, {"responsible": ""})
     assert _task(chat, 1).responsible == "alice"
+
+
+# --- item 19: limits checked before the database, invisible characters stripped ----------
+
+def test_a_mention_longer_than_a_user_id_is_a_clear_error(chat: Chat) -> None:
+    _init(chat)
+    long = "u" * 100
+    for text in (f"/task add Ship @{long}", f"/task add Ship A:@{long}", f"/risk add Slip owner:@{long}",
+                 f"/task add Ship C:@a,@{long}"):
+        error = chat.fail("pm", text)
+        assert "a user id has at most 64 characters" in error and "Usage:" in error
+    chat.ok("pm", '/project set lang:zh')
+    assert "用户 ID 最多 64 个字符" in chat.fail("pm", f"/任务 新建 甲 @{long}")
+
+
+def test_every_text_has_a_maximum_checked_before_the_database(chat: Chat) -> None:
+    _init(chat)
+    cases = {
+        "/task add " + "t" * 301: 300,
+        "/risk add " + "r" * 301: 300,
+        '/task add Ship desc:"' + "d" * 5001 + '"': 5000,
+        '/standup y:"' + "y" * 2001 + '" t:ok': 2000,
+        '/project set goal:"' + "g" * 2001 + '"': 2000,
+        '/project set name:"' + "n" * 201 + '"': 200,
+        "/retro start": None,
+        '/retro add well "' + "w" * 1001 + '"': 1000,
+    }
+    for text, limit in cases.items():
+        if limit is None:
+            chat.ok("pm", text)
+            continue
+        assert f"at most {limit} characters" in chat.fail("pm", text), text
+    submitted = chat.core.handle_action(chat.ctx("pm"), {"command": "risk", "action": "add"},
+                                        {"title": "Slip", "mitigation": "m" * 2001})
+    assert submitted.error and "at most 2000 characters" in submitted.text
+
+
+def test_bidi_and_zero_width_characters_are_stripped_from_titles_and_names(chat: Chat) -> None:
+    _init(chat)
+    chat.ok("pm", "/task add \"Pay\u202e\u200bevil\u2066 bill\ufeff\"")
+    assert _task(chat, 1).title == "Payevil bill"
+    chat.ok("pm", "/task add Family 👨\u200d👩\u200d👧")
+    assert _task(chat, 2).title == "Family 👨\u200d👩\u200d👧"  # an emoji sequence keeps its joiners
+    ctx = chat.ctx("eve").as_user("eve", "E\u202eve " + "x" * 300)
+    chat.core.handle_text(ctx, "/task list")
+    with chat.db.session() as s:
+        name = s.exec(select(Member.display_name).where(Member.user_id == "eve")).one()
+    assert name.startswith("Eve xxx") and len(name) == 200
