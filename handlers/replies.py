@@ -125,7 +125,8 @@ class Input:
 
     name: str
     label: str
-    kind: Literal["text", "textarea", "date", "user", "users", "select"] = "text"
+    # `datetime` takes and gives an instant with its UTC offset: 2026-12-01T17:00+08:00.
+    kind: Literal["text", "textarea", "date", "datetime", "user", "users", "select"] = "text"
     required: bool = False
     initial: str | None = None
     placeholder: str | None = None

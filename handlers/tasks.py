@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -109,6 +109,11 @@ def _push(env: Env, value: str, usage: str, current: Due | None) -> Due:
     return Due(Calendar.of(env.project).on_or_after(day), current.time if current else None)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """In UTC, as stored: the same instant compares and audits equal before and after saving."""
+    return moment.astimezone(timezone.utc) if moment else None
+
+
 def _user(env: Env, ref: UserRef) -> str:
     env.ensure_member(ref.id, ref.name)
     return ref.id
@@ -131,7 +136,7 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
         task.title = title_of(opts["title"], usage)
     if "due" in opts:
         due = opts["due"] and resolve_due(env, opts["due"], usage, task_due(env, task))
-        task.due_date, task.due_at = (due.date, due.as_datetime(env.tz)) if due else (None, None)
+        task.due_date, task.due_at = (due.date, _utc(due.as_datetime(env.tz))) if due else (None, None)
     if "priority" in opts:
         task.priority = opts["priority"]
     if "description" in opts:

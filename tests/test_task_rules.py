@@ -271,3 +271,62 @@ def test_bidi_and_zero_width_characters_are_stripped_from_titles_and_names(chat:
     with chat.db.session() as s:
         name = s.exec(select(Member.display_name).where(Member.user_id == "eve")).one()
     assert name.startswith("Eve xxx") and len(name) == 200
+
+
+# --- item 15: the edit form keeps what it does not change ---------------------------------
+
+def _edit_form(chat: Chat, text: str):
+    return chat.ok("pm", text).cards[0].form
+
+
+def _unchanged(form) -> dict:
+    """What a platform submits for a form nobody touched: every input's initial value."""
+    return {i.name: (i.initial.split(",") if i.kind == "users" else i.initial) for i in form.inputs if i.initial}
+
+
+def test_every_edit_form_submitted_unchanged_changes_nothing(chat: Chat) -> None:
+    _init(chat)
+    chat.ok("pm", "/task add Phase")
+    chat.ok("pm", '/task add Timed @alice A:@bob C:@carol,@dan I:@erin due:"tomorrow 5pm" parent:#1 '
+                  'prio:high desc:"why" link:https://x.example')
+    chat.ok("pm", "/task add Dated due:fri")
+    chat.ok("pm", "/task add Bare")
+    chat.ok("pm", '/risk add "Vendor late" p:4 i:2 owner:@alice review:fri mitigation:"m" trigger:"t" contingency:"c"')
+    chat.ok("pm", '/risk add "Bare risk"')
+    forms = ["/task form #1", "/task form #2", "/task form #3", "/task form #4", "/risk form R1", "/risk form R2"]
+    with chat.db.session() as s:
+        before = [t.model_dump() for t in s.exec(select(Task))] + [r.model_dump() for r in s.exec(select(Risk))]
+    audits = _audits(chat)
+    chat.advance(hours=1)
+    for text in forms:
+        form = _edit_form(chat, text)
+        reply = chat.core.handle_action(chat.ctx("pm"), {"command": form.command, "action": form.action,
+                                                          "args": list(form.args)}, _unchanged(form))
+        assert not reply.error and "Nothing changed" in reply.text, (text, reply.text)
+    with chat.db.session() as s:
+        after = [t.model_dump() for t in s.exec(select(Task))] + [r.model_dump() for r in s.exec(select(Risk))]
+    assert after == before and _audits(chat) == audits
+
+
+def test_a_timed_due_is_shown_and_submitted_with_its_time_on_slack_and_feishu(chat: Chat) -> None:
+    from bot.feishu.render import render as feishu_render
+    from bot.slack.modals import Meta, form_modal, form_values
+    from tests.support.slack_payloads import state_values
+
+    _init(chat)
+    chat.ok("pm", '/task add Demo due:"tomorrow 5pm"')
+    form = _edit_form(chat, "/task form #1")
+    due = next(i for i in form.inputs if i.name == "due")
+    assert (due.kind, due.initial) == ("datetime", "2026-11-26T17:00+08:00")
+    view = form_modal(form, title="Edit", meta=Meta("task", "update", ["#1"]), locale="en", names=lambda _u: None)
+    element = next(b["element"] for b in view["blocks"] if b.get("block_id") == "due")
+    assert element == {"type": "datetimepicker", "action_id": "due", "initial_date_time": 1795683600}
+    state = state_values(view, {"title": "Demo", "priority": "medium", "due": 1795683600 + 3600})
+    chat.core.handle_action(chat.ctx("pm"), Meta("task", "update", ["#1"]).payload(), form_values(state))
+    assert _task(chat, 1).due_at == datetime(2026, 11, 26, 10, tzinfo=timezone.utc)  # 18:00 local, time kept
+    card = feishu_render(chat.ok("pm", "/task form #1"), channel="oc_g")
+    picker = [e for e in card["body"]["elements"][-1]["elements"] if e.get("name") == "due"][0]
+    assert picker == {"tag": "picker_datetime", "name": "due", "required": False, "initial_datetime": "2026-11-26 18:00"}
+    edit = {"command": "task", "action": "update", "args": ["#1"]}
+    chat.core.handle_action(chat.ctx("pm"), edit, {"due": "2026-11-27 09:30 +0800"})  # as Feishu submits it
+    assert _task(chat, 1).due_at == datetime(2026, 11, 27, 1, 30, tzinfo=timezone.utc)

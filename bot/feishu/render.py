@@ -285,6 +285,11 @@ class _CardBuilder:
             if item.initial and re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.initial):
                 element["initial_date"] = item.initial
             return [_md(label), element]
+        if item.kind == "datetime":  # Feishu shows and submits a wall time: "2026-12-01 17:00"
+            element = {"tag": "picker_datetime", **base}
+            if item.initial and re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", item.initial):
+                element["initial_datetime"] = item.initial[:16].replace("T", " ")
+            return [_md(label), element]
         if item.kind == "select":
             element = {"tag": "select_static", **base,
                        "options": [{"text": _plain_text(o.label), "value": o.value} for o in item.options]}
