@@ -11,6 +11,7 @@ from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from handlers.core import Core
 from storage.database import Database
+from tests.test_cli_console import _feed
 
 
 def _console(tmp_path: Path) -> tuple[Console, io.StringIO]:
@@ -26,14 +27,6 @@ def _console(tmp_path: Path) -> tuple[Console, io.StringIO]:
                       run_due_jobs=scheduler.run_between, after_command=outbox.deliver)
     outbox.messengers["console"] = console.messenger
     return console, out
-
-
-def _feed(con: Console, out: io.StringIO, *lines: str) -> str:
-    out.seek(0)
-    out.truncate()
-    for line in lines:
-        con.feed(line)
-    return out.getvalue()
 
 
 def test_click_acts_on_a_scheduled_post(tmp_path: Path) -> None:
