@@ -20,6 +20,7 @@ from handlers import home as home_area
 from handlers import i18n, projects, retros, risks, standups, tasks
 from handlers.context import Context
 from handlers.env import Defaults, Env, UserError
+from handlers.limits import check_command
 from handlers.parse import Command, ParseError, command_from_payload, is_command, parse
 from handlers.replies import Reply
 from storage.database import Database
@@ -40,8 +41,17 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "help": help_area.ROUTES,
 }
 BOT_USER = "pmbot"
-# Commands that work in a channel with no project bound yet.
-_UNBOUND_OK = {("project", "init"), ("project", "help"), ("help", "help")}
+
+
+def _works_unbound(command: Command) -> bool:
+    """What works in a channel with no project bound yet: binding one, and every help."""
+    return command.action == "help" or (command.area, command.action) == ("project", "init")
+
+
+def _typed_locale(text: str) -> str:
+    """The language a command was typed in, judged by its command word (`/任务` vs `/task`)."""
+    head = text.strip().split(None, 1)[0] if text.strip() else ""
+    return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in head) else "en"
 
 
 class Core:
@@ -58,7 +68,7 @@ class Core:
         """Answer one message. None when the text is not a command, or is a repeated delivery."""
         if not is_command(text):
             return None
-        return self._run(ctx, lambda: parse(text), delivery_keys)
+        return self._run(ctx, lambda: parse(text), delivery_keys, typed=_typed_locale(text))
 
     def handle_action(self, ctx: Context, payload: dict[str, Any], form: dict[str, Any] | None = None,
                       *, delivery_keys: Sequence[str] = ()) -> Reply | None:
@@ -69,12 +79,13 @@ class Core:
         return self._run(ctx, lambda: command, delivery_keys)
 
     # --- machinery --------------------------------------------------------------------
-    def _run(self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str]) -> Reply | None:
+    def _run(self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str],
+             typed: str | None = None) -> Reply | None:
         try:
             with self.db.session() as session:
                 if not self._first_delivery(session, keys, ctx.now):
                     return None
-                env = self._env(session, ctx)
+                env = self._env(session, ctx, typed)
                 try:
                     reply = self._dispatch(env, make_command())
                     reply.locale = env.locale
@@ -108,9 +119,9 @@ class Core:
         return True
 
     def _dispatch(self, env: Env, command: Command) -> Reply:
-        key = (command.area, command.action)
-        if env.project is None and key not in _UNBOUND_OK:
+        if env.project is None and not _works_unbound(command):
             raise UserError("error.no_project", "project.init")
+        check_command(command)
         if env.project is not None:
             env.member = env.ensure_member(env.user, env.ctx.user_name)
             if env.ctx.user_tz and env.member.timezone != env.ctx.user_tz:
@@ -119,7 +130,9 @@ class Core:
             return help_area.area_help(env, command.area)
         return ROUTES[command.area][command.action](env, command)
 
-    def _env(self, session: Session, ctx: Context) -> Env:
+    def _env(self, session: Session, ctx: Context, typed: str | None = None) -> Env:
+        """The Env of a command. Without a project, a typed command is answered in the language
+        it was typed in (`/任务 帮助` in Chinese), else in the default language."""
         workspace = self.workspace(session, ctx.platform, ctx.workspace, ctx.now)
         project = session.exec(
             select(Project).where(Project.workspace_id == workspace.id, Project.channel_id == ctx.channel)
@@ -129,7 +142,7 @@ class Core:
             member = session.exec(
                 select(Member).where(Member.project_id == project.id, Member.user_id == ctx.user)
             ).first()
-        locale = ctx.locale or (project.locale if project else self.defaults.locale)
+        locale = ctx.locale or (project.locale if project else typed or self.defaults.locale)
         return Env(session=session, ctx=ctx, workspace=workspace, project=project, member=member,
                    locale=locale, defaults=self.defaults)
 

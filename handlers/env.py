@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from handlers import i18n
 from handlers.context import Context
+from handlers.replies import clean_name
 from storage.models import AuditEvent, Member, Project, Workspace
 
 __all__ = ["Defaults", "Env", "UserError", "snapshot"]
@@ -87,6 +88,7 @@ class Env:
     def ensure_member(self, user_id: str, name: str = "") -> Member:
         """The project's Member row for a user, created on first sight."""
         assert self.project is not None
+        name = clean_name(name)
         member = self.session.exec(
             select(Member).where(Member.project_id == self.project.id, Member.user_id == user_id)
         ).first()

@@ -25,13 +25,16 @@ def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "
         parent_task = env.session.get(Task, t.parent_id)
         parent = f"#{parent_task.number}" if parent_task else ""
     due = t.due_date.isoformat() if t is not None and t.due_date else None
+    due_kind = "date"
+    if t is not None and t.due_at is not None:  # a timed due keeps its time through the form
+        due, due_kind = t.due_at.astimezone(env.tz).isoformat(timespec="minutes"), "datetime"
     inputs = [
         Input("title", env.t("field.title"), "text", required=True, initial=t.title if t else (title or None)),
         Input("responsible", env.t("field.responsible"), "user", initial=t.responsible if t else None),
         Input("accountable", env.t("field.accountable"), "user", initial=t.accountable if t else None),
         Input("consulted", env.t("field.consulted"), "users", initial=",".join(t.consulted) if t and t.consulted else None),
         Input("informed", env.t("field.informed"), "users", initial=",".join(t.informed) if t and t.informed else None),
-        Input("due", env.t("field.due"), "date", initial=due),
+        Input("due", env.t("field.due"), due_kind, initial=due),
         Input("priority", env.t("field.priority"), "select", initial=t.priority if t else "medium",
               options=_choices(env, "priority", PRIORITIES)),
         Input("parent", env.t("field.parent"), "text", initial=parent or None, placeholder="#3"),

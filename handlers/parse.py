@@ -456,9 +456,24 @@ def _build(area: str, action: str, tokens: list[_Token]) -> Command:
             mentions.append(ref)
             continue
         words.append(tok.text)
-    options = {key: _coerce(key, value, spec.options[key], usage) for key, value in raw_opts.items()}
+    options = {key: _option(area, key, value, spec.options[key], usage) for key, value in raw_opts.items()}
     words = _check_words(spec, words, usage, area)
     return Command(area, action, tuple(words), tuple(mentions), options)
+
+
+# The optional fields of tasks and risks; `none` / `无`, or an emptied form field, clears one
+# (the option's value is then None).
+CLEARABLE = {
+    "task": frozenset({"due", "parent", "responsible", "accountable", "consulted", "informed", "description", "link"}),
+    "risk": frozenset({"owner", "review", "trigger", "mitigation", "contingency"}),
+}
+_CLEAR_WORDS = frozenset({"none", "无"})
+
+
+def _option(area: str, key: str, value: str, opt: Opt, usage: str) -> Any:
+    if key in CLEARABLE.get(area, ()) and _norm(value) in _CLEAR_WORDS:
+        return None
+    return _coerce(key, value, opt, usage)
 
 
 def _check_words(spec: Action, words: list[str], usage: str, area: str) -> list[str]:
@@ -655,7 +670,12 @@ def command_from_payload(payload: dict[str, Any], form: dict[str, Any] | None = 
         raise ParseError("error.bad_action")
     args = [str(a) for a in args_in]
     raw: dict[str, Any] = dict(options_in)
-    raw.update({k: v for k, v in (form or {}).items() if v not in (None, "", [])})
+    cleared: set[str] = set()
+    for key, value in (form or {}).items():
+        if value not in (None, "", []):
+            raw[key] = value
+        elif action == "update" and key in CLEARABLE.get(area, ()) and key not in raw:
+            cleared.add(key)  # emptied in an edit form: cleared (unless `options` keeps it)
     words = list(args)
     if "title" in raw and spec.words == "text":
         words = [str(raw.pop("title"))]
@@ -672,6 +692,7 @@ def command_from_payload(payload: dict[str, Any], form: dict[str, Any] | None = 
             value = ",".join(str(v) if str(v).startswith(("@", "<@")) else f"@{v}" for v in ids if str(v).strip())
         elif isinstance(value, list):
             value = ",".join(str(v) for v in value)
-        options[key] = _coerce(key, clean_user_text(str(value)), opt, usage)
+        options[key] = _option(area, key, clean_user_text(str(value)), opt, usage)
+    options.update(dict.fromkeys(cleared))
     words = _check_words(spec, [clean_user_text(w) for w in words], usage, area)
     return Command(area, action, tuple(words), (), options)

@@ -22,6 +22,7 @@ __all__ = [
     "Option",
     "Reply",
     "Table",
+    "clean_name",
     "clean_user_text",
     "mention",
     "reply_from_dict",
@@ -32,7 +33,12 @@ __all__ = [
 MENTION_OPEN = "\ue000"
 MENTION_CLOSE = "\ue001"
 _MENTION_RE = re.compile(f"{MENTION_OPEN}([^{MENTION_CLOSE}]*){MENTION_CLOSE}")
-_FORBIDDEN = re.compile(f"[{MENTION_OPEN}{MENTION_CLOSE}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidi overrides/isolates/marks and zero-width characters: invisible, and able to make a title
+# read differently from what it is. A zero-width joiner inside an emoji sequence stays.
+_INVISIBLE = "\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
+_FORBIDDEN = re.compile(f"[{MENTION_OPEN}{MENTION_CLOSE}\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_INVISIBLE}]"
+                        f"|(?<![{_EMOJI}\ufe0f])\u200d|\u200d(?![{_EMOJI}])")
 
 Color = Literal["neutral", "blue", "green", "yellow", "orange", "red", "grey"]
 Visibility = Literal["channel", "ephemeral"]
@@ -61,8 +67,17 @@ def split_mentions(text: str) -> list[str | tuple[str]]:
 
 
 def clean_user_text(text: str) -> str:
-    """Remove characters a user must not send: mention markers and control characters."""
+    """Remove characters a user must not send: mention markers, control characters, and bidi
+    and zero-width characters."""
     return _FORBIDDEN.sub("", text)
+
+
+NAME_MAX = 200  # Member.display_name
+
+
+def clean_name(name: str) -> str:
+    """A display name as stored: cleaned like typed text, spaces collapsed, at most NAME_MAX."""
+    return " ".join(clean_user_text(name).split())[:NAME_MAX]
 
 
 @dataclass(frozen=True)
@@ -110,7 +125,8 @@ class Input:
 
     name: str
     label: str
-    kind: Literal["text", "textarea", "date", "user", "users", "select"] = "text"
+    # `datetime` takes and gives an instant with its UTC offset: 2026-12-01T17:00+08:00.
+    kind: Literal["text", "textarea", "date", "datetime", "user", "users", "select"] = "text"
     required: bool = False
     initial: str | None = None
     placeholder: str | None = None

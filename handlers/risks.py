@@ -4,12 +4,13 @@ from __future__ import annotations
 from sqlmodel import select
 
 from handlers import permissions
+from handlers.dates import Due
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, parse_ref
-from handlers.replies import Reply, mention
-from handlers.tasks import MAX_TITLE, next_number, resolve_due
+from handlers.replies import Card, Reply, mention
+from handlers.tasks import next_number, resolve_due, title_of
 from handlers.forms import risk_form
-from handlers.views import list_card, risk_card, risk_line
+from handlers.views import list_card, past_date_card, risk_card, risk_line
 from storage.models import Risk
 
 OPEN_RISK = ("open", "mitigating")
@@ -47,18 +48,18 @@ def top_risks(env: Env, limit: int = 5) -> list[Risk]:
 def _apply(env: Env, risk: Risk, cmd: Command, usage: str) -> None:
     opts = cmd.options
     if "title" in opts:
-        title = " ".join(opts["title"].split())
-        if not title or len(title) > MAX_TITLE:
-            raise UserError("error.missing_title" if not title else "error.title_too_long", usage, max=MAX_TITLE)
-        risk.title = title
-    for key in ("category", "probability", "impact", "strategy", "trigger", "mitigation", "contingency"):
+        risk.title = title_of(opts["title"], usage)
+    for key in ("category", "probability", "impact", "strategy"):
         if key in opts:
             setattr(risk, key, opts[key])
+    for key in ("trigger", "mitigation", "contingency"):
+        if key in opts:
+            setattr(risk, key, opts[key] or "")
     if "owner" in opts:
-        env.ensure_member(opts["owner"].id, opts["owner"].name)
-        risk.owner = opts["owner"].id
+        owner = opts["owner"]
+        risk.owner = owner and env.ensure_member(owner.id, owner.name).user_id
     if "review" in opts:
-        risk.review_date = resolve_due(env, opts["review"], usage).date
+        risk.review_date = opts["review"] and resolve_due(env, opts["review"], usage, _review(risk)).date
     if "status" in opts:
         _set_status(env, risk, opts["status"])
     risk.score = risk.probability * risk.impact
@@ -72,10 +73,7 @@ def _set_status(env: Env, risk: Risk, status: str) -> None:
 
 def add(env: Env, cmd: Command) -> Reply:
     usage = "risk.add"
-    title = " ".join(cmd.text.split())
-    if len(title) > MAX_TITLE:
-        raise UserError("error.title_too_long", usage, max=MAX_TITLE)
-    risk = Risk(workspace_id=env.workspace.id, project_id=env.project.id, number=0, title=title,
+    risk = Risk(workspace_id=env.workspace.id, project_id=env.project.id, number=0, title=title_of(cmd.text, usage),
                 owner=env.user, creator=env.user, created_at=env.now, updated_at=env.now)
     _apply(env, risk, cmd, usage)
     risk.number = next_number(env, "next_risk_number")
@@ -83,7 +81,20 @@ def add(env: Env, cmd: Command) -> Reply:
     env.session.flush()
     env.audit("risk", risk.id, "create", None, snapshot(risk))
     return Reply(text=env.t("risk.created", ref=f"R{risk.number}", user=mention(env.user)),
-                 cards=[risk_card(env, risk)])
+                 cards=[risk_card(env, risk), *_past_review(env, risk, None)])
+
+
+def _review(risk: Risk) -> Due | None:
+    return Due(risk.review_date) if risk.review_date else None
+
+
+def _past_review(env: Env, risk: Risk, before: Due | None) -> list[Card]:
+    """The past-date notice when this command set an open risk's review date to a past one."""
+    review = _review(risk)
+    if review is None or review == before or risk.status not in OPEN_RISK:
+        return []
+    card = past_date_card(env, "risk", f"R{risk.number}", "review", review)
+    return [card] if card else []
 
 
 def update_risk(env: Env, cmd: Command) -> Reply:
@@ -92,14 +103,16 @@ def update_risk(env: Env, cmd: Command) -> Reply:
         raise UserError("error.nothing_to_update", usage)
     risk = get_risk(env, int(cmd.words[0]), usage)
     permissions.check(env, "risk.edit", risk, usage=usage)
-    before = snapshot(risk)
+    before, review_before = snapshot(risk), _review(risk)
     _apply(env, risk, cmd, usage)
     after = snapshot(risk)
+    if after == before:  # e.g. a form saved unchanged: nothing to record or announce
+        return Reply.ephemeral(env.t("risk.unchanged", ref=f"R{risk.number}"), [risk_card(env, risk)])
     permissions.check_change(env, "risk", risk, before, after, usage=usage)
     risk.updated_at = env.now
     env.audit("risk", risk.id, "update", before, after)
     return Reply(text=env.t("risk.updated", ref=f"R{risk.number}", user=mention(env.user)),
-                 cards=[risk_card(env, risk)])
+                 cards=[risk_card(env, risk), *_past_review(env, risk, review_before)])
 
 
 def close(env: Env, cmd: Command) -> Reply:

@@ -1,16 +1,18 @@
 """Tasks: the work-breakdown tree, RACI roles, status, priority and due dates."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import update
 from sqlmodel import select
 
+from handlers.calendar import Calendar
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, UserRef, parse_ref
-from handlers.replies import Card, Reply, Table, mention
+from handlers.replies import Button, Card, Reply, Table, mention
 from handlers.forms import task_form
 from handlers.views import (
     OPEN_STATUSES,
@@ -18,12 +20,12 @@ from handlers.views import (
     due_end,
     is_overdue,
     list_card,
+    past_date_card,
     task_card,
+    task_due,
     task_line,
 )
 from storage.models import Project, Task
-
-MAX_TITLE = 300
 
 
 # --- lookups ----------------------------------------------------------------------------
@@ -55,18 +57,15 @@ def next_number(env: Env, column: str) -> int:
 
 # --- option handling --------------------------------------------------------------------
 
-def resolve_due(env: Env, value: str, usage: str, current: Task | None = None) -> Due:
-    """A due from text; `+2d` pushes the current due (or today) later, as a snooze does."""
+def resolve_due(env: Env, value: str, usage: str, current: Due | None = None) -> Due:
+    """A due from text: a date phrase, an instant with a UTC offset (what date-time pickers
+    submit), or `+1d`/`+3h` pushing `current` later, as the Snooze button does."""
     if value.startswith("+"):
-        try:
-            delta = parse_duration(value[1:])
-        except DateParseError:
-            raise UserError("error.bad_date", usage, value=value) from None
-        base = current.due_date if current is not None and current.due_date else env.today
-        if current is not None and current.due_at is not None:
-            moved = (current.due_at + delta).astimezone(env.tz)
-            return Due(moved.date(), moved.time().replace(tzinfo=None))
-        return Due(base + timedelta(days=max(1, delta.days)))
+        return _push(env, value, usage, current)
+    instant = _instant(value)
+    if instant is not None:
+        local = instant.astimezone(env.tz)
+        return Due(local.date(), local.time().replace(second=0, microsecond=0, tzinfo=None))
     try:
         return parse_due(value, env.now, env.tz)
     except DateParseError as exc:
@@ -74,9 +73,46 @@ def resolve_due(env: Env, value: str, usage: str, current: Task | None = None) -
                         else "error.bad_date", usage, value=value) from None
 
 
-def _set_due(env: Env, task: Task, due: Due) -> None:
-    task.due_date = due.date
-    task.due_at = due.as_datetime(env.tz)
+_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2})?\s*(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _instant(value: str) -> datetime | None:
+    """`2026-12-01T17:00+08:00` or Feishu's `2026-12-01 17:00 +0800`; None for anything else."""
+    match = _INSTANT.match(value.strip())
+    if match is None:
+        return None
+    offset = match.group(3).replace("Z", "+00:00")
+    offset = offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}{offset}")
+    except ValueError:
+        return None
+
+
+def _push(env: Env, value: str, usage: str, current: Due | None) -> Due:
+    """Later by a duration: from the current due, or from now when there is none or it is overdue.
+
+    Whole days land on a working day of the project's calendar (never a weekend or holiday) and
+    keep the due's time of day; hours and minutes need a due with a time (or none at all).
+    """
+    try:
+        delta = parse_duration(value[1:])
+    except DateParseError:
+        raise UserError("error.bad_date", usage, value=value) from None
+    overdue = current is None or current.end(env.tz) <= env.now
+    if delta % timedelta(days=1):
+        if current is not None and current.time is None:
+            raise UserError("error.push_hours_on_date", usage, value=value)
+        base = env.now if overdue else current.as_datetime(env.tz)
+        moved = (base + delta).astimezone(env.tz)
+        return Due(moved.date(), moved.time().replace(second=0, microsecond=0, tzinfo=None))
+    day = (env.today if overdue else current.date) + delta
+    return Due(Calendar.of(env.project).on_or_after(day), current.time if current else None)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """In UTC, as stored: the same instant compares and audits equal before and after saving."""
+    return moment.astimezone(timezone.utc) if moment else None
 
 
 def _user(env: Env, ref: UserRef) -> str:
@@ -98,35 +134,33 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
     """Apply the options shared by add and update."""
     opts = cmd.options
     if "title" in opts:
-        task.title = _title(opts["title"], usage)
+        task.title = title_of(opts["title"], usage)
     if "due" in opts:
-        _set_due(env, task, resolve_due(env, opts["due"], usage, task))
+        due = opts["due"] and resolve_due(env, opts["due"], usage, task_due(env, task))
+        task.due_date, task.due_at = (due.date, _utc(due.as_datetime(env.tz))) if due else (None, None)
     if "priority" in opts:
         task.priority = opts["priority"]
     if "description" in opts:
-        task.description = opts["description"]
+        task.description = opts["description"] or ""
     if "link" in opts:
-        task.source_link = opts["link"][:500]
-    if "responsible" in opts:
-        task.responsible = _user(env, opts["responsible"])
-    if "accountable" in opts:
-        task.accountable = _user(env, opts["accountable"])
-    if "consulted" in opts:
-        task.consulted = [_user(env, r) for r in opts["consulted"]]
-    if "informed" in opts:
-        task.informed = [_user(env, r) for r in opts["informed"]]
+        task.source_link = opts["link"]
+    for role in ("responsible", "accountable"):
+        if role in opts:
+            setattr(task, role, opts[role] and _user(env, opts[role]))
+    for role in ("consulted", "informed"):
+        if role in opts:
+            setattr(task, role, [_user(env, r) for r in opts[role] or ()])
     if "parent" in opts:
-        task.parent_id = _check_parent(env, task if task.id else None, opts["parent"], usage).id
+        task.parent_id = opts["parent"] and _check_parent(env, task if task.id else None, opts["parent"], usage).id
     if "status" in opts:
         _set_status(env, task, opts["status"])
 
 
-def _title(text: str, usage: str) -> str:
+def title_of(text: str, usage: str) -> str:
+    """A title with its spaces collapsed (its length is checked with every text, in handlers.limits)."""
     title = " ".join(text.split())
     if not title:
         raise UserError("error.missing_title", usage)
-    if len(title) > MAX_TITLE:
-        raise UserError("error.title_too_long", usage, max=MAX_TITLE)
     return title
 
 
@@ -154,7 +188,7 @@ def add(env: Env, cmd: Command) -> Reply:
     if len(cmd.mentions) > 1:
         raise UserError("error.one_responsible", usage)
     task = Task(workspace_id=env.workspace.id, project_id=env.project.id, number=0,
-                title=_title(cmd.text, usage), creator=env.user, created_at=env.now, updated_at=env.now)
+                title=title_of(cmd.text, usage), creator=env.user, created_at=env.now, updated_at=env.now)
     if cmd.mentions and "responsible" in cmd.options:
         raise UserError("error.one_responsible", usage)
     if cmd.mentions:
@@ -164,7 +198,9 @@ def add(env: Env, cmd: Command) -> Reply:
     env.session.add(task)
     env.session.flush()
     env.audit("task", task.id, "create", None, snapshot(task))
-    return _reply_card(env, task, env.t("task.created", ref=f"#{task.number}", user=mention(env.user)))
+    reply = _reply_card(env, task, env.t("task.created", ref=f"#{task.number}", user=mention(env.user)))
+    reply.cards.extend(_past_due(env, task, None))
+    return reply
 
 
 def update_task(env: Env, cmd: Command) -> Reply:
@@ -173,38 +209,68 @@ def update_task(env: Env, cmd: Command) -> Reply:
         raise UserError("error.nothing_to_update", usage)
     task = get_task(env, int(cmd.words[0]), usage)
     permissions.check(env, "task.edit", task, usage=usage)
-    before = snapshot(task)
+    before, due_before = snapshot(task), task_due(env, task)
     _apply(env, task, cmd, usage)
     after = snapshot(task)
+    if after == before:  # e.g. a form saved unchanged: nothing to record or announce
+        return Reply.ephemeral(env.t("task.unchanged", ref=f"#{task.number}"), _reply_card(env, task).cards)
     permissions.check_change(env, "task", task, before, after, usage=usage)
     task.updated_at = env.now
     env.audit("task", task.id, "update", before, after)
-    return _reply_card(env, task, env.t("task.updated", ref=f"#{task.number}", user=mention(env.user)))
+    reply = _reply_card(env, task, env.t("task.updated", ref=f"#{task.number}", user=mention(env.user)))
+    reply.cards.extend(_past_due(env, task, due_before))
+    return reply
+
+
+def _past_due(env: Env, task: Task, before: Due | None) -> list[Card]:
+    """The past-date notice when this command set an open task's due to a past one."""
+    due = task_due(env, task)
+    if due is None or due == before or task.status not in OPEN_STATUSES:
+        return []
+    card = past_date_card(env, "task", f"#{task.number}", "due", due)
+    return [card] if card else []
 
 
 def _transition(status: str, key: str):
+    """One rule for every status change: check every task first, then do exactly what was
+    asked. A task already in that status is said to be so and left untouched (no audit). Open
+    sub-tasks of a completed task are information with an offer to complete them too, never a
+    warning after the fact."""
     def handler(env: Env, cmd: Command) -> Reply:
         usage = f"task.{cmd.action}"
-        tasks = [get_task(env, int(w), usage) for w in cmd.words]
-        replies: list[str] = []
-        cards: list[Card] = []
+        tasks = [get_task(env, int(w), usage) for w in dict.fromkeys(cmd.words)]
         for task in tasks:
             permissions.check(env, permissions.status_rule("task", status), task, usage=usage,
                               what=env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"))
+        lines: list[str] = []
+        changed: list[Task] = []
         for task in tasks:
+            if task.status == status:
+                lines.append(env.t("task.already", ref=f"#{task.number}", title=task.title,
+                                   status=env.t(f"status.{status}").lower()))
+                continue
             before = snapshot(task)
             _set_status(env, task, status)
             task.updated_at = env.now
             env.audit("task", task.id, cmd.action, before, snapshot(task))
-            replies.append(env.t(key, ref=f"#{task.number}", title=task.title, user=mention(env.user)))
-            open_children = [c for c in _children(env, task) if c.status in OPEN_STATUSES]
-            if status == "done" and open_children:
-                replies.append(env.t("task.open_children", count=len(open_children),
-                                     refs=", ".join(f"#{c.number}" for c in open_children)))
-            if len(tasks) == 1:
-                cards = _reply_card(env, task).cards
-        return Reply(text="\n".join(replies), cards=cards)
+            lines.append(env.t(key, ref=f"#{task.number}", title=task.title, user=mention(env.user)))
+            changed.append(task)
+        reply = Reply(text="\n".join(lines), cards=_reply_card(env, tasks[0]).cards if len(tasks) == 1 else [])
+        if status == "done":
+            reply.cards.extend(_open_children_offer(env, changed))
+        if not changed:
+            reply.visibility = "ephemeral"  # nothing happened: nothing to tell the channel
+        return reply
     return handler
+
+
+def _open_children_offer(env: Env, completed: list[Task]) -> list[Card]:
+    """The still-open sub-tasks of tasks just completed, with a button to complete them too."""
+    refs = [f"#{c.number}" for task in completed for c in _children(env, task) if c.status in OPEN_STATUSES]
+    if not refs:
+        return []
+    return [Card(title=env.t("task.open_children", count=len(refs), refs=", ".join(refs)), color="blue",
+                 buttons=[Button(env.t("button.complete_children"), "task", "done", tuple(refs))])]
 
 
 def delete(env: Env, cmd: Command) -> Reply:
@@ -345,4 +411,4 @@ ROUTES = {
     "form": form,
 }
 
-__all__ = ["ROUTES", "get_task", "next_number", "project_tasks", "resolve_due"]
+__all__ = ["ROUTES", "get_task", "next_number", "project_tasks", "resolve_due", "title_of"]

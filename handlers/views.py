@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from handlers.calendar import Calendar
 from handlers.dates import Due
 from handlers.env import Env
 from handlers.replies import Button, Card, Field, mention
@@ -52,6 +53,16 @@ def fmt_days(env: Env, days: str) -> str:
 def fmt_datetime(env: Env, moment: datetime) -> str:
     local = moment.astimezone(env.tz)
     return f"{fmt_date(env, local.date())} {local.strftime('%H:%M')}"
+
+
+def task_due(env: Env, task: Task) -> Due | None:
+    """A task's due as the user gave it: a local day, with the local time when one was given."""
+    if task.due_date is None:
+        return None
+    if task.due_at is None:
+        return Due(task.due_date)
+    local = task.due_at.astimezone(env.tz)
+    return Due(local.date(), local.time().replace(tzinfo=None))
 
 
 def due_end(env: Env, task: Task) -> datetime | None:
@@ -157,15 +168,36 @@ def risk_card(env: Env, risk: Risk) -> Card:
             fields.append(Field(env.t(f"field.{key}"), value, short=False))
     card = Card(title=f"R{risk.number} {risk.title}", color=LEVEL_COLORS[risk.level], fields=fields)
     ref = f"R{risk.number}"
+    if risk.status == "open":
+        card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,),
+                                   (("status", "mitigating"),)))
     if risk.status in ("open", "mitigating"):
-        if risk.status == "open":
-            card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,),
-                                       (("status", "mitigating"),)))
         card.buttons.append(Button(env.t("button.occurred"), "risk", "update", (ref,),
                                    (("status", "occurred"),), style="danger"))
+    if risk.status != "closed":  # an occurred risk is still on the register until someone closes it
         card.buttons.append(Button(env.t("button.close"), "risk", "close", (ref,), style="primary"))
         card.buttons.append(Button(env.t("button.edit"), "risk", "form", (ref,)))
     return card
+
+
+def past_date_card(env: Env, area: str, ref: str, key: str, due: Due) -> Card | None:
+    """The one check that a date just set (a task's `due`, a risk's `review`) is not in the
+    past in the project's zone. A past date is stored as given, but never silently: the card
+    says how long ago it was and offers to move it to today, to the next working day, or to
+    edit it."""
+    if due.end(env.tz) > env.now:
+        return None
+    days = (env.today - due.date).days
+    ago = env.t("ago.today") if days <= 0 else env.t("ago.yesterday") if days == 1 else env.t("ago.days", n=days)
+    when = fmt_date(env, due.date) + (f" {due.time.strftime('%H:%M')}" if due.time else "")
+    next_day = Calendar.of(env.project).next_working_day(env.today).isoformat()
+    if due.time is not None:
+        next_day += f" {due.time.strftime('%H:%M')}"
+    return Card(title=env.t(f"past.{key}", ref=ref, date=when, ago=ago), color="yellow", buttons=[
+        Button(env.t("button.move_today"), area, "update", (ref,), ((key, "today"),), style="primary"),
+        Button(env.t("button.move_next_working_day"), area, "update", (ref,), ((key, next_day),)),
+        Button(env.t("button.edit"), area, "form", (ref,)),
+    ])
 
 
 def list_card(env: Env, title: str, lines: list[str], empty: str, color: str = "blue") -> Card:

@@ -120,7 +120,9 @@ def test_forms_use_feishu_form_components_and_submit_the_command() -> None:
     submit = by_name["submit"]
     assert submit["form_action_type"] == "submit"
     assert submit["behaviors"] == [{"type": "callback", "value": {
-        "command": "task", "action": "update", "args": ["#3"], "ch": "oc_g", "dm": True}}]
+        "command": "task", "action": "update", "args": ["#3"], "ch": "oc_g", "dm": True,
+        # people pickers start empty on Feishu: an empty pick keeps the current people
+        "options": {"responsible": "ou_bob", "consulted": "ou_c,ou_d"}}}]
 
 
 def test_a_long_list_is_shortened_to_fit_a_card_and_says_how_much_is_left_out() -> None:

@@ -59,4 +59,5 @@ def test_submitted_state_becomes_the_form_dict() -> None:
     state = state_values(view, {"title": "Ship v2", "responsible": "U2", "consulted": ["U1", "U3"],
                                 "due": "2026-12-24", "priority": "low"})
     assert form_values(state) == {"title": "Ship v2", "responsible": "U2", "consulted": ["U1", "U3"],
-                                  "due": "2026-12-24", "priority": "low"}
+                                  "due": "2026-12-24", "priority": "low",
+                                  "accountable": "", "description": ""}  # emptied: the core clears them

@@ -145,13 +145,6 @@ def test_transitions_and_closed_at(chat: Chat) -> None:
     assert _task(chat, 1).status == "todo" and _task(chat, 1).closed_at is None
 
 
-def test_done_on_parent_warns_about_open_children(chat: Chat) -> None:
-    _init(chat)
-    chat.ok("pm", "/task add Parent")
-    chat.ok("pm", "/task add Child parent:#1")
-    assert "1 sub-task(s) still open: #2" in chat.ok("pm", "/task done #1").text
-
-
 def test_buttons_run_as_the_clicking_user(chat: Chat) -> None:
     _init(chat)
     card_reply = chat.ok("pm", "/task add A @alice due:2026-11-26")

@@ -50,9 +50,14 @@ class ConsoleMessenger:
 
     def _emit(self, header: str, reply: Reply) -> str:
         self._count += 1
-        self.last = render(reply)
-        print(f"{header}\n{self.last.text}", file=self.out, flush=True)
+        self.show(reply, header)
         return str(self._count)
+
+    def show(self, reply: Reply, header: str = "") -> None:
+        """Print a reply and remember it: `:click`/`:submit` act on the last message shown,
+        whether it answered a command or was posted by the scheduler."""
+        self.last = render(reply)
+        print(f"{header}\n{self.last.text}" if header else self.last.text, file=self.out, flush=True)
 
     def post(self, channel: str, reply: Reply) -> MessageRef:
         return MessageRef(channel, self._emit(f"[#{channel}] pmbot:", reply))
@@ -80,7 +85,11 @@ class Console:
         self.messenger = ConsoleMessenger(out)
         self.run_due_jobs = run_due_jobs
         self.after_command = after_command  # e.g. deliver what the command queued
-        self.last: Rendered | None = None
+
+    @property
+    def last(self) -> Rendered | None:
+        """The last message shown: a reply or a post (one record, kept by the messenger)."""
+        return self.messenger.last
 
     # --- the loop ---------------------------------------------------------------------
     def run(self, lines: Iterable[str], *, echo: bool = False, prompt: bool = False) -> None:
@@ -126,8 +135,7 @@ class Console:
                        user_name=self.user, now=self.clock.now())
 
     def _show(self, reply: Reply) -> None:
-        self.last = render(reply)
-        self._print(self.last.text)
+        self.messenger.show(reply)
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -194,6 +202,9 @@ class Console:
 
     def _click(self, args: list[str]) -> None:
         buttons = self.last.buttons if self.last else []
+        if not buttons:
+            self._say("console.no_buttons")
+            return
         if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= len(buttons):
             self._usage(f":click N (1-{len(buttons)})")
             return
@@ -202,6 +213,9 @@ class Console:
 
     def _submit(self, args: list[str]) -> None:
         forms = self.last.forms if self.last else []
+        if not forms:
+            self._say("console.no_forms")
+            return
         if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(forms):
             self._usage(f":submit N field=value ... (1-{len(forms)})")
             return

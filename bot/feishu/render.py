@@ -257,7 +257,10 @@ class _CardBuilder:
         elements: list[dict[str, Any]] = []
         for item in form.inputs:
             elements.extend(self._input(item))
-        payload = {"command": form.command, "action": form.action, "args": list(form.args)}
+        # Feishu cannot preselect people, so their pickers start empty: the current people travel
+        # as the submission's options, and an empty pick keeps them instead of clearing them.
+        kept = {i.name: i.initial for i in form.inputs if i.kind in ("user", "users") and i.initial}
+        payload = {"command": form.command, "action": form.action, "args": list(form.args), "options": kept}
         elements.append({
             "tag": "button", "name": "submit", "type": "primary", "text": _plain_text(form.submit_label),
             "form_action_type": "submit",
@@ -281,6 +284,11 @@ class _CardBuilder:
             element = {"tag": "date_picker", **base}
             if item.initial and re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.initial):
                 element["initial_date"] = item.initial
+            return [_md(label), element]
+        if item.kind == "datetime":  # Feishu shows and submits a wall time: "2026-12-01 17:00"
+            element = {"tag": "picker_datetime", **base}
+            if item.initial and re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", item.initial):
+                element["initial_datetime"] = item.initial[:16].replace("T", " ")
             return [_md(label), element]
         if item.kind == "select":
             element = {"tag": "select_static", **base,

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
     DatePickerElement,
+    DateTimePickerElement,
     InputBlock,
     PlainTextInputElement,
     PlainTextObject,
@@ -106,10 +108,20 @@ def _element(i: Input, names: NameOf) -> Any:
     if i.kind == "date":
         return DatePickerElement(action_id=i.name, placeholder=placeholder,
                                  initial_date=initial if initial and _DATE.match(initial) else None)
+    if i.kind == "datetime":
+        return DateTimePickerElement(action_id=i.name, initial_date_time=_epoch(initial))
     options = [SlackOption(value=clip(o.value, OPTION_VALUE_MAX), text=PlainTextObject(
         text=clip(plain(o.label, names), OPTION_TEXT_MAX))) for o in i.options[:OPTIONS_MAX]]
     chosen = next((o for o, raw in zip(options, i.options) if raw.value == initial), None)
     return StaticSelectElement(action_id=i.name, placeholder=placeholder, options=options, initial_option=chosen)
+
+
+def _epoch(value: str | None) -> int | None:
+    """Slack's datetimepicker speaks UNIX seconds; our inputs ISO 8601 with an offset."""
+    try:
+        return int(datetime.fromisoformat(value).timestamp()) if value else None
+    except ValueError:
+        return None
 
 
 def form_modal(form: Form, *, title: str, meta: Meta, locale: str, names: NameOf) -> dict[str, Any]:
@@ -143,7 +155,8 @@ def first_input(view: dict[str, Any]) -> str | None:
 
 
 def form_values(state: dict[str, Any]) -> dict[str, Any]:
-    """`view.state.values` as the core's form: {name: text | user id | [user ids] | YYYY-MM-DD}."""
+    """`view.state.values` as the core's form: {name: text | user id | [user ids] | YYYY-MM-DD},
+    with "" for an input left empty (the core clears an emptied optional field)."""
     out: dict[str, Any] = {}
     for actions in (state or {}).values():
         for name, v in (actions or {}).items():
@@ -156,12 +169,14 @@ def form_values(state: dict[str, Any]) -> dict[str, Any]:
                 value = list(v.get("selected_users") or [])
             elif kind == "datepicker":
                 value = v.get("selected_date")
+            elif kind == "datetimepicker":
+                stamp = v.get("selected_date_time")
+                value = datetime.fromtimestamp(int(stamp), timezone.utc).isoformat() if stamp else None
             elif kind == "static_select":
                 value = (v.get("selected_option") or {}).get("value")
             else:
                 continue
-            if value not in (None, "", []):
-                out[name] = value
+            out[name] = value if value not in (None, []) else ""
     return out
 
 

@@ -84,6 +84,8 @@ def state_values(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any
             state = {"type": kind, "selected_users": list(answer or [])}
         elif kind == "datepicker":
             state = {"type": kind, "selected_date": answer}
+        elif kind == "datetimepicker":
+            state = {"type": kind, "selected_date_time": answer}
         elif kind == "static_select":
             state = {"type": kind, "selected_option": {"value": answer, "text": {"type": "plain_text", "text": answer}}
                      if answer is not None else None}
