@@ -1,11 +1,12 @@
 """Tasks: the work-breakdown tree, RACI roles, status, priority and due dates."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import select
 
+from handlers.calendar import Calendar
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers.env import Env, UserError, snapshot
 from handlers.parse import Command, UserRef, parse_ref
@@ -54,8 +55,10 @@ def next_number(env: Env, column: str) -> int:
 
 # --- option handling --------------------------------------------------------------------
 
-def resolve_due(env: Env, value: str, usage: str, current: Task | None = None) -> Due:
-    """A due from text; `+2d` pushes the current due (or today) later, as a snooze does."""
+def resolve_due(env: Env, value: str, usage: str, current: Task | None = None, *,
+                start: date | None = None) -> Due:
+    """A due from text, on the project's working calendar; `+2d` pushes the current due (or
+    today) later, as a snooze does. `start`: the start of the range this date ends."""
     if value.startswith("+"):
         try:
             delta = parse_duration(value[1:])
@@ -67,10 +70,9 @@ def resolve_due(env: Env, value: str, usage: str, current: Task | None = None) -
             return Due(moved.date(), moved.time().replace(tzinfo=None))
         return Due(base + timedelta(days=max(1, delta.days)))
     try:
-        return parse_due(value, env.now, env.tz)
+        return parse_due(value, env.now, env.tz, Calendar.of(env.project), start=start)
     except DateParseError as exc:
-        raise UserError(f"error.date_{exc.reason}" if exc.reason in ("ambiguous", "invalid")
-                        else "error.bad_date", usage, value=value) from None
+        raise exc.user_error(usage) from None
 
 
 def _set_due(env: Env, task: Task, due: Due) -> None:
