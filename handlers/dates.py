@@ -56,7 +56,7 @@ Rules (relative to "today" = `now.astimezone(tz).date()`, ISO weeks Mon..Sun):
 * A time of day may follow any date expression ("tomorrow at 5pm", 明天下午三点半) or, in
   English, precede it ("5pm tomorrow"); a time alone means today. A weekday may precede an
   explicit date ("Tue Dec 1", 12月1日 周二), as the bot displays dues; it must agree with the
-  date, and picks the year of a yearless one (last, this or next year).
+  date, and picks the year of a yearless one: the nearest year in which it falls on that day.
 * Parts of the day without an hour are deadlines (`PARTS_OF_DAY`): morning / 上午 / 早上 =
   12:00, noon / 中午 = 12:00, afternoon / 下午 / 傍晚 = 18:00, end of day / eod / cob / 下班前
   = 18:00 (the end of the working day), evening / tonight / 晚上 / 今晚 = 21:00.
@@ -645,6 +645,9 @@ def _cn_offset_from(m: re.Match[str], ctx: _Ctx) -> _DateResult | None:
                         m["dir"].endswith("前"))
 
 
+_WEEKDAY_YEARS = 12  # a month-day falls on every weekday within this many years (Feb 29: 28)
+
+
 def _with_weekday(ctx: _Ctx, weekday: int, rest: str) -> date | None:
     """An explicit date preceded (or, in Chinese, followed) by its weekday, as the bot
     displays dues. The weekday must agree; for a yearless date it picks the year."""
@@ -654,13 +657,15 @@ def _with_weekday(ctx: _Ctx, weekday: int, rest: str) -> date | None:
     if day.weekday() == weekday:
         return day
     if not re.search(r"[0-9]{4}|年", rest):
-        for year in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1):
+        candidates = []
+        for year in range(ctx.today.year - _WEEKDAY_YEARS, ctx.today.year + _WEEKDAY_YEARS + 1):
             try:
-                candidate = day.replace(year=year)
+                candidates.append(day.replace(year=year))
             except ValueError:
                 continue
-            if candidate.weekday() == weekday:
-                return candidate
+        fitting = [c for c in candidates if c.weekday() == weekday]
+        if fitting:
+            return min(fitting, key=lambda c: (abs((c - ctx.today).days), c < ctx.today))
     raise ctx.invalid()
 
 
