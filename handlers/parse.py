@@ -435,6 +435,7 @@ def _is_free_text(token: _Token) -> bool:
 _DATE_GLUE = frozenset({"next", "this", "coming", "in", "within", "at", "on", "by", "before",
                         "after", "from", "the", "of", "end", "and", "start", "mid", "early", "late"})
 
+
 def _looks_like_option(token: _Token) -> bool:
     return (not token.quoted and bool(_OPTION_TOKEN.match(token.text))
             and not token.text.lower().startswith(("http:", "https:", "mailto:")))
