@@ -5,6 +5,8 @@ working days (调休: a Saturday or Sunday that is a working day), via `weekend_
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -57,6 +59,51 @@ def is_business_day(country: str | None, day: date) -> bool:
     return is_standup_day("mon,tue,wed,thu,fri", country, day)
 
 
+# Colloquial names people use for a holiday whose calendar name differs.
+_HOLIDAY_ALIASES = {"五一": "劳动节", "十一": "国庆节", "过年": "春节", "年三十": "除夕"}
+# Calendar entries that are bridging days off, not holidays anyone names.
+_BRIDGE_DAYS = ("day off", "休息日")
+_GENERIC_SUFFIX = re.compile(r"(?:day|festival|节)$")
+_HOLIDAY_GAP = 7  # days of one holiday closer than this belong to the same occurrence
+
+
+def _holiday_key(name: str) -> str:
+    """The comparable core of a holiday name: lower case, no spaces, punctuation or "'s",
+    and no generic suffix, so "Christmas" matches "Christmas Day" and 国庆 matches 国庆节."""
+    s = unicodedata.normalize("NFKC", name).lower().replace("'s", "").replace("’s", "")
+    s = re.sub(r"[^0-9a-z\u3400-\u9fff]", "", s)
+    return _GENERIC_SUFFIX.sub("", s)
+
+
+def _name_keys(name: str) -> set[str]:
+    """Keys of one calendar name: the name without its parenthesis and the parenthesis itself
+    ("Chinese New Year (Spring Festival)" is also "spring festival")."""
+    keys = set()
+    for part in [re.sub(r"[(（].*?[)）]", "", name), *re.findall(r"[(（](.*?)[)）]", name)]:
+        if part.strip() and not part.strip().lower().startswith(_BRIDGE_DAYS):
+            keys.add(_holiday_key(part))
+    return keys - {""}
+
+
+def _shortened(full: str, key: str) -> bool:
+    """A Chinese name may drop its leading qualifier: 除夕 for 农历除夕."""
+    return not full.isascii() and len(key) >= 2 and full.endswith(key)
+
+
+@lru_cache(maxsize=256)
+def _holiday_keys(country: str, year: int) -> tuple[tuple[date, frozenset[str]], ...]:
+    """(day, name keys) of one year's public holidays, in every language the `holidays`
+    package offers for the country among English and Chinese, plus its default one."""
+    base = holidays.country_holidays(country, years=year)
+    languages = {None, *(set(getattr(base, "supported_languages", ())) & {"en_US", "zh_CN"})}
+    keys: dict[date, set[str]] = {}
+    for language in languages:
+        for day, names in holidays.country_holidays(country, years=year, language=language).items():
+            for name in names.split("; "):
+                keys.setdefault(day, set()).update(_name_keys(name))
+    return tuple(sorted((day, frozenset(k)) for day, k in keys.items()))
+
+
 _SEARCH_LIMIT = 366  # no calendar has a year without a working day; stop instead of looping
 
 
@@ -105,6 +152,29 @@ class Calendar:
         for _ in range(n):
             day = self.next_working_day(day)
         return day
+
+    def holiday(self, name: str, today: date) -> tuple[date, date] | None:
+        """First and last day of the named public holiday's occurrence that is not over yet
+        (its last day is today or later), or None when the calendar has no such holiday.
+
+        Names are matched in English and Chinese (国庆, 国庆节, National Day, Christmas);
+        observed days carry the holiday's name and so extend the occurrence.
+        """
+        if not self.country or not supported_country(self.country):
+            return None
+        key = _holiday_key(_HOLIDAY_ALIASES.get(name.strip(), name))
+        if not key:
+            return None
+        days = [day for year in range(today.year - 1, today.year + 2)
+                for day, keys in _holiday_keys(self.country.upper(), year)
+                if key in keys or any(_shortened(k, key) for k in keys)]
+        runs: list[list[date]] = []
+        for day in days:
+            if runs and (day - runs[-1][-1]).days < _HOLIDAY_GAP:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        return next(((run[0], run[-1]) for run in runs if run[-1] >= today), None)
 
     def working_days_between(self, start: date, end: date) -> int:
         """How many working days lie in (start, end]; 0 when end <= start."""

@@ -1,42 +1,71 @@
 """Parse due dates, date ranges, durations and times of day typed in chat (English and Chinese).
 
-Everything here is pure: the caller passes the clock (`now`, an aware datetime) and the
-project's time zone, so results are reproducible in tests and never depend on the host.
+Everything here is pure: the caller passes the clock (`now`, an aware datetime), the
+project's time zone and its working calendar (`handlers.calendar.Calendar`: working days and
+public holidays by name), so results are reproducible in tests and never depend on the host.
 
 Nothing in this module produces text for users. Failures raise `DateParseError`, which
-carries the offending input and a machine-readable `reason`; the reply layer localises it.
+carries the offending input, a machine-readable `reason`, the `part` that was not understood
+and, for an ambiguous date, its `readings`; `DateParseError.user_error` turns it into the
+catalogue error the reply layer localises.
 
 The grammar is deliberately closed: anything not recognised raises instead of falling back
 to "today", because a silently wrong due date is worse than asking again. dateutil's
-free-form parser is not used for the same reason (it fills missing fields from defaults and
-accepts "3" as the 3rd of the current month); only `relativedelta` is used, for calendar
-month arithmetic.
+free-form parser is not used for the same reason; only `relativedelta` is used, for calendar
+month arithmetic. README.md "### Dates" states the same rules for users.
 
-Grammar decisions (relative to "today" = `now.astimezone(tz).date()`, ISO weeks Mon..Sun):
+Rules (relative to "today" = `now.astimezone(tz).date()`, ISO weeks Mon..Sun):
 
-* Bare weekday ("fri", "friday", "周五", "星期五", "礼拜五", "coming fri"): the next
-  occurrence strictly after today, so "fri" said on a Friday is next week's Friday.
-* "this fri" / 本周五 / 这周五: that day of the current ISO week, even if already past.
-* "next fri" / 下周五 / 下星期五 / 下个礼拜五 / "fri next week": that day of the following
-  ISO week; 下下周五 is two weeks on. "next week" / 下周 is Monday of the following week.
-* eow / "end of week": this week's Friday if today is Monday..Friday, else next week's Friday.
-* "weekend" / "this weekend" / 周末 / 本周末: Sunday of the current ISO week (never in the
-  past, since Sunday ends the ISO week); "next weekend" / 下周末 is next week's Sunday.
-* eom / "end of month" / 月底 / 月末: last day of this month; 下月底: of next month.
-  "next month" / 下个月 / 下月初: the 1st of next month. eoy / 年底: 31 December.
-* "in 1 month" / 一个月后 uses calendar months, clamped (Jan 31 + 1 month = Feb 28/29).
-* A month-day without a year is its next occurrence on or after today; 15号 / "15th" is the
-  next day-of-month 15 on or after today (skipping months without that day).
-* Numeric dates without a leading four-digit year ("12/01", "01/12/2026", "12.5") are
-  always "ambiguous" (US month-first vs day-first), even when only one reading is a
-  valid date, so the rule stays predictable.
+* Weekdays. A bare weekday ("fri", "周五") is the next occurrence strictly after today, so
+  said on a Friday it is next week's Friday (a deadline of today is said "today").
+  "this fri" / 本周五 / 这周五 is the coming one on or after today: today when said on a
+  Friday, the coming Friday when said on a Saturday or Sunday. "next fri" / 下周五 / "fri next
+  week" is that day of the following ISO week; 下下周五 two weeks on. "next week" / 下周 is
+  Monday of the following week; "weekend" / 周末 is Sunday of this week.
+* A month-day without a year ("Dec 1", 12月1日) is its occurrence nearest to today (within
+  six months either side; the later one on a tie), so on 2 Dec "Dec 1" is yesterday. Feb 29
+  further than six months from a leap year is "invalid". The same nearest rule places a
+  named month or quarter without a year ("end of March", 3月底, Q1). A day of the month
+  alone (15号, "the 15th") is the next such day on or after today.
+* Ranges ("A..B", "A~B", "A to B", A到B, A至B) are read as a whole: the start by the rules
+  above, then a yearless end is the first occurrence on or after the start (12月28日..1月3日
+  said in December spans the new year). An end before the start, or a yearless end that only
+  fits by wrapping more than six months past its start, is "reversed".
+* Points of a period: start / early / 初 = its first day; mid / 月中 = the 15th (week:
+  Wednesday, quarter: the 15th of its middle month, year: 30 June); end / late / 底 / 末 = its
+  last day (week: Friday). 上旬 / 中旬 / 下旬 = the 10th / 20th / last day. Without "next" the
+  point is in the current period, or in the next one when it is already past ("eow" on a
+  Saturday is next Friday, 月初 on the 15th is the 1st of next month). A quarter named alone
+  (Q1, 一季度, "this quarter") means its end; "next month" / 下个月 its first day.
+* Explicit years: "Dec 1 2027", "Dec 1 next year", 明年3月1日, 2027年3月1日, 明年底, "Q1 2027".
+* Working days follow the project calendar: "in 5 working days" / 5个工作日内 / 5个工作日后
+  count working days after today; "next working day" / 下个工作日.
+* Offsets from a day: "3 days from fri", "2 weeks after Dec 1", "2 working days before
+  National Day", 周五后3天, 国庆前2个工作日.
+* "by X" / "on X" = X. "before X" = the working day before X; "after X" = the first working
+  day after X. In Chinese X前 / X之前 reads "by X" for a day (周五前 = Friday) and "before X"
+  for a holiday (国庆前 = the working day before National Day); X后 / X之后 = "after X".
+* Public holidays by name from the project's holiday calendar (国庆, 清明节, 春节, "National
+  Day", "Christmas"): the occurrence not over yet; before = the working day before its first
+  day, after = the first working day after its last day, the name alone = its first day.
+* Numeric dates without a leading four-digit year ("12/3", "01/12/2026", "12.5") are refused
+  as "ambiguous" with every valid reading (month-first and day-first) offered, unless both
+  readings are the same day ("5/5"); when neither reading exists ("31/02") it is "invalid".
 * "in 2 hours" / 2小时后 / 半小时后 give a timed due (now plus the elapsed time, seconds
   dropped); they cannot be combined with an explicit time of day.
-* A time of day may follow any date expression ("tomorrow at 5pm", 明天下午三点半) or,
-  in English, precede it ("5pm tomorrow"); a time alone means today. 晚上/今晚/"tonight"
-  make bare hours p.m.; 中午 alone is 12:00; other periods without an hour (明天下午) are
-  rejected rather than guessed. 晚上12点 and 晚上1..5点 are "ambiguous" (which night?).
-  Without am/pm or a period, hours are 24-hour clock: "3点" and "3:00" are 03:00.
+* A time of day may follow any date expression ("tomorrow at 5pm", 明天下午三点半) or, in
+  English, precede it ("5pm tomorrow"); a time alone means today. A weekday may precede an
+  explicit date ("Tue Dec 1", 12月1日 周二), as the bot displays dues; it must agree with the
+  date, and picks the year of a yearless one: the nearest year in which it falls on that day.
+* Parts of the day without an hour are deadlines (`PARTS_OF_DAY`): morning / 上午 / 早上 =
+  12:00, noon / 中午 = 12:00, afternoon / 下午 / 傍晚 = 18:00, end of day / eod / cob / 下班前
+  = 18:00 (the end of the working day), evening / tonight / 晚上 / 今晚 = 21:00.
+* Hours in a due: with am/pm or a part of the day as said (下午3点 = 15:00, 晚上8点 =
+  20:00; 晚上12点 and 晚上1..5点 are "ambiguous"); otherwise the work-hours rule: a one-digit
+  hour from 1 to 6 means 13:00-18:00 (3点, 三点, "at 3", 3:30), other hours and hours written
+  with a leading zero (03:00) are the 24-hour clock. In English a bare number needs "at"
+  ("fri at 3"), so "dec 3 10" is not a time. `parse_time_of_day` (settings such as the
+  standup time) reads the 24-hour clock and accepts no part of the day without an hour.
 * Nonexistent wall times (inside a DST gap) resolve with fold=0 and are reported as the
   equivalent existing wall time (02:30 on a spring-forward day becomes 03:30); repeated
   wall times use their first occurrence.
@@ -48,14 +77,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from handlers.calendar import Calendar
+
 __all__ = [
+    "PARTS_OF_DAY",
     "DateParseError",
     "Due",
+    "is_date_expression",
     "parse_date",
     "parse_date_range",
     "parse_due",
@@ -63,26 +96,44 @@ __all__ = [
     "parse_time_of_day",
 ]
 
-Reason = Literal["unknown", "ambiguous", "invalid", "empty"]
+Reason = Literal["unknown", "ambiguous", "invalid", "empty", "reversed"]
 
 
 class DateParseError(ValueError):
-    """Raised when text is not understood or is ambiguous.
+    """Raised when text is not understood, ambiguous, impossible or a reversed range.
 
-    Attributes: `text`, the offending input (stripped), and `reason`, one of "unknown"
-    (not in the grammar), "ambiguous" (several readings), "invalid" (understood but not a
-    real date/time, e.g. Feb 30 or 25:00, or a zero/negative amount) and "empty".
-    The exception message is for logs only; users see a localised message built from
-    these attributes.
+    Attributes: `text`, the offending input (stripped); `reason`, one of "unknown" (not in
+    the grammar), "ambiguous" (several readings), "invalid" (understood but not a real
+    date/time, e.g. Feb 30 or 25:00, or a zero/negative amount), "empty" and "reversed" (a
+    range that ends before it starts); `part`, the piece of `text` that was not understood
+    (all of it when no single word is to blame); `readings`, the dates an ambiguous numeric
+    date could mean. The exception message is for logs only.
     """
 
-    def __init__(self, text: str, reason: Reason) -> None:
+    def __init__(self, text: str, reason: Reason, part: str = "",
+                 readings: tuple[date, ...] = ()) -> None:
         super().__init__(text, reason)
         self.text = text
         self.reason = reason
+        self.part = part or text
+        self.readings = readings
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.text!r}"
+
+    def user_error(self, usage: str) -> Any:
+        """The `UserError` telling the user what was wrong with the date they typed: the
+        word not understood, the readings to choose from, or why it cannot be."""
+        from handlers.env import UserError
+
+        if self.reason == "unknown" and self.part != self.text:
+            return UserError("error.date_unknown_part", usage, value=self.text, part=self.part)
+        if self.reason == "ambiguous" and self.readings:
+            return UserError("error.date_ambiguous", usage, value=self.text,
+                             readings=" / ".join(d.isoformat() for d in self.readings))
+        codes = {"ambiguous": "error.time_ambiguous", "invalid": "error.date_invalid",
+                 "reversed": "error.date_reversed"}
+        return UserError(codes.get(self.reason, "error.bad_date"), usage, value=self.text)
 
 
 @dataclass(frozen=True)
@@ -148,24 +199,57 @@ _TRADITIONAL = str.maketrans(
         "裡": "里",
         "內": "内",
         "〜": "~",
+        "節": "节",
+        "慶": "庆",
+        "農": "农",
+        "曆": "历",
+        "勞": "劳",
+        "動": "动",
+        "國": "国",
     }
 )
 
 _CJK = "\u2e80-\u9fff\uf900-\ufaff"
 _SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
 
+_ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                  "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
+                  "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth"]
+_ORDINALS = {word: n for n, word in enumerate(_ORDINAL_WORDS, 1)}
+_ORDINALS.update({"twentieth": 20, "thirtieth": 30, "thirty-first": 31, "thirty first": 31})
+_ORDINALS.update({f"twenty{sep}{w}": 20 + n for n, w in enumerate(_ORDINAL_WORDS[:9], 1)
+                  for sep in ("-", " ")})
+_ORDINAL_RE = re.compile(r"\b(" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + r")\b")
+_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
+
+# English phrases rewritten to one canonical form before matching.
+_EN_REWRITES = [
+    (re.compile(r"\btonight\b"), "today evening"),
+    (re.compile(r"\bthis (morning|afternoon|evening)\b"), r"today \1"),
+    (re.compile(r"\bend of (today|tomorrow)\b"), r"\1 eod"),
+    (re.compile(r"\bmid-(?=[a-z])"), "mid "),
+    (re.compile(r"\bwork days?\b"), "working days"),
+    (re.compile(r"\bworkdays?\b"), "working days"),
+]
+
 
 def _normalise(text: str) -> str:
     """Canonical form: NFKC (full-width digits/colons), lower case, single spaces.
 
     Spaces next to Chinese characters are removed so "明天 下午3点" and "明天下午3点"
-    are one form; commas become spaces ("Dec 1, 2026"); "p.m." becomes "pm".
+    are one form; commas become spaces ("Dec 1, 2026"); "p.m." becomes "pm"; ordinal
+    words become numbers ("March first" = "March 1st"); 二〇二七年 = 2027年.
     """
     s = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL).lower()
     s = s.replace(",", " ").replace("、", " ")
     s = re.sub(r"([0-9]\s*)([ap])\.m\.?", r"\1\2m", s)
     s = re.sub(r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})t(?=[0-9])", r"\1 ", s)  # ISO "T"
     s = " ".join(s.split())
+    s = _ORDINAL_RE.sub(lambda m: f"{_ORDINALS[m[1]]}th", s)
+    s = _CN_YEAR.sub(lambda m: m[1].translate(_CN_YEAR_DIGITS) + "年", s)
+    for pattern, repl in _EN_REWRITES:
+        s = pattern.sub(repl, s)
     s = _SPACE_NEAR_CJK.sub("", s)
     # Trailing sentence punctuation, but not the ".." of an open range.
     s = re.sub(r"[!?。]+$", "", s)
@@ -225,8 +309,21 @@ def _en_int(s: str) -> int:
 
 
 # ---------------------------------------------------------------------------
-# Calendar helpers
+# Context and calendar helpers
 # ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    today: date
+    now_local: datetime
+    text: str  # original input, for errors
+    calendar: Calendar
+    start: date | None = None  # the start of the range this expression ends, if any
+
+    def invalid(self) -> DateParseError:
+        return DateParseError(self.text, "invalid")
+
 
 def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
@@ -241,18 +338,50 @@ def _next_weekday(today: date, weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
 
 
-def _next_month_day(today: date, month: int, day: int, text: str) -> date:
-    """Next occurrence of month/day on or after today; Feb 29 waits for a leap year."""
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        raise DateParseError(text, "invalid")
-    for year in range(today.year, today.year + 9):
+def _coming_weekday(today: date, weekday: int) -> date:
+    """The occurrence on or after today ("this fri")."""
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def _weekday_in_week(ctx: _Ctx, weekday: int, weeks_ahead: int) -> date:
+    return _monday(ctx.today) + timedelta(weeks=weeks_ahead, days=weekday)
+
+
+_NEAR_DAYS = 184  # "within six months either side"
+
+
+def _yearless(ctx: _Ctx, make: Callable[[int], date]) -> date:
+    """The date `make(year)` nearest to today, or the first on or after the range start.
+
+    `make` raises ValueError for a year where the date does not exist (Feb 29).
+    """
+    base = ctx.start or ctx.today
+    candidates = []
+    for year in range(base.year - 1, base.year + 5):
         try:
-            candidate = date(year, month, day)
+            candidates.append(make(year))
         except ValueError:
             continue
-        if candidate >= today:
-            return candidate
-    raise DateParseError(text, "invalid")
+    if ctx.start is not None:
+        later = [c for c in candidates if c >= ctx.start]
+        if not later:
+            raise ctx.invalid()
+        return min(later)
+    if not candidates:
+        raise ctx.invalid()
+    best = min(candidates, key=lambda c: (abs((c - ctx.today).days), c < ctx.today))
+    if abs((best - ctx.today).days) > _NEAR_DAYS:
+        raise ctx.invalid()
+    return best
+
+
+def _month_day(ctx: _Ctx, month: int, day: int, year: int | None) -> date:
+    """An explicit date, or a yearless month-day by the nearest rule."""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        raise ctx.invalid()
+    if year is not None:
+        return _explicit(year, month, day, ctx.text)
+    return _yearless(ctx, lambda y: date(y, month, day))
 
 
 def _next_day_of_month(today: date, day: int, text: str) -> date:
@@ -278,21 +407,116 @@ def _explicit(year: int, month: int, day: int, text: str) -> date:
         raise DateParseError(text, "invalid") from None
 
 
+_YEAR_WORDS = {"this": 0, "next": 1, "last": -1, "今年": 0, "明年": 1, "后年": 2, "去年": -1}
+
+
+def _year(m: re.Match[str], ctx: _Ctx) -> int | None:
+    """The year a match names: digits (`y`), a year word (`yw`), or None (yearless)."""
+    groups = m.groupdict()
+    if groups.get("y"):
+        return int(groups["y"])
+    if groups.get("yw"):
+        return ctx.today.year + _YEAR_WORDS[groups["yw"]]
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Periods and points in them ("end of next month", 下旬, Q1)
+# ---------------------------------------------------------------------------
+
+_POINTS = {"start": "start", "beginning": "start", "early": "start", "初": "start",
+           "mid": "mid", "middle": "mid", "中": "mid",
+           "end": "end", "late": "end", "底": "end", "末": "end",
+           "上旬": "xun1", "中旬": "xun2", "下旬": "xun3"}
+_PERIOD_WORDS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year",
+                 "月": "month", "季度": "quarter", "年": "year"}
+
+
+def _period_of(kind: str, day: date) -> date:
+    """The first day of the week/month/quarter/year containing `day`."""
+    if kind == "week":
+        return _monday(day)
+    if kind == "month":
+        return day.replace(day=1)
+    if kind == "quarter":
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, 1, 1)
+
+
+_PERIOD_STEP = {"week": relativedelta(weeks=1), "month": relativedelta(months=1),
+                "quarter": relativedelta(months=3), "year": relativedelta(years=1)}
+
+
+def _point(kind: str, first: date, point: str) -> date:
+    """A point of the period that starts on `first`. The end of a week is its Friday, the
+    end of the working week; its middle is Wednesday."""
+    last = first + _PERIOD_STEP[kind] - timedelta(days=1)
+    if point == "start":
+        return first
+    if kind == "week":
+        return first + timedelta(days={"mid": 2, "end": 4}[point])
+    if point == "end" or point == "xun3":
+        return last
+    if point == "xun1" or point == "xun2":
+        return first.replace(day=10 if point == "xun1" else 20)
+    if kind == "quarter":
+        return (first + relativedelta(months=1)).replace(day=15)
+    return first.replace(month=6, day=30) if kind == "year" else first.replace(day=15)
+
+
+def _relative_point(ctx: _Ctx, kind: str, point: str, ahead: int | None) -> date:
+    """A point of this period (or of the next when already past), or `ahead` periods on."""
+    first = _period_of(kind, ctx.today)
+    if ahead is not None:
+        return _point(kind, first + _PERIOD_STEP[kind] * ahead, point)
+    day = _point(kind, first, point)
+    return day if day >= ctx.today else _point(kind, first + _PERIOD_STEP[kind], point)
+
+
+def _named_point(ctx: _Ctx, kind: str, month: int, point: str, year: int | None) -> date:
+    """A point of a named month or quarter (`month` = its first month), in `year` or by
+    the nearest rule."""
+    if not 1 <= month <= 12:
+        raise ctx.invalid()
+    if year is not None:
+        return _point(kind, date(year, month, 1), point)
+    return _yearless(ctx, lambda y: _point(kind, date(y, month, 1), point))
+
+
+def _ahead(m: re.Match[str]) -> int | None:
+    """How many periods on "next" / 下 / 下下 says; None for this (or nothing)."""
+    groups = m.groupdict()
+    if groups.get("next"):
+        return len(groups["next"]) if groups["next"].startswith("下") else 1
+    return None
+
+
+def _period_point(m: re.Match[str], ctx: _Ctx) -> date:
+    """A point ("end" when none is said) of this, the next or a later period."""
+    point = _POINTS[m["pt"]] if m["pt"] else "end"
+    return _relative_point(ctx, _PERIOD_WORDS[m["per"]], point, _ahead(m))
+
+
+def _quarter_point(m: re.Match[str], ctx: _Ctx) -> date:
+    q = _cn_int(m["q"])
+    if not 1 <= q <= 4:
+        raise ctx.invalid()
+    return _named_point(ctx, "quarter", q * 3 - 2, _POINTS[m["pt"]] if m["pt"] else "end", _year(m, ctx))
+
+
+def _month_point(m: re.Match[str], ctx: _Ctx) -> date:
+    month = _MONTHS_EN[m["mon"]] if m.groupdict().get("mon") else _cn_int(m["m"])
+    return _named_point(ctx, "month", month, _POINTS[m["pt"]], _year(m, ctx))
+
+
 # ---------------------------------------------------------------------------
 # Date expressions
 # ---------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class _Ctx:
-    today: date
-    now_local: datetime
-    text: str  # original input, for errors
-
-
-# A matcher returns a date, a complete timed Due (relative hours/minutes), or None.
+# A matcher returns a date, a complete timed Due (relative hours/minutes), or None when
+# the text only looked like its pattern (a composed part that is not a date).
 _DateResult = date | Due
-_Matcher = Callable[[re.Match[str], _Ctx], _DateResult]
+_Matcher = Callable[[re.Match[str], _Ctx], "_DateResult | None"]
 
 _WEEKDAYS_EN = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
@@ -314,22 +538,40 @@ _MON_EN = "(?P<mon>" + "|".join(sorted(_MONTHS_EN, key=len, reverse=True)) + r")
 _DAY_UNITS = {"d": "d", "day": "d", "days": "d", "w": "w", "wk": "w", "wks": "w",
               "week": "w", "weeks": "w", "mo": "mo", "mos": "mo", "month": "mo",
               "months": "mo", "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
-              "min": "min", "mins": "min", "minute": "min", "minutes": "min"}
+              "min": "min", "mins": "min", "minute": "min", "minutes": "min",
+              "working day": "wd", "working days": "wd", "business day": "wd",
+              "business days": "wd"}
 _UNIT_EN = "(?P<unit>" + "|".join(sorted(_DAY_UNITS, key=len, reverse=True)) + ")"
+_CN_UNITS = {"天": "d", "日": "d", "周": "w", "星期": "w", "礼拜": "w", "月": "mo",
+             "小时": "h", "钟头": "h", "分钟": "min", "工作日": "wd"}
+_CN_UNIT = "(?P<unit>天|周|个?星期|个?礼拜|个月|个?小时|个?钟头|分钟|个?工作日)"
+_EN_POINT = "(?P<pt>start|beginning|early|mid|middle|end|late)"
+_EN_YEAR = r"(?:\s+(?P<y>[0-9]{4})|\s+(?P<yw>this|next|last)\s+year)?"
+_CN_YEAR_PREFIX = r"(?:(?P<yw>今年|明年|后年|去年)|(?P<y>[0-9]{4})年)"
+
+
+def _step(ctx: _Ctx, day: date, n: int, unit: str) -> _DateResult:
+    """`day` moved by n units (n may be negative); working days follow the calendar."""
+    if unit == "d":
+        return day + timedelta(days=n)
+    if unit == "w":
+        return day + timedelta(weeks=n)
+    if unit == "mo":
+        return day + relativedelta(months=n)
+    if unit == "wd":
+        move = ctx.calendar.next_working_day if n > 0 else ctx.calendar.previous_working_day
+        for _ in range(abs(n)):
+            day = move(day)
+        return day
+    delta = timedelta(hours=n) if unit == "h" else timedelta(minutes=n)
+    return _instant(ctx, delta)
 
 
 def _offset(ctx: _Ctx, n: int, unit: str) -> _DateResult:
     """Today (or now, for hours/minutes) moved forward by n units; n must be positive."""
     if n <= 0:
-        raise DateParseError(ctx.text, "invalid")
-    if unit == "d":
-        return ctx.today + timedelta(days=n)
-    if unit == "w":
-        return ctx.today + timedelta(weeks=n)
-    if unit == "mo":
-        return ctx.today + relativedelta(months=n)
-    delta = timedelta(hours=n) if unit == "h" else timedelta(minutes=n)
-    return _instant(ctx, delta)
+        raise ctx.invalid()
+    return _step(ctx, ctx.today, n, unit)
 
 
 def _instant(ctx: _Ctx, delta: timedelta) -> Due:
@@ -339,20 +581,98 @@ def _instant(ctx: _Ctx, delta: timedelta) -> Due:
     return Due(moment.date(), moment.time().replace(second=0, microsecond=0))
 
 
-def _weekday_in_week(ctx: _Ctx, weekday: int, weeks_ahead: int) -> date:
-    return _monday(ctx.today) + timedelta(weeks=weeks_ahead, days=weekday)
+# Composed expressions: a day named inside another expression ("before fri", 国庆后3天).
+
+def _span(text: str, ctx: _Ctx) -> tuple[date, date, bool] | None:
+    """The days `text` names: (first, last, is_holiday); a plain date is (d, d, False).
+    None when `text` is not a date (or is a timed one, which cannot be composed)."""
+    holiday = ctx.calendar.holiday(text, ctx.today)
+    if holiday is not None:
+        return holiday[0], holiday[1], True
+    day = _match_date(text, ctx)
+    if day is None or isinstance(day, Due):
+        return None
+    return day, day, False
 
 
-def _eow(ctx: _Ctx) -> date:
-    weeks = 0 if ctx.today.weekday() <= 4 else 1
-    return _weekday_in_week(ctx, 4, weeks)
+def _before(m: re.Match[str], ctx: _Ctx) -> date | None:
+    """"before X": the working day before X (before its first day, for a holiday)."""
+    span = _span(m["rest"], ctx)
+    return None if span is None else ctx.calendar.previous_working_day(span[0])
+
+
+def _after(m: re.Match[str], ctx: _Ctx) -> date | None:
+    """"after X" / X后: the first working day after X (after its last day, for a holiday)."""
+    span = _span(m["rest"], ctx)
+    return None if span is None else ctx.calendar.next_working_day(span[1])
+
+
+def _by(m: re.Match[str], ctx: _Ctx) -> date | None:
+    """"by X" / "on X": X itself (a holiday's first day)."""
+    span = _span(m["rest"], ctx)
+    return None if span is None else span[0]
+
+
+def _cn_by(m: re.Match[str], ctx: _Ctx) -> date | None:
+    """X前: by a day, but before a holiday (its days are not working days)."""
+    span = _span(m["rest"], ctx)
+    if span is None:
+        return None
+    return ctx.calendar.previous_working_day(span[0]) if span[2] else span[0]
+
+
+def _offset_from(ctx: _Ctx, rest: str, n: int, unit: str, backwards: bool) -> _DateResult | None:
+    """n units after the last day of `rest`, or before its first day."""
+    span = _span(rest, ctx)
+    if span is None:
+        return None
+    if n <= 0 or unit in ("h", "min"):
+        raise ctx.invalid()
+    return _step(ctx, span[0], -n, unit) if backwards else _step(ctx, span[1], n, unit)
+
+
+def _en_offset_from(m: re.Match[str], ctx: _Ctx) -> _DateResult | None:
+    return _offset_from(ctx, m["rest"], _en_int(m["n"] or m["nw"]), _DAY_UNITS[m["unit"]],
+                        m["dir"] == "before")
+
+
+def _cn_unit(unit: str) -> str:
+    return _CN_UNITS[unit.removeprefix("个")]
+
+
+def _cn_offset_from(m: re.Match[str], ctx: _Ctx) -> _DateResult | None:
+    return _offset_from(ctx, m["rest"], _cn_int(m["n"]), _cn_unit(m["unit"]),
+                        m["dir"].endswith("前"))
+
+
+_WEEKDAY_YEARS = 12  # a month-day falls on every weekday within this many years (Feb 29: 28)
+
+
+def _with_weekday(ctx: _Ctx, weekday: int, rest: str) -> date | None:
+    """An explicit date preceded (or, in Chinese, followed) by its weekday, as the bot
+    displays dues. The weekday must agree; for a yearless date it picks the year."""
+    day = _match_date(rest, ctx)
+    if day is None or isinstance(day, Due):
+        return None
+    if day.weekday() == weekday:
+        return day
+    if not re.search(r"[0-9]{4}|年", rest):
+        candidates = []
+        for year in range(ctx.today.year - _WEEKDAY_YEARS, ctx.today.year + _WEEKDAY_YEARS + 1):
+            try:
+                candidates.append(day.replace(year=year))
+            except ValueError:
+                continue
+        fitting = [c for c in candidates if c.weekday() == weekday]
+        if fitting:
+            return min(fitting, key=lambda c: (abs((c - ctx.today).days), c < ctx.today))
+    raise ctx.invalid()
 
 
 # English ------------------------------------------------------------------
 
 _EN_DAY_WORDS = {
-    "today": 0, "eod": 0, "cob": 0, "end of day": 0, "end of the day": 0, "end of today": 0,
-    "tomorrow": 1, "tmr": 1, "tmrw": 1, "tomorow": 1,
+    "today": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "tomorow": 1,
     "day after tomorrow": 2, "the day after tomorrow": 2,
     "yesterday": -1,
 }
@@ -362,7 +682,7 @@ def _en_weekday(m: re.Match[str], ctx: _Ctx) -> date:
     wd = _WEEKDAYS_EN[m["wd"]]
     mod = m["mod"]
     if mod == "this":
-        return _weekday_in_week(ctx, wd, 0)
+        return _coming_weekday(ctx.today, wd)
     if mod == "next" or m["nextweek"]:
         return _weekday_in_week(ctx, wd, 1)
     return _next_weekday(ctx.today, wd)
@@ -373,10 +693,7 @@ def _en_relative(m: re.Match[str], ctx: _Ctx) -> _DateResult:
 
 
 def _en_month_day(m: re.Match[str], ctx: _Ctx) -> date:
-    month, day = _MONTHS_EN[m["mon"]], int(m["d"])
-    if m["y"]:
-        return _explicit(int(m["y"]), month, day, ctx.text)
-    return _next_month_day(ctx.today, month, day, ctx.text)
+    return _month_day(ctx, _MONTHS_EN[m["mon"]], int(m["d"]), _year(m, ctx))
 
 
 _EN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
@@ -385,32 +702,60 @@ _EN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
     (re.compile(rf"(?:(?P<mod>this|next|coming)\s+)?{_WD_EN}(?P<nextweek>\s+next\s+week)?"),
      _en_weekday),
     (re.compile(r"next\s+week"), lambda m, c: _monday(c.today) + timedelta(weeks=1)),
-    (re.compile(r"eow|end\s+of\s+(?:the\s+|this\s+)?week"), lambda m, c: _eow(c)),
     (re.compile(r"(?:this\s+)?weekend"), lambda m, c: _weekday_in_week(c, 6, 0)),
     (re.compile(r"next\s+weekend"), lambda m, c: _weekday_in_week(c, 6, 1)),
-    (re.compile(r"eom|end\s+of\s+(?:the\s+|this\s+)?month"), lambda m, c: _month_end(c.today)),
-    (re.compile(r"end\s+of\s+next\s+month"),
-     lambda m, c: _month_end(c.today + relativedelta(months=1, day=1))),
+    (re.compile(r"eo(?P<per>[wmqy])"),
+     lambda m, c: _relative_point(c, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m["per"]],
+                                  "end", None)),
+    (re.compile(rf"{_EN_POINT}\s+(?:of\s+)?(?:the\s+)?(?:this\s+|(?P<next>next)\s+)?"
+                r"(?P<per>week|month|quarter|year)"),
+     _period_point),
     (re.compile(r"(?:(?:start|beginning)\s+of\s+)?next\s+month"),
      lambda m, c: c.today + relativedelta(months=1, day=1)),
-    (re.compile(r"eoy|end\s+of\s+(?:the\s+|this\s+)?year"),
-     lambda m, c: c.today.replace(month=12, day=31)),
-    (re.compile(rf"(?:in\s+)?{_EN_NUM}{_UNIT_EN}(?:\s+(?:from\s+now|later))?"),
+    (re.compile(r"(?:this|(?P<next>next))\s+(?P<per>quarter)(?P<pt>)"), _period_point),
+    (re.compile(rf"{_EN_POINT}\s+(?:of\s+)?{_MON_EN}{_EN_YEAR}"), _month_point),
+    (re.compile(rf"(?:{_EN_POINT}\s+(?:of\s+)?)?q(?P<q>[1-4]){_EN_YEAR}"), _quarter_point),
+    (re.compile(r"(?P<y>[0-9]{4})\s*q(?P<q>[1-4])(?P<pt>)"), _quarter_point),
+    (re.compile(r"next\s+(?:working|business)\s+day"),
+     lambda m, c: c.calendar.next_working_day(c.today)),
+    (re.compile(rf"(?:in\s+|within\s+)?{_EN_NUM}{_UNIT_EN}(?:\s+(?:from\s+now|later))?"),
      _en_relative),
-    (re.compile(rf"{_MON_EN}\s*(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?:\s+(?P<y>[0-9]{{4}}))?"),
-     _en_month_day),
-    (re.compile(rf"(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{_MON_EN}"
-                rf"(?:\s+(?P<y>[0-9]{{4}}))?"),
+    (re.compile(rf"{_MON_EN}\s*(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?{_EN_YEAR}"), _en_month_day),
+    (re.compile(rf"(?:the\s+)?(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{_MON_EN}{_EN_YEAR}"),
      _en_month_day),
     (re.compile(r"(?:the\s+)?(?P<d>[0-9]{1,2})(?:st|nd|rd|th)"),
      lambda m, c: _next_day_of_month(c.today, int(m["d"]), c.text)),
+    # Compositions come last: their inner part is any of the above.
+    (re.compile(rf"{_WD_EN}\s+(?P<rest>.+)"),
+     lambda m, c: _with_weekday(c, _WEEKDAYS_EN[m["wd"]], m["rest"])),
+    (re.compile(rf"{_EN_NUM}{_UNIT_EN}\s+(?P<dir>from|after|before)\s+(?P<rest>.+)"), _en_offset_from),
+    (re.compile(r"before\s+(?P<rest>.+)"), _before),
+    (re.compile(r"after\s+(?P<rest>.+)"), _after),
+    (re.compile(r"(?:by|on|until|till|no\s+later\s+than)\s+(?P<rest>.+)"), _by),
 ]
 
 # Numeric (language-neutral) ----------------------------------------------
 
 
-def _ambiguous(m: re.Match[str], ctx: _Ctx) -> date:
-    raise DateParseError(ctx.text, "ambiguous")
+def _numeric(m: re.Match[str], ctx: _Ctx) -> date:
+    """"12/3": month-first and day-first readings; refused unless they are the same day."""
+    first, second = int(m["a"]), int(m["b"])
+    year = None
+    if m["y"]:
+        year = int(m["y"]) if len(m["y"]) == 4 else 2000 + int(m["y"]) if len(m["y"]) == 2 else -1
+        if year < 1:
+            raise ctx.invalid()
+    readings = set()
+    for month, day in ((first, second), (second, first)):
+        try:
+            readings.add(_month_day(ctx, month, day, year))
+        except DateParseError:
+            continue
+    if not readings:
+        raise ctx.invalid()
+    if first == second:
+        return readings.pop()
+    raise DateParseError(ctx.text, "ambiguous", readings=tuple(sorted(readings)))
 
 
 _NUMERIC_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
@@ -418,8 +763,8 @@ _NUMERIC_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
      lambda m, c: _explicit(int(m["y"]), int(m["m"]), int(m["d"]), c.text)),
     (re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
      lambda m, c: _explicit(int(m["y"]), int(m["m"]), int(m["d"]), c.text)),
-    # US month-first vs day-first cannot be told apart: refuse rather than guess.
-    (re.compile(r"[0-9]{1,2}(?P<sep>[-/.])[0-9]{1,2}(?:(?P=sep)[0-9]{2,4})?"), _ambiguous),
+    # US month-first vs day-first cannot be told apart: offer both instead of guessing.
+    (re.compile(r"(?P<a>[0-9]{1,2})(?P<sep>[-/.])(?P<b>[0-9]{1,2})(?:(?P=sep)(?P<y>[0-9]{2,4}))?"), _numeric),
 ]
 
 # Chinese ------------------------------------------------------------------
@@ -430,6 +775,7 @@ _CN_WEEK = "(?:周|星期|礼拜)"
 _CN_THIS = "(?:本|这个?)"
 _CN_NEXT = "(?P<next>下+)个?"
 _CN_REL_SUFFIX = "(?:后|以后|之后|内|以内|之内)"
+_CN_POINT = "(?P<pt>初|中|底|末)"
 
 
 def _cn_weekday(m: re.Match[str], ctx: _Ctx) -> date:
@@ -437,29 +783,17 @@ def _cn_weekday(m: re.Match[str], ctx: _Ctx) -> date:
     if m["next"]:
         return _weekday_in_week(ctx, wd, len(m["next"]))
     if m["this"]:
-        return _weekday_in_week(ctx, wd, 0)
+        return _coming_weekday(ctx.today, wd)
     return _next_weekday(ctx.today, wd)
 
 
 def _cn_relative(m: re.Match[str], ctx: _Ctx) -> _DateResult:
-    unit = m["unit"] or "日"  # 日 only matches with a suffix: bare "3日" is the 3rd
-    n = _cn_int(m["n"])
-    if unit in ("天", "日"):
-        return _offset(ctx, n, "d")
-    if unit.endswith(("周", "星期", "礼拜")):
-        return _offset(ctx, n, "w")
-    if unit == "个月":
-        return _offset(ctx, n, "mo")
-    if unit.endswith(("小时", "钟头")):
-        return _offset(ctx, n, "h")
-    return _offset(ctx, n, "min")
+    # 日 only matches with a suffix: bare "3日" is the 3rd
+    return _offset(ctx, _cn_int(m["n"]), _cn_unit(m["unit"] or "日"))
 
 
 def _cn_month_day(m: re.Match[str], ctx: _Ctx) -> date:
-    month, day = _cn_int(m["m"]), _cn_int(m["d"])
-    if m["y"]:
-        return _explicit(int(m["y"]), month, day, ctx.text)
-    return _next_month_day(ctx.today, month, day, ctx.text)
+    return _month_day(ctx, _cn_int(m["m"]), _cn_int(m["d"]), _year(m, ctx))
 
 
 def _cn_month_relative_day(m: re.Match[str], ctx: _Ctx) -> date:
@@ -467,7 +801,7 @@ def _cn_month_relative_day(m: re.Match[str], ctx: _Ctx) -> date:
     first = ctx.today + relativedelta(months=months, day=1)
     day = _cn_int(m["d"])
     if not 1 <= day <= 31:
-        raise DateParseError(ctx.text, "invalid")
+        raise ctx.invalid()
     return _explicit(first.year, first.month, day, ctx.text)
 
 
@@ -480,137 +814,179 @@ _CN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
      lambda m, c: _monday(c.today) + timedelta(weeks=len(m["next"]))),
     (re.compile(rf"{_CN_THIS}?周末"), lambda m, c: _weekday_in_week(c, 6, 0)),
     (re.compile(rf"{_CN_NEXT}周末"), lambda m, c: _weekday_in_week(c, 6, len(m["next"]))),
-    (re.compile(rf"{_CN_THIS}?月(?:底|末)"),
-     lambda m, c: _month_end(c.today)),
-    (re.compile(rf"{_CN_NEXT}月(?:底|末)"),
-     lambda m, c: _month_end(c.today + relativedelta(months=len(m["next"]), day=1))),
+    (re.compile(rf"(?:{_CN_THIS}|{_CN_NEXT})?(?P<per>月|季度){_CN_POINT}"), _period_point),
     (re.compile(rf"{_CN_NEXT}月初?"),
      lambda m, c: c.today + relativedelta(months=len(m["next"]), day=1)),
-    (re.compile(r"(?:今年)?(?:年底|年末)"), lambda m, c: c.today.replace(month=12, day=31)),
-    (re.compile(rf"(?P<n>{_CN_NUM})(?:(?P<unit>天|周|个?星期|个?礼拜|个月|个?小时|个?钟头|分钟)"
-                rf"{_CN_REL_SUFFIX}?|日{_CN_REL_SUFFIX})"),
+    (re.compile(rf"(?:{_CN_THIS}|{_CN_NEXT})(?P<per>季度)(?P<pt>)"), _period_point),
+    (re.compile(rf"(?:{_CN_YEAR_PREFIX}年?|(?P<per>年)){_CN_POINT}"),
+     lambda m, c: _period_point_year(m, c)),
+    (re.compile(rf"(?:{_CN_THIS}|{_CN_NEXT})?月?(?P<pt>上旬|中旬|下旬)"),
+     lambda m, c: _relative_point(c, "month", _POINTS[m["pt"]], _ahead(m))),
+    (re.compile(rf"{_CN_YEAR_PREFIX}?(?P<m>{_CN_NUM})月份?(?P<pt>初|中|底|末|上旬|中旬|下旬)"), _month_point),
+    (re.compile(rf"{_CN_YEAR_PREFIX}?(?:第?(?P<q>[一二三四1-4])季度|q(?P<qq>[1-4])){_CN_POINT}?"),
+     lambda m, c: _quarter_point(_QuarterMatch(m), c)),
+    (re.compile(r"下一?个工作日"), lambda m, c: c.calendar.next_working_day(c.today)),
+    (re.compile(rf"(?P<n>{_CN_NUM})(?:{_CN_UNIT}{_CN_REL_SUFFIX}?|日{_CN_REL_SUFFIX})"),
      _cn_relative),
+    (re.compile(rf"(?P<n>{_CN_NUM})(?:{_CN_UNIT}|(?P<day>日))(?:之前|以前|前)"),  # 3天前: ago
+     lambda m, c: _step(c, c.today, -_cn_int(m["n"]), _cn_unit(m["unit"] or "日"))),
     (re.compile(rf"半个?(?:小时|钟头){_CN_REL_SUFFIX}?"),
      lambda m, c: _instant(c, timedelta(minutes=30))),
-    (re.compile(rf"(?:(?P<y>[0-9]{{4}})年)?(?P<m>{_CN_NUM})月(?P<d>{_CN_NUM})(?:日|号)?"),
+    (re.compile(rf"{_CN_YEAR_PREFIX}?(?P<m>{_CN_NUM})月(?P<d>{_CN_NUM})(?:日|号)?"),
      _cn_month_day),
     (re.compile(rf"(?:(?P<this>{_CN_THIS})|{_CN_NEXT})月(?P<d>{_CN_NUM})(?:日|号)"),
      _cn_month_relative_day),
     (re.compile(rf"(?P<d>{_CN_NUM})(?:日|号)"),
      lambda m, c: _next_day_of_month(c.today, _cn_int(m["d"]), c.text)),
+    # Compositions come last: their inner part is any of the above.
+    (re.compile(rf"(?P<rest>.+?(?:日|号)){_CN_WEEK}(?P<d>[一二三四五六日天])"),
+     lambda m, c: _with_weekday(c, _WEEKDAYS_CN[m["d"]], m["rest"])),
+    (re.compile(rf"(?P<rest>.+?)(?P<dir>之后|以后|后|之前|以前|前)(?P<n>{_CN_NUM}){_CN_UNIT}"), _cn_offset_from),
+    (re.compile(r"(?P<rest>.+?)(?:之前|以前|前)"), _cn_by),
+    (re.compile(r"(?P<rest>.+?)(?:之后|以后|后)"), _after),
 ]
 
+
+class _QuarterMatch:
+    """Q1 and 第一季度 give the quarter in different groups; present them as one."""
+
+    def __init__(self, m: re.Match[str]) -> None:
+        self._m = m
+
+    def __getitem__(self, key: str) -> str | None:
+        return (self._m["q"] or self._m["qq"]) if key == "q" else self._m[key]
+
+    def groupdict(self) -> dict[str, str | None]:
+        return self._m.groupdict()
+
+
+def _period_point_year(m: re.Match[str], ctx: _Ctx) -> date:
+    """年底, 明年初, 2027年中: a point of this year (next when past) or of the named year."""
+    year = _year(m, ctx)
+    point = _POINTS[m["pt"]]
+    if year is None:
+        return _relative_point(ctx, "year", point, None)
+    return _point("year", date(year, 1, 1), point)
+
+
 _DATE_TABLE = _EN_TABLE + _NUMERIC_TABLE + _CN_TABLE
-# Harmless lead-ins people type before a date: "on fri", "by tomorrow".
-_DATE_LEAD_IN = re.compile(r"^(?:on|by)\s+")
 
 
 def _match_date(s: str, ctx: _Ctx) -> _DateResult | None:
-    """The date expression filling all of `s`, or None if no pattern covers it.
+    """The date expression filling all of `s`, or None if nothing in the grammar covers it.
 
     Raises DateParseError when a pattern matches but the values are not a real date.
     Arithmetic overflow (e.g. "in 9999 weeks" near date.max) is reported as "invalid".
     """
-    s = _DATE_LEAD_IN.sub("", s)
     for pattern, build in _DATE_TABLE:
         m = pattern.fullmatch(s)
         if m is None:
             continue
         try:
-            return build(m, ctx)
+            result = build(m, ctx)
         except DateParseError:
             raise
         except (ValueError, OverflowError, KeyError):
-            raise DateParseError(ctx.text, "invalid") from None
-    return None
+            raise ctx.invalid() from None
+        if result is not None:
+            return result
+    holiday = ctx.calendar.holiday(s, ctx.today)
+    return holiday[0] if holiday is not None else None
 
 
 # ---------------------------------------------------------------------------
 # Times of day
 # ---------------------------------------------------------------------------
 
-_EN_TIME = (
-    r"(?P<eh>[0-9]{1,2}):(?P<em>[0-9]{2})(?::(?P<es>[0-9]{2}))?(?:\s*(?P<eap>am|pm))?"
-    r"|(?P<bh>[0-9]{1,2})\s*(?P<bap>am|pm)"
-    r"|(?P<noon>noon|midday)"
+# Parts of the day: the deadline each means said without an hour (None: not a deadline).
+PARTS_OF_DAY: dict[str, time | None] = {
+    "small_hours": None, "morning": time(12, 0), "noon": time(12, 0),
+    "afternoon": time(18, 0), "eod": time(18, 0), "evening": time(21, 0),
+}
+_PART_WORDS = {
+    "凌晨": "small_hours",
+    "morning": "morning", "上午": "morning", "早上": "morning", "早晨": "morning", "清晨": "morning",
+    "noon": "noon", "midday": "noon", "lunchtime": "noon", "中午": "noon",
+    "afternoon": "afternoon", "下午": "afternoon", "傍晚": "afternoon",
+    "evening": "evening", "night": "evening", "晚上": "evening", "夜里": "evening",
+    "夜间": "evening", "晚间": "evening",
+    "eod": "eod", "cob": "eod", "end of day": "eod", "end of the day": "eod",
+    "close of business": "eod", "下班前": "eod", "下班之前": "eod", "下班以前": "eod",
+    "下班": "eod", "收工前": "eod",
+}
+_PART_ALT = "|".join(re.escape(w) for w in sorted(_PART_WORDS, key=len, reverse=True))
+_PART_PREFIX = re.compile(rf"(?P<part>{_PART_ALT})(?:\s*(?:at\s+|@)\s*|\s*)")
+_PART_SUFFIX = re.compile(r"\s*(?:in\s+the\s+|at\s+)(?P<part>morning|afternoon|evening|night)$")
+_CLOCK = re.compile(
+    r"(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?)?\s*(?P<ap>am|pm)?"
+    rf"|(?P<ch>{_CN_NUM})(?:点|时)(?:(?P<half>半)|(?P<q1>一刻)|(?P<q3>三刻)|(?P<cm>{_CN_NUM})分?|整|钟)?"
 )
-_CN_AM = ("凌晨", "早上", "早晨", "清晨", "上午")
-_CN_AFTERNOON = ("下午", "傍晚")
-_CN_NIGHT = ("晚上", "夜里", "夜间", "晚间")
-_CN_PERIOD = "(?P<period>" + "|".join(_CN_AM + ("中午",) + _CN_AFTERNOON + _CN_NIGHT) + ")"
-_CN_TIME = (
-    rf"{_CN_PERIOD}?"
-    rf"(?:(?P<ch>{_CN_NUM})(?:点|时)(?:(?P<half>半)|(?P<q1>一刻)|(?P<q3>三刻)|(?P<cm>{_CN_NUM})分?|整|钟)?"
-    r"|(?P<hh>[0-9]{1,2}):(?P<hm>[0-9]{2}))?"
-)
-_TIME_RE = re.compile(rf"(?:{_EN_TIME}|{_CN_TIME})")
+_AT = re.compile(r"(?:at\s+|@\s*)")
 
 
-@dataclass(frozen=True)
-class _TimeHit:
-    value: time
-    meridiem: bool  # am/pm or a Chinese period was given, so "tonight" must not shift it
+def _parse_time(s: str, text: str, *, due: bool, connector: bool = False) -> time | None:
+    """The time of day `s` says, or None when it is not one.
 
-
-def _time_from_match(m: re.Match[str], text: str) -> _TimeHit | None:
-    """Validate a `_TIME_RE` match; None when it carries no time (an empty match or a
-    period without an hour such as 下午). Out-of-range values raise "invalid"."""
-    bad = DateParseError(text, "invalid")
-    if m["noon"]:
-        return _TimeHit(time(12, 0), True)
-    if m["eh"] is not None or m["bh"] is not None:
-        hour = int(m["eh"] if m["eh"] is not None else m["bh"])
-        minute = int(m["em"] or 0)
-        second = int(m["es"] or 0)
-        ap = m["eap"] or m["bap"]
-        if ap:
-            if not 1 <= hour <= 12:
-                raise bad
-            hour = hour % 12 + (12 if ap == "pm" else 0)
-        if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
-            raise bad
-        return _TimeHit(time(hour, minute, second), ap is not None)
-
-    period = m["period"]
-    if m["ch"] is not None:
-        hour = _cn_int(m["ch"])
-        if m["half"]:
-            minute = 30
-        elif m["q1"]:
-            minute = 15
-        elif m["q3"]:
-            minute = 45
-        else:
-            minute = _cn_int(m["cm"]) if m["cm"] else 0
-    elif m["hh"] is not None:
-        hour, minute = int(m["hh"]), int(m["hm"])
-    elif period == "中午":
-        return _TimeHit(time(12, 0), True)
+    `due` applies the deadline rules (parts of the day alone, the work-hours rule);
+    `connector` says "at"/"@" came before, which lets an English bare hour count.
+    Out-of-range or ambiguous values raise.
+    """
+    at = _AT.match(s)
+    if at:
+        s, connector = s[at.end():], True
+    part, rest = None, s
+    m = _PART_PREFIX.match(s)
+    if m:
+        part, rest = _PART_WORDS[m["part"]], s[m.end():]
     else:
+        m = _PART_SUFFIX.search(s)
+        if m:
+            part, rest = _PART_WORDS[m["part"]], s[:m.start()]
+    rest = rest.strip()
+    if not rest:
+        return PARTS_OF_DAY[part] if part and (due or part == "noon") else None
+    c = _CLOCK.fullmatch(rest)
+    if c is None or part == "eod":
         return None
-    if not 0 <= minute <= 59:
-        raise bad
-    hour = _apply_cn_period(period, hour, text)
-    return _TimeHit(time(hour, minute), period is not None)
+    if c["ch"] is not None:
+        hour_text = c["ch"]
+        minute = 30 if c["half"] else 15 if c["q1"] else 45 if c["q3"] else _cn_int(c["cm"]) if c["cm"] else 0
+        second = 0
+    else:
+        if c["m"] is None and c["ap"] is None and not (connector or part):
+            return None  # "tomorrow 5": a number, not a time
+        hour_text, minute, second = c["h"], int(c["m"] or 0), int(c["s"] or 0)
+    hour = _cn_int(hour_text)
+    if not (0 <= minute <= 59 and 0 <= second <= 59):
+        raise DateParseError(text, "invalid")
+    if c["ap"]:
+        if not 1 <= hour <= 12:
+            raise DateParseError(text, "invalid")
+        hour = hour % 12 + (12 if c["ap"] == "pm" else 0)
+    elif part:
+        hour = _hour_in_part(part, hour, text)
+    elif due and 1 <= hour <= 6 and not hour_text.startswith("0"):
+        hour += 12  # the work-hours rule
+    if not 0 <= hour <= 23:
+        raise DateParseError(text, "invalid")
+    return time(hour, minute, second)
 
 
-def _apply_cn_period(period: str | None, hour: int, text: str) -> int:
-    """24-hour value of `hour` said within a Chinese day period."""
-    if period is None:
-        ok = 0 <= hour <= 23
-    elif period in _CN_AM:
+def _hour_in_part(part: str, hour: int, text: str) -> int:
+    """24-hour value of `hour` said within a part of the day."""
+    if part in ("small_hours", "morning"):
         ok = 0 <= hour <= 12
-        if period == "凌晨" and hour == 12:
+        if part == "small_hours" and hour == 12:
             hour = 0
-    elif period == "中午":
+    elif part == "noon":
         ok = 10 <= hour <= 12 or 1 <= hour <= 3
         if hour <= 3:
             hour += 12
-    elif period in _CN_AFTERNOON:
+    elif part == "afternoon":
         ok = 1 <= hour <= 23
         if hour < 12:
             hour += 12
-    else:  # night: 晚上8点 = 20:00, but 晚上12点 / 晚上1点 could be either midnight side
+    else:  # evening: 晚上8点 = 20:00, but 晚上12点 / 晚上1点 could be either midnight side
         if hour == 12 or 0 <= hour <= 5:
             raise DateParseError(text, "ambiguous")
         ok = 6 <= hour <= 23
@@ -628,115 +1004,164 @@ _TIME_CONNECTOR = re.compile(r"(?:\s+at|\s*@|^at|^@)$")
 
 
 def _time_splits(s: str):
-    """Yield (date_part, time_match) for every way `s` ends with a time or (English
-    style, "5pm tomorrow") starts with one followed by a space. Leftmost time first."""
+    """Yield (date_part, time_part, connector) for every way `s` ends with a time or
+    (English style, "5pm tomorrow") starts with one followed by a space. Leftmost first."""
     for i in range(len(s)):
         if s[i] == " " or (i > 0 and s[i - 1] in _NO_TIME_BEFORE):
             continue
-        m = _TIME_RE.fullmatch(s[i:])
-        if m is not None and m[0]:
-            yield _TIME_CONNECTOR.sub("", s[:i].rstrip()).strip(), m
+        head = s[:i].rstrip()
+        date_part = _TIME_CONNECTOR.sub("", head).strip()
+        yield date_part, s[i:], date_part != head
     for j in range(1, len(s)):
-        if s[j] != " ":
-            continue
-        head = s[:j]
-        if head.startswith("at "):
-            head = head[3:]
-        m = _TIME_RE.fullmatch(head)
-        if m is not None and m[0]:
-            yield s[j + 1:].strip(), m
+        if s[j] == " ":
+            yield s[j + 1:].strip(), s[:j], False
+
+
+# ---------------------------------------------------------------------------
+# What was not understood
+# ---------------------------------------------------------------------------
+
+_EN_KNOWN = {
+    *_WEEKDAYS_EN, *_MONTHS_EN, *_EN_WORDS, *_ORDINAL_WORDS,
+    *(w for words in _EN_DAY_WORDS for w in words.split()),
+    *(w for words in _DAY_UNITS for w in words.split()),
+    *(w for words in _PART_WORDS for w in words.split() if w.isascii()),
+    "next", "this", "coming", "in", "at", "on", "the", "of", "end", "and", "by", "before",
+    "after", "from", "now", "later", "within", "until", "till", "no", "than", "to",
+    "through", "last", "start", "beginning", "early", "mid", "middle", "late", "week",
+    "weekend", "month", "quarter", "year", "eow", "eom", "eoq", "eoy", "am", "pm", "day",
+    "days", "after", "tonight",
+}
+_EN_TOKEN_OK = re.compile(r"[0-9:./~\-]+(?:st|nd|rd|th|am|pm|[dwhm]|mo|min)?|q[1-4]|\.\.")
+_CN_KNOWN = set("".join(_CN_DAY_WORDS) + "".join(_PART_WORDS) + "".join(_CN_DIGITS)
+                + "周星期礼拜本这个下上月日号年天后前之以内点时半分刻整钟小时头季度第工作旬初中底末"
+                + "今明去从到至份大两十0123456789:.~-q")
+_CN_UNKNOWN_RUN = re.compile("[^" + re.escape("".join(sorted(_CN_KNOWN))) + "]+")
+
+
+def _unknown_part(s: str, ctx: _Ctx) -> str:
+    """The first word (or run of Chinese characters) of `s` outside the grammar's words
+    and holiday names, as the user wrote it; all of the input when every word is known."""
+    original = ctx.text
+    for token in s.split():
+        if re.search(rf"[{_CJK}]", token):
+            runs = _CN_UNKNOWN_RUN.findall(token)
+            bad = next((r for r in runs if ctx.calendar.holiday(r, ctx.today) is None), None)
+        else:
+            bad = None if token in _EN_KNOWN or _EN_TOKEN_OK.fullmatch(token) else token
+        if bad:
+            found = re.search(re.escape(bad), unicodedata.normalize("NFKC", original), re.IGNORECASE)
+            return found[0] if found else bad
+    return original
 
 
 # ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
 
-_TONIGHT = re.compile(r"\btonight\b")
-# 今晚8点 -> 今天晚上8点; a bare 今晚 is just the day.
-_CN_DAY_PERIOD = {"今晚": ("今天", "晚上"), "明晚": ("明天", "晚上"), "昨晚": ("昨天", "晚上"),
-                  "今早": ("今天", "早上"), "明早": ("明天", "早上")}
-_CN_DAY_PERIOD_RE = re.compile("(" + "|".join(_CN_DAY_PERIOD) + r")(?=([0-9零〇一二两三四五六七八九十]?))")
+# 今晚8点 -> 今天晚上8点, 明早 -> 明天早上.
+_CN_DAY_PERIOD = {"今晚": "今天晚上", "明晚": "明天晚上", "昨晚": "昨天晚上",
+                  "今早": "今天早上", "明早": "明天早上"}
+_CN_DAY_PERIOD_RE = re.compile("|".join(_CN_DAY_PERIOD))
+_DEFAULT_CALENDAR = Calendar()
 
 
-def _expand_cn_day_period(m: re.Match[str]) -> str:
-    day, period = _CN_DAY_PERIOD[m[1]]
-    return day + period if m[2] else day
+def parse_due(text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFAULT_CALENDAR,
+              *, start: date | None = None) -> Due:
+    """Parse a due date with an optional time of day; see the module docstring.
 
-
-def parse_due(text: str, now: datetime, tz: ZoneInfo) -> Due:
-    """Parse a due date with an optional time of day; see the module docstring."""
+    `calendar` gives working days and holiday names; `start` is the start of the range
+    this text ends (a yearless date is then the first occurrence on or after it).
+    """
     s, original = _prepare(text)
     now_local = _local_now(now, tz)
-    ctx = _Ctx(now_local.date(), now_local, original)
-
-    pm_bias = bool(_TONIGHT.search(s))
-    s = _TONIGHT.sub("today", s)
-    s = _CN_DAY_PERIOD_RE.sub(_expand_cn_day_period, s)
+    ctx = _Ctx(now_local.date(), now_local, original, calendar, start)
+    s = _CN_DAY_PERIOD_RE.sub(lambda m: _CN_DAY_PERIOD[m[0]], s)
 
     error: DateParseError | None = None
 
-    def remember(e: DateParseError) -> None:
+    def attempt(build: Callable[[], Due | None]) -> Due | None:
         nonlocal error
-        if error is None and e.reason != "unknown":
-            error = e
-
-    try:
-        hit = _match_date(s, ctx)
-    except DateParseError as e:
-        remember(e)
-        hit = None
-    if isinstance(hit, Due):
-        return hit
-    if hit is not None:
-        return Due(hit)
-
-    for date_part, time_match in _time_splits(s):
         try:
-            day: _DateResult | None = ctx.today if not date_part else _match_date(date_part, ctx)
-            if day is None or isinstance(day, Due):
-                continue  # not a date, or "in 2 hours" which already has a time
-            hit_time = _time_from_match(time_match, original)
+            return build()
         except DateParseError as e:
-            remember(e)
-            continue
-        if hit_time is None:
-            continue
-        value = hit_time.value
-        if pm_bias and not hit_time.meridiem and value.hour < 12:
-            value = value.replace(hour=value.hour + 12)
-        return Due(day, value)
+            if error is None and e.reason != "unknown":
+                error = e
+            return None
 
-    raise error or DateParseError(original, "unknown")
+    def whole() -> Due | None:
+        hit = _match_date(s, ctx)
+        return hit if isinstance(hit, Due) or hit is None else Due(hit)
+
+    def split(date_part: str, time_part: str, connector: bool) -> Due | None:
+        day = ctx.today if not date_part else _match_date(date_part, ctx)
+        if day is None or isinstance(day, Due):
+            return None  # not a date, or "in 2 hours" which already has a time
+        at = _parse_time(time_part, original, due=True, connector=connector)
+        return None if at is None else Due(day, at)
+
+    result = attempt(whole)
+    for date_part, time_part, connector in ([] if result else _time_splits(s)):
+        result = attempt(lambda: split(date_part, time_part, connector))
+        if result:
+            break
+    if result:
+        return result
+    raise error or DateParseError(original, "unknown", part=_unknown_part(s, ctx))
 
 
-def parse_date(text: str, now: datetime, tz: ZoneInfo) -> date:
+def parse_date(text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFAULT_CALENDAR,
+               *, start: date | None = None) -> date:
     """Same grammar as `parse_due`; a time of day, if given, is accepted and dropped."""
-    return parse_due(text, now, tz).date
+    return parse_due(text, now, tz, calendar, start=start).date
 
 
-_RANGE_SEP = re.compile(r"\s*(?:\.\.|~|到|至)\s*")
+_RANGE_SEP = re.compile(r"\s*(?:\.\.|~|到|至)\s*|\s+(?:to|until|till|through|thru)\s+")
 _RANGE_LEAD_IN = re.compile(r"^(?:from\s+|从)")
 
 
-def parse_date_range(text: str, now: datetime, tz: ZoneInfo) -> tuple[date, date]:
-    """"A..B", "A~B", "A到B", "A至B" (optionally "from"/从 first); a single date is (d, d).
-
-    Both ends are read relative to today (not B relative to A). Hyphens are not
-    separators because ISO dates contain them. End before start is "invalid".
+def parse_date_range(text: str, now: datetime, tz: ZoneInfo,
+                     calendar: Calendar = _DEFAULT_CALENDAR) -> tuple[date, date]:
+    """"A..B", "A~B", "A to B", "A到B", "A至B" (optionally "from"/从 first); a single date
+    is (d, d). Read as a whole: see the module docstring. Hyphens are not separators
+    because ISO dates contain them.
     """
     s, original = _prepare(text)
     s = _RANGE_LEAD_IN.sub("", s)
     parts = _RANGE_SEP.split(s)
+
+    def end_of_range(part: str, start: date | None = None) -> date:
+        """One end; its error is about the whole range and names the end's bad part."""
+        try:
+            return parse_date(part, now, tz, calendar, start=start)
+        except DateParseError as e:
+            raise DateParseError(original, e.reason, e.part, e.readings) from None
+
     if len(parts) == 1:
-        d = parse_date(parts[0], now, tz)
+        d = end_of_range(parts[0])
         return d, d
     if len(parts) != 2 or not parts[0] or not parts[1]:
         raise DateParseError(original, "unknown")
-    start, end = parse_date(parts[0], now, tz), parse_date(parts[1], now, tz)
-    if end < start:
-        raise DateParseError(original, "invalid")
+    start = end_of_range(parts[0])
+    end = end_of_range(parts[1], start)
+    nearest = end_of_range(parts[1])
+    if end < start or (nearest < start and (end - start).days > _NEAR_DAYS):
+        raise DateParseError(original, "reversed")
     return start, end
 
+
+_PROBE_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
+
+
+def is_date_expression(text: str) -> bool:
+    """Whether `text` is in the date grammar at all: a date, or one that is ambiguous or
+    impossible. The command parser uses it to tell where an unquoted date value ends;
+    which day it is does not matter, so a fixed clock is used."""
+    try:
+        parse_due(text, _PROBE_NOW, ZoneInfo("UTC"))
+    except DateParseError as e:
+        return e.reason not in ("unknown", "empty")
+    return True
 
 
 def _dur_num(name: str) -> str:
@@ -803,12 +1228,11 @@ def parse_duration(text: str) -> timedelta:
 
 
 def parse_time_of_day(text: str) -> time:
-    """"09:30", "9am", "5:30pm", "noon", "上午9点", "9点半", "下午3点", "15点", "中午"."""
+    """"09:30", "9am", "5:30pm", "noon", "上午9点", "9点半", "下午3点", "15点", "中午": a
+    setting's time of day, on the 24-hour clock (no work-hours rule, no deadlines)."""
     s, original = _prepare(text)
-    s = re.sub(r"^(?:at\s+|@\s*)", "", s)
-    s = _CN_DAY_PERIOD_RE.sub(lambda m: _CN_DAY_PERIOD[m[1]][1] if m[2] else m[0], s)
-    m = _TIME_RE.fullmatch(s)
-    hit = _time_from_match(m, original) if m is not None and m[0] else None
-    if hit is None:
+    s = _CN_DAY_PERIOD_RE.sub(lambda m: _CN_DAY_PERIOD[m[0]][2:], s)
+    value = _parse_time(s, original, due=False)
+    if value is None:
         raise DateParseError(original, "unknown")
-    return hit.value
+    return value

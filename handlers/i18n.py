@@ -63,13 +63,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "error.bad_action": {"en": "This button is no longer valid.", "zh": "这个按钮已失效。"},
     "error.bad_date": {"en": "I could not understand the date \"{value}\". Examples: " + _DATE_EXAMPLES_EN + ".",
                        "zh": "无法理解日期 “{value}”。例如:" + _DATE_EXAMPLES_ZH + "。"},
-    "error.date_ambiguous": {"en": "The date \"{value}\" is ambiguous; write 2026-12-01 or \"Dec 1\". Examples: "
-                                   + _DATE_EXAMPLES_EN + ".",
-                             "zh": "日期 “{value}” 有歧义;请写 2026-12-01 或 12月1日。例如:" + _DATE_EXAMPLES_ZH + "。"},
+    "error.date_unknown_part": {"en": "I could not understand \"{part}\" in the date \"{value}\". Examples: "
+                                      + _DATE_EXAMPLES_EN + ".",
+                                "zh": "无法理解日期 “{value}” 中的 “{part}”。例如:" + _DATE_EXAMPLES_ZH + "。"},
+    "error.date_ambiguous": {"en": "The date \"{value}\" is ambiguous: it could be {readings}. Write the one you "
+                                   "mean that way (YYYY-MM-DD) or like \"Dec 1\".",
+                             "zh": "日期 “{value}” 有歧义:可能是 {readings}。请按这种写法(年-月-日)写出你要的那个,"
+                                   "或写成 12月1日。"},
+    "error.time_ambiguous": {"en": "The time in \"{value}\" could be either side of midnight; write e.g. 23:30 or "
+                                   "\"tomorrow 1am\".",
+                             "zh": "“{value}” 中的时间可能在午夜前后两边;请写成 23:30 或 明天凌晨1点 这样。"},
     "error.date_invalid": {"en": "The date \"{value}\" does not exist. Examples: " + _DATE_EXAMPLES_EN + ".",
                            "zh": "日期 “{value}” 不存在。例如:" + _DATE_EXAMPLES_ZH + "。"},
-    "error.bad_range": {"en": "I could not understand the dates \"{value}\"; write e.g. 2026-12-01..2026-12-05.",
-                        "zh": "无法理解日期范围 “{value}”;请写成 2026-12-01..2026-12-05 或 12月1日到12月5日。"},
+    "error.date_reversed": {"en": "The dates \"{value}\" are reversed: the range ends before it starts.",
+                            "zh": "日期范围 “{value}” 前后颠倒了:结束早于开始。"},
+    "error.bad_weekday": {"en": "{key}: \"{value}\" is not a weekday like fri.",
+                          "zh": "{key}: “{value}” 不是星期几,应形如 周五 或 fri。"},
     # --- domain errors ---
     "error.conflict": {"en": "Someone changed this at the same moment; please try again.",
                        "zh": "有人同时修改了这项内容,请重试。"},

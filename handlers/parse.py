@@ -234,10 +234,14 @@ DEFAULT_ACTIONS = {"project": "status", "task": "list", "risk": "list", "standup
                    "retro": "show", "help": "help"}
 
 _DATE_WORD = re.compile(
-    r"^(next|this|in|at|on|the|of|end|and|\d{1,4}(st|nd|rd|th)?|\d{1,2}(:\d{2})?(am|pm)?|am|pm|"
-    r"days?|weeks?|months?|mon(day)?|tue(s|sday)?|wed(nesday)?|thu(r|rs|rsday)?|fri(day)?|"
+    r"^(next|this|coming|in|within|at|on|by|before|after|from|the|of|end|and|start|beginning|early|"
+    r"mid|middle|late|last|\d{1,4}(st|nd|rd|th)?|\d{1,2}(:\d{2})?(am|pm)?|am|pm|q[1-4]|"
+    r"days?|weeks?|months?|quarter|year|weekend|working|business|workdays?|"
+    r"mon(day)?|tue(s|sday)?|wed(nesday)?|thu(r|rs|rsday)?|fri(day)?|"
     r"sat(urday)?|sun(day)?|jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|"
-    r"aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?|noon|tomorrow|today)$",
+    r"aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?|noon|midday|tomorrow|today|"
+    r"tonight|morning|afternoon|evening|night|eod|cob|eow|eom|eoq|eoy|first|second|third|"
+    r"\w+(st|nd|rd|th))$",
     re.IGNORECASE,
 )
 
@@ -352,7 +356,12 @@ def parse(text: str) -> Command:
     area = _AREA_TABLE.get(area_word)
     if area is None:
         raise ParseError("error.unknown_command", "", command=head)
-    tokens = tokenize(rest)
+    try:
+        tokens = tokenize(rest)
+    except ParseError as exc:  # an unclosed quote: show how the command being typed goes
+        first = _split_head(rest)[0]
+        action = _ACTION_TABLES[area].get(_norm(first))
+        raise ParseError(exc.code, f"{area}.{action}" if action else area, **exc.detail) from None
     action = DEFAULT_ACTIONS[area]
     if tokens and not tokens[0].quoted:
         candidate = _ACTION_TABLES[area].get(_norm(tokens[0].text))
@@ -374,10 +383,10 @@ def _split_head(text: str) -> tuple[str, str]:
     return (parts[0], parts[1]) if len(parts) == 2 else (parts[0] if parts else "", "")
 
 
-# Chinese times and parts of the day written after a space: `截止:明天 下午3点`.
+# Chinese dates, times and parts of the day written after a space: `截止:明天 下午3点`.
 _ZH_DATE_WORD = re.compile(
-    r"^(上午|下午|晚上|中午|早上|凌晨|傍晚|今晚|明晚)?([0-9一二两三四五六七八九十]{1,3}[点點时:：]"
-    r"(半|[0-9一二三四五六七八九十]{1,3}分?|[0-9]{2})?)?$"
+    r"^[0-9:：一二两三四五六七八九十零〇点點时半分刻整钟上下中午晚早凌晨傍今明后前之以内周星期礼拜"
+    r"本这个月日号年天季度第工作旬初底末班]+$"
 )
 
 
@@ -391,15 +400,40 @@ def _is_date_word(token: _Token) -> bool:
     return bool(_DATE_WORD.match(token.text) or _ZH_DATE_WORD.match(unicodedata.normalize("NFKC", token.text)))
 
 
+def _date_value(value: str, following: list[_Token]) -> int:
+    """How many of the `following` tokens belong to an unquoted date value.
+
+    It takes the date words that follow, but only as far as the date stays in the grammar
+    (`due:3 dec 10 copies` leaves "10" to the title), and never ends on a joining word
+    ("the" in `due:fri the report`). A value ending in a word that needs one more
+    (`due:next blursday`) takes that word too, so an error names what was not understood.
+    """
+    from handlers.dates import is_date_expression
+
+    end = 0
+    while end < len(following) and _is_date_word(following[end]):
+        end += 1
+    while end > 0 and _norm(following[end - 1].text) in _DATE_GLUE:
+        end -= 1
+    words = [value, *(t.text for t in following[:end])]
+    fits = [n for n in range(len(words), 0, -1) if is_date_expression(" ".join(words[:n]))]
+    if fits:
+        return fits[0] - 1
+    if _norm(words[-1]) in _DATE_GLUE and end < len(following) and _is_free_text(following[end]) \
+            and _mention(following[end].text) is None:
+        end += 1
+        while end < len(following) and _is_date_word(following[end]):  # "after National Day"
+            end += 1
+    return end
+
+
 def _is_free_text(token: _Token) -> bool:
     return not _looks_like_option(token)
 
 
 # Date words that only join others; an absorbed date value never ends with one.
-_DATE_GLUE = frozenset({"next", "this", "in", "at", "on", "the", "of", "end", "and"})
-
-# Option kinds whose unquoted value continues over the following tokens.
-_ABSORBS = {"date": _is_date_word, "daterange": _is_date_word, "text": _is_free_text}
+_DATE_GLUE = frozenset({"next", "this", "coming", "in", "within", "at", "on", "by", "before",
+                        "after", "from", "the", "of", "end", "and", "start", "mid", "early", "late"})
 
 
 def _looks_like_option(token: _Token) -> bool:
@@ -430,14 +464,15 @@ def _build(area: str, action: str, tokens: list[_Token]) -> Command:
                 raise ParseError("error.unknown_option", usage, key=key_word)
             if key in raw_opts:
                 raise ParseError("error.duplicate_option", usage, key=key_word)
-            absorbs = _ABSORBS.get(spec.options[key].kind)
-            if absorbs and not tok.quoted_value:
+            kind = spec.options[key].kind
+            if kind in ("date", "daterange") and not tok.quoted_value:
+                end = i + _date_value(value, tokens[i:])
+                value = " ".join([value, *(t.text for t in tokens[i:end])])
+                i = end
+            elif kind == "text" and not tok.quoted_value:
                 end = i
-                while end < len(tokens) and absorbs(tokens[end]):
+                while end < len(tokens) and _is_free_text(tokens[end]):
                     end += 1
-                if absorbs is _is_date_word:  # `due:fri the report`: "the" is not part of the date
-                    while end > i and _norm(tokens[end - 1].text) in _DATE_GLUE:
-                        end -= 1
                 value = " ".join([value, *(t.text for t in tokens[i:end])])
                 i = end
             if spec.options[key].kind == "users":
@@ -552,9 +587,12 @@ def _coerce(key: str, value: str, opt: Opt, usage: str) -> Any:
             raise ParseError("error.bad_days_count", usage, key=key, value=value)
         return int(norm)
     if kind == "weekday":
-        days = parse_days(value, usage)
-        if "," in days:
-            raise ParseError("error.bad_days", usage, value=value)
+        try:
+            days = parse_days(value, usage)
+        except ParseError:
+            days = ""
+        if not days or "," in days:
+            raise ParseError("error.bad_weekday", usage, key=key, value=value)
         return days
     if kind == "enum":
         canon = _alias_table(opt.choices or {}).get(_norm(value))

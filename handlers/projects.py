@@ -47,8 +47,9 @@ def _apply(env: Env, project: Project, cmd: Command, usage: str) -> None:
             raise UserError("error.bad_due_soon", usage, value=str(opts["due_soon"]))
         project.due_soon_hours = hours
     for key, attr in (("start", "start_date"), ("end", "end_date")):
-        if key in opts:
-            setattr(project, attr, resolve_due(env, opts[key], usage).date)
+        if key in opts:  # start and end given together are read as one range
+            start = project.start_date if key == "end" and "start" in opts else None
+            setattr(project, attr, resolve_due(env, opts[key], usage, start=start).date)
     if project.start_date and project.end_date and project.end_date < project.start_date:
         raise UserError("error.end_before_start", usage)
 

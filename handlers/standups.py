@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlmodel import select
 
+from handlers.calendar import Calendar
 from handlers.dates import DateParseError, parse_date, parse_date_range
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
@@ -129,9 +130,9 @@ def away(env: Env, cmd: Command) -> Reply:
         return Reply.ephemeral(env.t("standup.away_cleared"))
     if text:
         try:
-            start, end = parse_date_range(text, env.now, env.tz)
-        except DateParseError:
-            raise UserError("error.bad_range", usage, value=text) from None
+            start, end = parse_date_range(text, env.now, env.tz, Calendar.of(env.project))
+        except DateParseError as exc:
+            raise exc.user_error(usage) from None
         before = {"away": list(member.away)}
         today = env.today.isoformat()
         kept = [r for r in member.away if r[1] >= today]
@@ -183,9 +184,9 @@ def report(env: Env, cmd: Command) -> Reply:
     day = env.today
     if cmd.text:
         try:
-            day = parse_date(cmd.text, env.now, env.tz)
-        except DateParseError:
-            raise UserError("error.bad_date", "standup.report", value=cmd.text) from None
+            day = parse_date(cmd.text, env.now, env.tz, Calendar.of(env.project))
+        except DateParseError as exc:
+            raise exc.user_error("standup.report") from None
     return Reply(cards=[report_card(env, day)], visibility="ephemeral")
 
 

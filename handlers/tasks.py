@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -57,9 +57,11 @@ def next_number(env: Env, column: str) -> int:
 
 # --- option handling --------------------------------------------------------------------
 
-def resolve_due(env: Env, value: str, usage: str, current: Due | None = None) -> Due:
-    """A due from text: a date phrase, an instant with a UTC offset (what date-time pickers
-    submit), or `+1d`/`+3h` pushing `current` later, as the Snooze button does."""
+def resolve_due(env: Env, value: str, usage: str, current: Due | None = None, *,
+                start: date | None = None) -> Due:
+    """A due from text on the project's working calendar: a date phrase, an instant with a UTC
+    offset (what date-time pickers submit), or `+1d`/`+3h` pushing `current` later, as the
+    Snooze button does. `start`: the start of the range this date ends."""
     if value.startswith("+"):
         return _push(env, value, usage, current)
     instant = _instant(value)
@@ -67,10 +69,9 @@ def resolve_due(env: Env, value: str, usage: str, current: Due | None = None) ->
         local = instant.astimezone(env.tz)
         return Due(local.date(), local.time().replace(second=0, microsecond=0, tzinfo=None))
     try:
-        return parse_due(value, env.now, env.tz)
+        return parse_due(value, env.now, env.tz, Calendar.of(env.project), start=start)
     except DateParseError as exc:
-        raise UserError(f"error.date_{exc.reason}" if exc.reason in ("ambiguous", "invalid")
-                        else "error.bad_date", usage, value=value) from None
+        raise exc.user_error(usage) from None
 
 
 _INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2})?\s*(Z|[+-]\d{2}:?\d{2})$")

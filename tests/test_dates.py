@@ -47,8 +47,8 @@ DUE_CASES = [
     ("tmrw", WED, SH, D(2026, 11, 26)),
     ("yesterday", WED, SH, D(2026, 11, 24)),
     ("the day after tomorrow", WED, SH, D(2026, 11, 27)),
-    ("eod", WED, SH, D(2026, 11, 25)),
-    ("tonight", WED, SH, D(2026, 11, 25)),
+    ("eod", WED, SH, D(2026, 11, 25, 18)),  # the end of the working day
+    ("tonight", WED, SH, D(2026, 11, 25, 21)),  # evening as a deadline
     # --- English weekdays
     ("fri", WED, SH, D(2026, 11, 27)),
     ("Friday", WED, SH, D(2026, 11, 27)),
@@ -57,7 +57,7 @@ DUE_CASES = [
     ("thurs", WED, SH, D(2026, 11, 26)),
     ("tues", WED, SH, D(2026, 12, 1)),
     ("this fri", WED, SH, D(2026, 11, 27)),
-    ("this mon", WED, SH, D(2026, 11, 23)),  # current ISO week even if past
+    ("this mon", WED, SH, D(2026, 11, 30)),  # the coming one, never past
     ("next monday", WED, SH, D(2026, 11, 30)),
     ("next fri", WED, SH, D(2026, 12, 4)),
     ("fri next week", WED, SH, D(2026, 12, 4)),
@@ -97,8 +97,7 @@ DUE_CASES = [
     ("1 December 2026", WED, SH, D(2026, 12, 1)),
     ("1st of december", WED, SH, D(2026, 12, 1)),
     ("Nov 25", WED, SH, D(2026, 11, 25)),  # today counts as "on or after today"
-    ("Nov 24", WED, SH, D(2027, 11, 24)),  # already past -> next year
-    ("Feb 29", WED, SH, D(2028, 2, 29)),  # waits for a leap year
+    ("Nov 24", WED, SH, D(2026, 11, 24)),  # nearest occurrence: yesterday
     ("2025-01-01", WED, SH, D(2025, 1, 1)),  # explicit past dates are allowed
     ("the 15th", WED, SH, D(2026, 12, 15)),
     # --- anchors
@@ -117,11 +116,11 @@ DUE_CASES = [
     ("tomorrow", NYE, SH, D(2027, 1, 1)),
     ("jan 5", NYE, SH, D(2027, 1, 5)),
     ("dec 31", NYE, SH, D(2026, 12, 31)),
-    ("dec 30", NYE, SH, D(2027, 12, 30)),
+    ("dec 30", NYE, SH, D(2026, 12, 30)),  # yesterday, not next year
     ("next week", NYE, SH, D(2027, 1, 4)),
     ("fri", NYE, SH, D(2027, 1, 1)),
     ("in 1 month", NYE, SH, D(2027, 1, 31)),
-    ("12月1日", NYE, SH, D(2027, 12, 1)),
+    ("12月1日", NYE, SH, D(2026, 12, 1)),  # a month ago is nearer than next year
     # --- English with times
     ("tomorrow 5pm", WED, SH, D(2026, 11, 26, 17)),
     ("tomorrow at 5pm", WED, SH, D(2026, 11, 26, 17)),
@@ -153,7 +152,7 @@ DUE_CASES = [
     ("週五", WED, SH, D(2026, 11, 27)),  # traditional
     ("周五", FRI, SH, D(2026, 12, 4)),  # like bare "fri"
     ("本周五", FRI, SH, D(2026, 11, 27)),
-    ("这周一", WED, SH, D(2026, 11, 23)),
+    ("这周一", WED, SH, D(2026, 11, 30)),  # like "this mon"
     ("周日", WED, SH, D(2026, 11, 29)),
     ("周天", WED, SH, D(2026, 11, 29)),
     ("星期天", WED, SH, D(2026, 11, 29)),
@@ -202,7 +201,7 @@ DUE_CASES = [
     ("周五上午10点", WED, SH, D(2026, 11, 27, 10)),
     ("周二十点", WED, SH, D(2026, 12, 1, 10)),  # 周二 + 十点, not 周 + 二十点
     ("今晚8点", WED, SH, D(2026, 11, 25, 20)),
-    ("今晚", WED, SH, D(2026, 11, 25)),
+    ("今晚", WED, SH, D(2026, 11, 25, 21)),
     ("明早9点", WED, SH, D(2026, 11, 26, 9)),
     ("中午", WED, SH, D(2026, 11, 25, 12)),
     ("明天中午", WED, SH, D(2026, 11, 26, 12)),
@@ -241,7 +240,6 @@ ERROR_CASES = [
     ("3", "unknown"),  # dateutil would read the 3rd of this month
     ("tomorrow 5", "unknown"),
     ("this week", "unknown"),
-    ("明天下午", "unknown"),  # a period without an hour is not guessed
     ("底", "unknown"),
     ("半天后", "unknown"),
     ("in 2 hours 5pm", "unknown"),
@@ -252,6 +250,7 @@ ERROR_CASES = [
     ("in -3 days", "invalid"),
     ("in 0 days", "invalid"),
     ("Feb 30", "invalid"),
+    ("Feb 29", "invalid"),  # no leap year within six months
     ("2026-02-30", "invalid"),
     ("2026-13-01", "invalid"),
     ("20261301", "invalid"),
@@ -321,8 +320,8 @@ def test_parse_date_range(text: str, expected: tuple[date, date]) -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("dec 5..dec 1", "invalid"),
-        ("明天到今天", "invalid"),
+        ("dec 5..dec 1", "reversed"),
+        ("明天到今天", "reversed"),
         ("fri..", "unknown"),
         ("..fri", "unknown"),
         ("a..b..c", "unknown"),
