@@ -7,9 +7,10 @@ is a day off, on the last working day before. `run_due(env)` runs what fell due 
 project's jobs last ran (`Project.jobs_run_until`, else its creation): for each kind the latest
 occurrence, if it is within that kind's grace window — so after downtime a missed prompt is sent
 once (marked late) and older ones are skipped, never replayed in a burst; and a prompt whose time
-had passed before the project existed or before its settings changed is not sent at all. Local times come from `zoneinfo`: on a daylight-saving
-day a time that does not exist moves forward with the clock, a repeated one fires at its first
-occurrence, and each job's key is per local day, so it fires exactly once.
+had passed before the project existed or before its settings changed is not sent at all: "late"
+is only for real downtime. Local times come from `zoneinfo`: on a daylight-saving day a time
+that does not exist moves forward with the clock, a repeated one fires at its first occurrence,
+and each job's key is per local day, so it fires exactly once.
 """
 from __future__ import annotations
 
@@ -87,7 +88,8 @@ def run_due(env: Env) -> list[Occurrence]:
     """Queue everything that fell due for env.project since its jobs last ran, up to env.now.
     Returns the occurrences that ran."""
     p, now = env.project, env.now
-    since = max(p.jobs_run_until or p.created_at, now - max(k.grace for k in KINDS.values()))
+    # A project created at 09:30:00 still gets that 09:30 prompt: only a time strictly before it is past.
+    since = max(p.jobs_run_until or p.created_at - timedelta.resolution, now - max(k.grace for k in KINDS.values()))
     latest: dict[str, Occurrence] = {}
     for occ in occurrences(p, since, now):
         latest[occ.kind] = occ

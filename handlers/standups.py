@@ -126,15 +126,23 @@ def entry_card(env: Env, entry: StandupEntry) -> Card:
     return Card(title=env.t("standup.entry_title", user=mention(entry.user_id)), color=color, fields=fields)
 
 
+def _away_end(member: Member, day: date) -> date | None:
+    """The last day of the absence `day` falls in, if the member is away that day."""
+    ends = [end for start, end in member.away if start <= day.isoformat() <= end]
+    return date.fromisoformat(max(ends)) if ends else None
+
+
 def is_away(member: Member, day: date) -> bool:
-    return any(start <= day.isoformat() <= end for start, end in member.away)
+    return _away_end(member, day) is not None
+
+
+def _members(env: Env) -> list[Member]:
+    return list(env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id)))
 
 
 def away_until(env: Env, day: date) -> dict[str, date]:
-    """Who in the project is away on `day`, and the last day of that absence."""
-    members = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id))
-    return {m.user_id: date.fromisoformat(max(end for start, end in m.away if start <= day.isoformat() <= end))
-            for m in members if is_away(m, day)}
+    """Who in the project is away on `day`, and until when."""
+    return {m.user_id: end for m in _members(env) if (end := _away_end(m, day)) is not None}
 
 
 def away(env: Env, cmd: Command) -> Reply:
@@ -171,10 +179,9 @@ def participants(env: Env, day: date) -> list[Member]:
     """Members expected at the standup of `day`, minus those away that day: the configured list,
     or else the people doing the work — Responsible for an open task, or checked in lately.
     Being Consulted, Informed or merely mentioned enrols nobody."""
-    members = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id))
     chosen = env.project.standup_participants
     enrolled = set(chosen) if chosen is not None else _doing_the_work(env, day)
-    return [m for m in members if m.user_id in enrolled and not is_away(m, day)]
+    return [m for m in _members(env) if m.user_id in enrolled and not is_away(m, day)]
 
 
 def _doing_the_work(env: Env, day: date) -> set[str]:

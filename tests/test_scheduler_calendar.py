@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import create_engine, text
 from sqlmodel import select
 
+from storage import migrate
 from storage.database import Database
 from storage.models import Member
 from tests.chat import show
@@ -239,3 +241,35 @@ def test_removing_an_admin_who_is_not_one_is_refused_and_creates_nobody(db: Data
         assert list(session.exec(select(Member.user_id))) == ["pm"]
     bot.chat.ok("pm", "/project admin add @alice")
     assert "@alice is no longer a project admin." in show(bot.chat.ok("pm", "/project admin remove @alice"))
+
+
+def test_upgrade_keeps_escalations_sent_under_the_old_per_task_keys(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0004")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspace (platform, external_id, name, created_at) "
+                              "VALUES ('console', 'W1', '', '2026-11-01 00:00:00')"))
+            conn.execute(text(
+                "INSERT INTO project (workspace_id, channel_id, name, goal, timezone, locale, standup_time, "
+                "standup_days, standup_remind_minutes, standup_summary_time, standup_enabled, standup_mode, "
+                "digest_time, due_soon_hours, escalate_after_days, weekly_report_day, weekly_report_time, "
+                "alerts_on_holidays, next_task_number, next_risk_number, next_retro_number, created_by, created_at) "
+                "VALUES (1, 'C1', 'ERP', '', 'UTC', 'en', '09:30', 'mon-fri', 30, '10:30', true, 'channel', "
+                "'09:00', 24, 2, 'fri', '16:00', false, 3, 1, 1, 'pm', '2026-11-01 00:00:00')"))
+            for number in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO task (workspace_id, project_id, number, title, description, status, priority, "
+                    "due_date, accountable, consulted, informed, creator, created_at, updated_at) VALUES "
+                    f"(1, 1, {number}, 'T', '', 'todo', 'medium', '2026-11-20', 'bob', '[]', '[]', 'pm', "
+                    "'2026-11-01 00:00:00', '2026-11-01 00:00:00')"))
+            conn.execute(text(
+                "INSERT INTO notification (key, platform, target_kind, target, payload, status, attempts, "
+                "next_attempt_at, last_error, created_at) VALUES ('escalate:1:2026-11-20', 'console', 'dm', "
+                "'bob', '{}', 'sent', 1, '2026-11-23 01:00:00', '', '2026-11-23 01:00:00')"))
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT number, escalated_at FROM task ORDER BY number")).all()
+        assert [(n, str(at)[:16] if at else None) for n, at in rows] == [(1, "2026-11-23 01:00"), (2, None)]
+    finally:
+        engine.dispose()
