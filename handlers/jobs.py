@@ -1,30 +1,33 @@
 """When the scheduler speaks: every job is derived from the project's settings in the database.
 
 `occurrences(project, start, end)` lists the scheduled instants in (start, end]: standup
-prompt, reminder and summary on standup days; the overdue digest and the weekly report on
-business days (unless the project wants alerts on holidays too). `run_due(env)` runs what is
-due at `env.now`: for each kind the latest occurrence, if it is within that kind's grace
-window — so after downtime a missed prompt is sent once (marked late) and older ones are
-skipped, never replayed in a burst. Local times come from `zoneinfo`: on a daylight-saving
-day a time that does not exist moves forward with the clock, a repeated one fires at its first
-occurrence, and each job's key is per local day, so it fires exactly once.
+prompt, reminder and summary on standup days; the overdue digest on the alert calendar's days
+(working days, or every day with `holiday_alerts:on`); the weekly report on its day or, when that
+is a day off, on the last working day before. `run_due(env)` runs what fell due since the
+project's jobs last ran (`Project.jobs_run_until`, else its creation): for each kind the latest
+occurrence, if it is within that kind's grace window — so after downtime a missed prompt is sent
+once (marked late) and older ones are skipped, never replayed in a burst; and a prompt whose time
+had passed before the project existed or before its settings changed is not sent at all: "late"
+is only for real downtime. Local times come from `zoneinfo`: on a daylight-saving day a time
+that does not exist moves forward with the clock, a repeated one fires at its first occurrence,
+and each job's key is per local day, so it fires exactly once.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import reminders
-from handlers.calendar import is_business_day, is_standup_day
+from handlers.calendar import is_standup_day
 from handlers.env import Env
+from handlers.reminders import QUIET_FROM, alert_calendar, is_report_day, local_instant
 from storage.models import Project
 
 __all__ = ["KINDS", "Occurrence", "occurrences", "run_due"]
 
 LATE_AFTER = timedelta(minutes=5)
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -50,28 +53,22 @@ class Occurrence:
     at: datetime  # the instant, UTC
 
 
-def _at(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
-    hh, mm = (int(x) for x in hhmm.split(":"))
-    return datetime.combine(day, time(hh, mm), tzinfo=tz).astimezone(timezone.utc)
-
-
 def _day_occurrences(p: Project, day: date, tz: ZoneInfo) -> list[Occurrence]:
     out: list[Occurrence] = []
     country = p.holidays_country
     if p.standup_enabled and is_standup_day(p.standup_days, country, day):
-        prompt = _at(day, p.standup_time, tz)
+        prompt = local_instant(day, p.standup_time, tz)
         out.append(Occurrence("standup_prompt", day, prompt))
         if p.standup_remind_minutes > 0:
             remind = prompt + timedelta(minutes=p.standup_remind_minutes)
-            summary = _at(day, p.standup_summary_time, tz)
+            summary = local_instant(day, p.standup_summary_time, tz)
             if remind < summary:
                 out.append(Occurrence("standup_reminder", day, remind))
-        out.append(Occurrence("standup_summary", day, _at(day, p.standup_summary_time, tz)))
-    working = p.alerts_on_holidays or is_business_day(country, day)
-    if working:
-        out.append(Occurrence("digest", day, _at(day, p.digest_time, tz)))
-        if _DAYS[day.weekday()] == p.weekly_report_day:
-            out.append(Occurrence("weekly", day, _at(day, p.weekly_report_time, tz)))
+        out.append(Occurrence("standup_summary", day, local_instant(day, p.standup_summary_time, tz)))
+    if alert_calendar(p).is_working_day(day):
+        out.append(Occurrence("digest", day, local_instant(day, p.digest_time, tz)))
+    if is_report_day(p, day):
+        out.append(Occurrence("weekly", day, local_instant(day, p.weekly_report_time, tz)))
     return out
 
 
@@ -88,11 +85,13 @@ def occurrences(project: Project, start: datetime, end: datetime) -> list[Occurr
 
 
 def run_due(env: Env) -> list[Occurrence]:
-    """Queue everything due at env.now for env.project. Returns the occurrences that ran."""
-    now = env.now
-    widest = max(k.grace for k in KINDS.values())
+    """Queue everything that fell due for env.project since its jobs last ran, up to env.now.
+    Returns the occurrences that ran."""
+    p, now = env.project, env.now
+    # A project created at 09:30:00 still gets that 09:30 prompt: only a time strictly before it is past.
+    since = max(p.jobs_run_until or p.created_at - timedelta.resolution, now - max(k.grace for k in KINDS.values()))
     latest: dict[str, Occurrence] = {}
-    for occ in occurrences(env.project, now - widest, now):
+    for occ in occurrences(p, since, now):
         latest[occ.kind] = occ
     ran = []
     for kind_name, occ in latest.items():
@@ -103,15 +102,14 @@ def run_due(env: Env) -> list[Occurrence]:
         ran.append(occ)
     if _active(env):
         reminders.due_soon(env)
+    if p.jobs_run_until is None or p.jobs_run_until < now:
+        p.jobs_run_until = now
     return ran
 
 
-QUIET_FROM = "21:00"
-
-
 def _active(env: Env) -> bool:
-    """Individual reminders go out on working days between the digest time and 21:00 local."""
+    """Individual reminders go out on alert days between the digest time and 21:00 local."""
     p = env.project
-    if not (p.alerts_on_holidays or is_business_day(p.holidays_country, env.today)):
+    if not alert_calendar(p).is_working_day(env.today):
         return False
     return p.digest_time <= env.now.astimezone(env.tz).strftime("%H:%M") < QUIET_FROM

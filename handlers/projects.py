@@ -138,10 +138,15 @@ def admin(env: Env, cmd: Command) -> Reply:
         raise UserError("error.missing_user", usage)
     permissions.check(env, "project.admin", usage=usage)
     adding = cmd.words[0] == "add"
+    if not adding:
+        admins = env.admins()
+        for ref in cmd.mentions:  # every name checked before anything changes or anyone is created
+            if ref.id not in admins:
+                raise UserError("error.not_admin", usage, user=mention(ref.id))
     lines = []
     for ref in cmd.mentions:
         member = env.ensure_member(ref.id, ref.name)
-        if not adding and member.role == "admin" and len(env.admins()) <= 1:
+        if not adding and len(env.admins()) <= 1:
             raise UserError("error.last_admin", usage)
         before = {"role": member.role}
         member.role = "admin" if adding else "member"

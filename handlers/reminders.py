@@ -7,29 +7,59 @@ second tick, a restart, another replica — never sends anything twice.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
+from handlers.calendar import Calendar
 from handlers.env import Env
 from handlers.notify import queue
 from handlers.projects import status_card
 from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.risks import project_risks, top_risks
 from handlers.standups import (
+    away_until,
     entries,
     get_run,
-    has_blocker,
     participants,
     questions,
-    report_card,
+    summary_card,
     summary_key,
 )
 from handlers.tasks import project_tasks
 from handlers.views import OPEN_STATUSES, due_end, fmt_date, fmt_datetime, is_overdue, risk_line, task_line
-from storage.models import AuditEvent, Risk, Task
+from storage.models import AuditEvent, Notification, Project, Risk, Task
 
 HIGH_SCORE = 10
+QUIET_FROM = "21:00"  # individual reminders go out between the digest time and this, local
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EVERY_DAY = Calendar(None, ",".join(_DAYS))
+
+
+# --- when ---------------------------------------------------------------------------------
+
+def alert_calendar(project: Project) -> Calendar:
+    """The days the scheduler alerts on: the project's working days, or every day with
+    `holiday_alerts:on`. Digests, reports and reminders all ask this one calendar."""
+    return _EVERY_DAY if project.alerts_on_holidays else Calendar.of(project)
+
+
+def local_instant(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
+    """`hhmm` on the local `day`, in UTC (a time skipped by daylight saving moves forward)."""
+    hh, mm = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(day, time(hh, mm), tzinfo=tz).astimezone(timezone.utc)
+
+
+def report_day(project: Project, day: date) -> date:
+    """The weekly report day that a report sent on `day` is for: the first report weekday on or
+    after it (a report due on a day off goes out on the last working day before)."""
+    return day + timedelta(days=(_DAYS.index(project.weekly_report_day) - day.weekday()) % 7)
+
+
+def is_report_day(project: Project, day: date) -> bool:
+    return alert_calendar(project).on_or_before(report_day(project, day)) == day
 
 
 def _send(env: Env, key: str, kind: str, target: str, reply: Reply) -> bool:
@@ -44,6 +74,70 @@ def _late(env: Env, late: bool) -> str:
 
 def _checkin_button(env: Env) -> Button:
     return Button(env.t("button.check_in"), "standup", "checkin", style="primary")
+
+
+# --- who is asked -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing `owner` is asked to act on; while they are away it goes to `accountable`."""
+
+    owner: str
+    line: str
+    accountable: str | None = None
+    task: Task | None = None
+
+
+def recipients(env: Env, away: dict[str, date], owner: str, accountable: str | None) -> list[str]:
+    """Who gets what `owner` would be asked: the owner; while they are away, the Accountable;
+    if that is someone away too (or nobody), the project admins who are not away."""
+    if owner not in away:
+        return [owner]
+    if accountable and accountable not in away:
+        return [accountable]
+    return [admin for admin in env.admins() if admin not in away]
+
+
+def _on_behalf(env: Env, away: dict[str, date], owner: str) -> str:
+    return env.t("sched.on_behalf", user=mention(owner), date=fmt_date(env, away[owner]))
+
+
+def _by_recipient(env: Env, away: dict[str, date], asks: list[Ask]) -> dict[str, list[Ask]]:
+    """Asks grouped into one DM per recipient: their own first, then each away person's."""
+    grouped: dict[str, list[Ask]] = {}
+    for ask in asks:
+        for user in recipients(env, away, ask.owner, ask.accountable):
+            grouped.setdefault(user, []).append(ask)
+    out = {}
+    for user, mine in grouped.items():
+        owners = list(dict.fromkeys(a.owner for a in mine))
+        out[user] = sorted(mine, key=lambda a: (a.owner != user, owners.index(a.owner)))
+    return out
+
+
+def _lines(env: Env, away: dict[str, date], user: str, asks: list[Ask]) -> list[str]:
+    """The lines of one DM: an "on behalf of" line before each away person's asks."""
+    lines: list[str] = []
+    for i, ask in enumerate(asks):
+        if ask.owner != user and (i == 0 or asks[i - 1].owner != ask.owner):
+            lines.append(_on_behalf(env, away, ask.owner))
+        lines.append(ask.line)
+    return lines
+
+
+def _dm_or_cover(env: Env, away: dict[str, date], key: str, ask: Ask, card: Card) -> None:
+    """DM `card` to the owner, or while they are away to each person covering (a key each)."""
+    for user in recipients(env, away, ask.owner, ask.accountable):
+        if user == ask.owner:
+            _send(env, key, "dm", user, Reply(cards=[card]))
+        else:
+            covered = replace(card, lines=[_on_behalf(env, away, ask.owner), *card.lines])
+            _send(env, f"{key}:{user}", "dm", user, Reply(cards=[covered]))
+
+
+def _away_line(env: Env, away: dict[str, date]) -> str:
+    return env.t("sched.away_line", users=", ".join(
+        env.t("sched.away_item", user=mention(user), date=fmt_date(env, until)) for user, until in away.items()))
 
 
 # --- standups -----------------------------------------------------------------------------
@@ -77,72 +171,116 @@ def standup_reminder(env: Env, day: date, late: bool = False) -> None:
 def standup_summary(env: Env, day: date, late: bool = False) -> None:
     p = env.project
     run = get_run(env, day, create=True)
-    card = report_card(env, day)
-    blockers = [e for e in entries(env, run) if has_blocker(e.blockers)]
-    if blockers and p.owner:
-        card.lines.append(env.t("sched.summary_lead", lead=mention(p.owner)))
-    if _send(env, summary_key(p.id, day), "channel", p.channel_id, Reply(text=_late(env, late), cards=[card])):
+    reply = Reply(text=_late(env, late), cards=[summary_card(env, day)])
+    if _send(env, summary_key(p.id, day), "channel", p.channel_id, reply):
         run.summary_posted_at = env.now
 
 
 # --- tasks --------------------------------------------------------------------------------
 
+def _since_due(stamp: datetime | None, end: datetime) -> bool:
+    """Whether a task's reminder/escalation stamp belongs to its current due (a new due starts over)."""
+    return stamp is not None and stamp >= end
+
+
 def overdue_digest(env: Env, day: date, late: bool = False) -> None:
-    """The daily digest in the channel, a DM to each Responsible, and escalations."""
+    """The daily digest in the channel (saying who is away), one DM per person about the overdue
+    tasks they must act on, escalations, and risk reviews."""
     p = env.project
+    away = away_until(env, day)
     overdue = sorted((t for t in project_tasks(env) if is_overdue(env, t)), key=lambda t: (t.due_date, t.number))
     if overdue:
         card = Card(title=env.t("sched.digest_title", name=p.name, count=len(overdue)), color="red",
                     lines=[task_line(env, t) for t in overdue[:50]])
+        if away:
+            card.lines.append(_away_line(env, away))
         _send(env, f"overdue-digest:{p.id}:{day.isoformat()}", "channel", p.channel_id,
               Reply(text=_late(env, late), cards=[card]))
-    by_user: dict[str, list[Task]] = {}
-    for t in overdue:
-        if t.responsible:
-            by_user.setdefault(t.responsible, []).append(t)
-    for user, tasks in by_user.items():
+    _overdue_dms(env, day, away, overdue)
+    _escalations(env, day, away, overdue)
+    risk_reviews(env, day, away)
+
+
+def _overdue_dms(env: Env, day: date, away: dict[str, date], overdue: list[Task]) -> None:
+    p = env.project
+    asks = [Ask(t.responsible, task_line(env, t), t.accountable, t) for t in overdue if t.responsible]
+    for user, mine in _by_recipient(env, away, asks).items():
+        tasks = [a.task for a in mine]
         card = Card(title=env.t("sched.overdue_dm_title", count=len(tasks), name=p.name), color="red",
-                    lines=[task_line(env, t) for t in tasks])
+                    lines=_lines(env, away, user, mine))
         if len(tasks) == 1:
             card.buttons = [Button(env.t("button.done"), "task", "done", (f"#{tasks[0].number}",), style="primary"),
                             Button(env.t("button.snooze"), "task", "update", (f"#{tasks[0].number}",),
                                    (("due", "+1d"),))]
-        _send(env, f"overdue-dm:{p.id}:{user}:{day.isoformat()}", "dm", user, Reply(cards=[card]))
+        if _send(env, f"overdue-dm:{p.id}:{user}:{day.isoformat()}", "dm", user, Reply(cards=[card])):
+            for t in tasks:
+                if not _since_due(t.overdue_reminded_at, due_end(env, t)):
+                    t.overdue_reminded_at = env.now
+
+
+def _escalations(env: Env, day: date, away: dict[str, date], overdue: list[Task]) -> None:
+    """Tasks overdue for `escalate` working days, to their Accountable, one DM per person — never
+    in the digest that first told the Responsible, and once per due."""
+    p = env.project
+    calendar = Calendar.of(p)
+    asks = []
     for t in overdue:
-        _escalate(env, t)
-    risk_reviews(env, day)
+        end = due_end(env, t)
+        days = calendar.working_days_between(t.due_date, day)
+        if not t.accountable or _since_due(t.escalated_at, end) or days < p.escalate_after_days:
+            continue
+        told = _since_due(t.overdue_reminded_at, end) and t.overdue_reminded_at.astimezone(env.tz).date() < day
+        if t.responsible and not told:
+            continue
+        asks.append(Ask(t.accountable, f"{task_line(env, t)} — {env.t('sched.escalation_days', days=days)}", task=t))
+    for user, mine in _by_recipient(env, away, asks).items():
+        tasks = [a.task for a in mine]
+        card = Card(title=env.t("sched.escalation_title", count=len(tasks), name=p.name), color="red",
+                    text=env.t("sched.escalation_text"), lines=_lines(env, away, user, mine))
+        if _send(env, f"escalate:{p.id}:{user}:{day.isoformat()}", "dm", user, Reply(cards=[card])):
+            for t in tasks:
+                t.escalated_at = env.now
 
 
-def _escalate(env: Env, task: Task) -> None:
-    end = due_end(env, task)
-    days = (env.now - end).days if end else 0
-    if not task.accountable or days < env.project.escalate_after_days:
-        return
-    card = Card(title=env.t("sched.escalation_title", ref=f"#{task.number}", days=days), color="red",
-                text=env.t("sched.escalation_text", responsible=mention(task.responsible) if task.responsible else "—"),
-                lines=[task_line(env, task)])
-    due = task.due_at.isoformat() if task.due_at else task.due_date.isoformat()
-    _send(env, f"escalate:{task.id}:{due}", "dm", task.accountable, Reply(cards=[card]))
+def due_soon_from(env: Env, task: Task, end: datetime) -> datetime:
+    """When a task's due-soon reminder may go: at the first alert moment once `due_soon` hours
+    before its due have begun; when there is none before the due (a due on a day off, a window
+    opening after hours), at the digest time of the last alert day before the due."""
+    p, tz, calendar = env.project, env.tz, alert_calendar(env.project)
+    opens = end - timedelta(hours=p.due_soon_hours)
+    local = opens.astimezone(tz)
+    if calendar.is_working_day(local.date()) and local.strftime("%H:%M") < QUIET_FROM:
+        first = max(opens, local_instant(local.date(), p.digest_time, tz))
+    else:
+        first = local_instant(calendar.next_working_day(local.date()), p.digest_time, tz)
+    if first < end:
+        return first
+    day = calendar.on_or_before(task.due_date)
+    if local_instant(day, p.digest_time, tz) >= end:
+        day = calendar.previous_working_day(day)
+    return local_instant(day, p.digest_time, tz)
 
 
 def due_soon(env: Env) -> None:
-    """Remind the Responsible once, `due_soon_hours` before a task is due."""
-    window = timedelta(hours=env.project.due_soon_hours)
+    """Remind the Responsible (or whoever covers while they are away) once before a task is due."""
+    away = away_until(env, env.today)
     for t in project_tasks(env):
         end = due_end(env, t)
-        if t.status not in OPEN_STATUSES or not t.responsible or end is None or not env.now < end <= env.now + window:
+        if t.status not in OPEN_STATUSES or not t.responsible or end is None \
+                or not due_soon_from(env, t, end) <= env.now < end:
             continue
         when = fmt_datetime(env, t.due_at) if t.due_at else fmt_date(env, t.due_date)
         card = Card(title=env.t("sched.due_soon_title", ref=f"#{t.number}", title=t.title, when=when),
                     color="yellow", lines=[task_line(env, t)],
                     buttons=[Button(env.t("button.done"), "task", "done", (f"#{t.number}",), style="primary")])
-        _send(env, f"due-soon:{t.id}:{end.isoformat()}", "dm", t.responsible, Reply(cards=[card]))
+        _dm_or_cover(env, away, f"due-soon:{t.id}:{end.isoformat()}", Ask(t.responsible, "", t.accountable), card)
 
 
 # --- risks --------------------------------------------------------------------------------
 
-def risk_reviews(env: Env, day: date) -> None:
-    """Remind each open risk's owner when its review date has come (once per review date)."""
+def risk_reviews(env: Env, day: date, away: dict[str, date]) -> None:
+    """Remind each open risk's owner (or the admins while they are away) when its review date has
+    come, once per review date."""
     for r in project_risks(env):
         if r.status not in ("open", "mitigating") or r.review_date is None or r.review_date > day:
             continue
@@ -150,7 +288,7 @@ def risk_reviews(env: Env, day: date) -> None:
                     lines=[risk_line(env, r)],
                     buttons=[Button(env.t("button.edit"), "risk", "form", (f"R{r.number}",)),
                              Button(env.t("button.close"), "risk", "close", (f"R{r.number}",))])
-        _send(env, f"risk-review:{r.id}:{r.review_date.isoformat()}", "dm", r.owner or r.creator, Reply(cards=[card]))
+        _dm_or_cover(env, away, f"risk-review:{r.id}:{r.review_date.isoformat()}", Ask(r.owner or r.creator, ""), card)
 
 
 def _unmitigated(env: Env) -> list[Risk]:
@@ -160,11 +298,15 @@ def _unmitigated(env: Env) -> list[Risk]:
 # --- weekly -------------------------------------------------------------------------------
 
 def weekly(env: Env, day: date, late: bool = False) -> None:
+    """The weekly report of the week whose report day `day` stands for (its key), covering
+    everything since the last report actually sent."""
     p = env.project
-    week = day.isocalendar()
+    week = report_day(p, day).isocalendar()
     week_key = f"{week.year}-W{week.week:02d}"
-    _send(env, f"weekly-report:{p.id}:{week_key}", "channel", p.channel_id,
-          Reply(text=_late(env, late), cards=[weekly_card(env, day)]))
+    prefix = f"weekly-report:{p.id}:"
+    since = _last_sent(env, prefix) or datetime.combine(day - timedelta(days=day.weekday()), time.min, tzinfo=env.tz)
+    _send(env, prefix + week_key, "channel", p.channel_id,
+          Reply(text=_late(env, late), cards=[weekly_card(env, day, since)]))
     risks = _unmitigated(env)
     if risks:
         card = Card(title=env.t("sched.unmitigated_title", count=len(risks)), color="orange",
@@ -172,21 +314,30 @@ def weekly(env: Env, day: date, late: bool = False) -> None:
         _send(env, f"risk-weekly:{p.id}:{week_key}", "channel", p.channel_id, Reply(cards=[card]))
 
 
-def weekly_card(env: Env, day: date) -> Card:
-    """The status meeting in a message: the status card plus this week's and next week's work."""
+def _last_sent(env: Env, prefix: str) -> datetime | None:
+    """When the content of the last message sent under a key prefix was made (it was queued)."""
+    return env.session.exec(
+        select(Notification.created_at).where(Notification.project_id == env.project.id,
+                                              col(Notification.key).startswith(prefix), Notification.status == "sent")
+        .order_by(col(Notification.created_at).desc())
+    ).first()
+
+
+def weekly_card(env: Env, day: date, since: datetime) -> Card:
+    """The status meeting in a message: the status card, the work done and the notable changes
+    since `since`, and next week's work."""
     card = status_card(env)
     card.title = env.t("sched.weekly_title", name=env.project.name, date=fmt_date(env, day))
     week_start = day - timedelta(days=day.weekday())
-    start = datetime.combine(week_start, datetime.min.time(), tzinfo=env.tz)
     tasks = project_tasks(env)
-    done = [t for t in tasks if t.status == "done" and t.closed_at and t.closed_at >= start]
+    done = [t for t in tasks if t.status == "done" and t.closed_at and t.closed_at >= since]
     next_start, next_end = week_start + timedelta(days=7), week_start + timedelta(days=13)
     due_next = [t for t in tasks if t.status in OPEN_STATUSES and t.due_date and next_start <= t.due_date <= next_end]
     extra = [
         Field(env.t("sched.done_week", count=len(done)), "\n".join(task_line(env, t) for t in done[:20]) or "—", False),
         Field(env.t("sched.due_next_week", count=len(due_next)),
               "\n".join(task_line(env, t) for t in due_next[:20]) or "—", False),
-        Field(env.t("sched.changes"), "\n".join(_changes(env, start)) or "—", False),
+        Field(env.t("sched.changes"), "\n".join(_changes(env, since)) or "—", False),
     ]
     card.fields = card.fields[:1] + extra[:1] + card.fields[1:2] + extra[1:2] + card.fields[2:] + extra[2:]
     return card
@@ -197,7 +348,7 @@ _NOTABLE = {("task", "create"), ("task", "done"), ("task", "cancel"), ("task", "
 
 
 def _changes(env: Env, since: datetime) -> list[str]:
-    """Notable changes this week from the audit log: new/closed work, due dates moved, risks."""
+    """Notable changes since `since` from the audit log: new/closed work, due dates moved, risks."""
     events = env.session.exec(
         select(AuditEvent).where(AuditEvent.project_id == env.project.id, AuditEvent.at >= since)
         .order_by(AuditEvent.at)
@@ -217,5 +368,6 @@ def _changes(env: Env, since: datetime) -> list[str]:
     return lines[-15:]
 
 
-__all__ = ["due_soon", "overdue_digest", "risk_reviews", "standup_prompt", "standup_reminder",
-           "standup_summary", "weekly", "weekly_card"]
+__all__ = ["Ask", "alert_calendar", "due_soon", "due_soon_from", "is_report_day", "local_instant", "overdue_digest",
+           "recipients", "report_day", "risk_reviews", "standup_prompt", "standup_reminder", "standup_summary",
+           "weekly", "weekly_card"]

@@ -1,9 +1,9 @@
 """Daily standups: check-ins (yesterday / today / blockers), away ranges, reports, settings."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.calendar import Calendar
 from handlers.dates import DateParseError, parse_date, parse_date_range
@@ -12,8 +12,8 @@ from handlers.env import Env, UserError, snapshot
 from handlers.notify import queue, update_target
 from handlers.parse import Command
 from handlers.replies import Card, Field, Form, Input, Reply, mention
-from handlers.views import fmt_date, fmt_days
-from storage.models import Member, StandupEntry, StandupRun
+from handlers.views import OPEN_STATUSES, fmt_date, fmt_days
+from storage.models import Member, Notification, StandupEntry, StandupRun, Task
 
 _NO_BLOCKER = {"", "none", "no", "nope", "n/a", "na", "-", "nothing", "无", "没有", "暂无", "无阻碍"}
 ANSWERS = ("yesterday", "today", "blockers")
@@ -91,12 +91,25 @@ def summary_key(project_id: int, day: date) -> str:
     return f"standup-summary:{project_id}:{day.isoformat()}"
 
 
+def summary_card(env: Env, day: date) -> Card:
+    """The summary the scheduler posts: the report, and the project lead mentioned for blockers.
+    Its updates after late answers are built here too, so they keep everything it had."""
+    card = report_card(env, day)
+    if env.project.owner and any(has_blocker(e.blockers) for e in entries(env, get_run(env, day))):
+        card.lines.append(env.t("sched.summary_lead", lead=mention(env.project.owner)))
+    return card
+
+
 def _update_summary(env: Env, run: StandupRun, entry: StandupEntry) -> None:
-    """An answer after the summary was posted: the summary is updated in place (or followed up)."""
+    """An answer after the summary was posted: the summary is updated in place (or followed up),
+    with the text the summary was sent with (its "late" note, if any)."""
+    key = summary_key(run.project_id, run.day)
+    original = env.session.exec(select(Notification).where(Notification.key == key)).first()
+    text = original.payload.get("text", "") if original is not None else ""
     version = f"{entry.id}:{entry.updated_at.isoformat()}"
     queue(env.session, key=f"standup-summary-update:{run.project_id}:{run.day.isoformat()}:{version}",
-          platform=env.workspace.platform, target_kind="update", target=update_target(summary_key(run.project_id, run.day)),
-          reply=Reply(cards=[report_card(env, run.day)], locale=env.locale), now=env.now,
+          platform=env.workspace.platform, target_kind="update", target=update_target(key),
+          reply=Reply(text=text, cards=[summary_card(env, run.day)], locale=env.locale), now=env.now,
           workspace_id=env.workspace.id, project_id=run.project_id)
 
 
@@ -115,8 +128,23 @@ def entry_card(env: Env, entry: StandupEntry) -> Card:
     return Card(title=env.t("standup.entry_title", user=mention(entry.user_id)), color=color, fields=fields)
 
 
+def _away_end(member: Member, day: date) -> date | None:
+    """The last day of the absence `day` falls in, if the member is away that day."""
+    ends = [end for start, end in member.away if start <= day.isoformat() <= end]
+    return date.fromisoformat(max(ends)) if ends else None
+
+
 def is_away(member: Member, day: date) -> bool:
-    return any(start <= day.isoformat() <= end for start, end in member.away)
+    return _away_end(member, day) is not None
+
+
+def _members(env: Env) -> list[Member]:
+    return list(env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id)))
+
+
+def away_until(env: Env, day: date) -> dict[str, date]:
+    """Who in the project is away on `day`, and until when."""
+    return {m.user_id: end for m in _members(env) if (end := _away_end(m, day)) is not None}
 
 
 def away(env: Env, cmd: Command) -> Reply:
@@ -146,12 +174,25 @@ def away(env: Env, cmd: Command) -> Reply:
     return Reply.ephemeral(env.t("standup.away_list") + "\n" + "\n".join(lines))
 
 
+CHECKIN_MEMORY = timedelta(days=14)  # who checked in this recently takes part without being named
+
+
 def participants(env: Env, day: date) -> list[Member]:
-    """Members expected at the standup of `day`: the configured list (or every member), minus
-    those away that day."""
-    members = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id))
+    """Members expected at the standup of `day`, minus those away that day: the configured list,
+    or else the people doing the work — Responsible for an open task, or checked in lately.
+    Being Consulted, Informed or merely mentioned enrols nobody."""
     chosen = env.project.standup_participants
-    return [m for m in members if not is_away(m, day) and (chosen is None or m.user_id in chosen)]
+    enrolled = set(chosen) if chosen is not None else _doing_the_work(env, day)
+    return [m for m in _members(env) if m.user_id in enrolled and not is_away(m, day)]
+
+
+def _doing_the_work(env: Env, day: date) -> set[str]:
+    pid = env.project.id
+    responsible = env.session.exec(select(Task.responsible).where(
+        Task.project_id == pid, col(Task.status).in_(OPEN_STATUSES), col(Task.responsible).is_not(None)))
+    checked_in = env.session.exec(select(StandupEntry.user_id).join(StandupRun).where(
+        StandupRun.project_id == pid, StandupRun.day > day - CHECKIN_MEMORY, StandupRun.day <= day))
+    return set(responsible) | set(checked_in)
 
 
 def report_card(env: Env, day: date) -> Card:
@@ -235,7 +276,7 @@ def _config_card(env: Env) -> Card:
         Field(env.t("field.enabled"), env.t("word.yes" if p.standup_enabled else "word.no")),
         Field(env.t("field.mode"), env.t(f"mode.{p.standup_mode}")),
         Field(env.t("field.participants"), ", ".join(mention(u) for u in p.standup_participants)
-              if p.standup_participants is not None else env.t("word.everyone"), short=False),
+              if p.standup_participants is not None else env.t("standup.participants_default"), short=False),
         Field(env.t("field.questions"), " | ".join(questions(env)), short=False),
     ])
 

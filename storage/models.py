@@ -107,13 +107,16 @@ class Project(SQLModel, table=True):
     standup_questions: list[str] | None = _json(nullable=True)
     standup_enabled: bool = True
     standup_mode: str = Field(default="channel", max_length=8)  # channel | dm | both
-    standup_participants: list[str] | None = _json(nullable=True)  # None: every member of the project
+    standup_participants: list[str] | None = _json(nullable=True)  # None: the people doing the work
     digest_time: str = Field(default="09:00", max_length=5)  # daily overdue digest, local time
     due_soon_hours: int = 24
     escalate_after_days: int = 2
     weekly_report_day: str = Field(default="fri", max_length=3)
     weekly_report_time: str = Field(default="16:00", max_length=5)
     alerts_on_holidays: bool = False
+    # The instant up to which the scheduler has run this project's jobs: only occurrences after it
+    # are due, so a setting changed after today's prompt time never replays that prompt as "late".
+    jobs_run_until: datetime | None = _utc(nullable=True)
     next_task_number: int = 1
     next_risk_number: int = 1
     next_retro_number: int = 1
@@ -162,6 +165,10 @@ class Task(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     closed_at: datetime | None = _utc(nullable=True)
+    # When the scheduler first told someone this task is overdue, and when it escalated it; either
+    # counts only if it is after the current due (a new due starts over).
+    overdue_reminded_at: datetime | None = _utc(nullable=True)
+    escalated_at: datetime | None = _utc(nullable=True)
 
 
 class Risk(SQLModel, table=True):

@@ -121,7 +121,8 @@ def test_standup_empty_checkin_is_refused(project: Chat) -> None:
 
 
 def test_standup_report_groups_answers_blockers_and_missing(project: Chat) -> None:
-    project.ok("pm", "/task add T @alice A:@bob")  # alice and bob become members
+    project.ok("pm", "/task add T @alice A:@bob")
+    project.ok("pm", "/task add U @bob")  # alice and bob do the work: they are expected
     project.ok("alice", "/standup y:a t:b b:waiting for VPN")
     project.ok("pm", "/standup y:c t:d b:无")
     text = show(project.ok("pm", "/standup report"))
@@ -132,16 +133,18 @@ def test_standup_report_groups_answers_blockers_and_missing(project: Chat) -> No
 
 def test_away_members_are_not_expected(project: Chat) -> None:
     project.ok("pm", "/task add T @alice A:@bob")
+    project.ok("pm", "/task add U @bob")
+    project.ok("pm", "/task add V @carol")
     project.ok("bob", "/standup away 2026-11-24..2026-11-27")
     project.ok("alice", "/standup y:a t:b")
     text = show(project.ok("pm", "/standup report"))
-    assert "@bob" not in text and "Not checked in: @pm" in text
+    assert "@bob" not in text and "Not checked in: @carol" in text
     with project.db.session() as s:
         bob = s.exec(select(Member).where(Member.user_id == "bob")).one()
     assert bob.away == [["2026-11-24", "2026-11-27"]]
     assert "from Tue Dec 1 to Sat Dec 5" in show(project.ok("bob", "/站会 请假 12月1日到12月5日"))
     project.ok("bob", "/standup away clear")
-    assert "Not checked in: @pm, @bob" in show(project.ok("pm", "/standup report"))
+    assert "Not checked in: @bob, @carol" in show(project.ok("pm", "/standup report"))
 
 
 def test_away_with_bad_range_is_explained(project: Chat) -> None:

@@ -63,7 +63,7 @@ def test_week_with_the_scheduler(tmp_path: Path) -> None:
     assert output.count("Standup time — ERP upgrade") == 5  # Mon..Fri, once each
     assert output.count("[DM @bob] pmbot:\n┌ 🟡 Reminder") == 5  # he never checked in before 10:00
     assert output.count("[DM @alice] pmbot:\n┌ 🟡 Reminder") == 4  # she did on Monday
-    assert "@bob (late)" in output and "[#erp message 4 updated]" in output
+    assert "@bob (late)" in output and "[#erp message 3 updated]" in output
     assert output.count("Overdue tasks — ERP upgrade: 1") == 2  # Thu and Fri; #2 was due Wed 18:00
     assert output.count("Due soon:") == 2 and output.count("Time to review risk R1") == 1
     assert output.count("Weekly status — ERP upgrade — Fri Nov 27") == 1
