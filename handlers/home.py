@@ -22,7 +22,7 @@ from handlers.context import Context
 from handlers.env import Env
 from handlers.i18n import t
 from handlers.replies import Button, Card, Field, mention
-from handlers.standups import get_run, is_away
+from handlers.standups import enrolled, get_run, is_away
 from handlers.views import (
     OPEN_STATUSES,
     STATUS_ICONS,
@@ -118,8 +118,7 @@ def _overview(title: str, lines: list[str], empty: str, locale: str, color: str)
 
 def _standup(env: Env, member: Member) -> str:
     project, today = env.project, env.today
-    chosen = project.standup_participants
-    if not project.standup_enabled or (chosen is not None and member.user_id not in chosen) \
+    if not project.standup_enabled or member.user_id not in enrolled(env, today) \
             or not is_standup_day(project.standup_days, project.holidays_country, today):
         return env.t("home.standup_none")
     if is_away(member, today):

@@ -396,7 +396,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sched.review_title": {"en": "Time to review risk {ref} {title}", "zh": "该复查风险 {ref} {title} 了"},
     "sched.unmitigated_title": {"en": "High risks without a mitigation: {count}", "zh": "缺少缓解措施的高风险:{count} 项"},
     "sched.weekly_title": {"en": "Weekly status — {name} — {date}", "zh": "周报 — {name} — {date}"},
-    "sched.done_week": {"en": "Completed this week ({count})", "zh": "本周完成({count})"},
+    "sched.done_week": {"en": "Completed since the last report ({count})", "zh": "上次周报以来完成({count})"},
     "sched.due_next_week": {"en": "Due next week ({count})", "zh": "下周到期({count})"},
     "sched.changes": {"en": "Notable changes", "zh": "重要变更"},
     "change.task_create": {"en": "{user} added {ref} {title}", "zh": "{user} 新建 {ref} {title}"},

@@ -56,7 +56,7 @@ def _apply(env: Env, project: Project, cmd: Command, usage: str) -> None:
 
 def _name(env: Env, text: str, usage: str, project: Project | None) -> str:
     name = " ".join(text.split())
-    if not name or len(name) > 200:
+    if not name:  # the length is checked for every command by handlers.limits
         raise UserError("error.missing_title", usage)
     clash = env.session.exec(
         select(Project).where(Project.workspace_id == env.workspace.id, Project.name == name)

@@ -13,7 +13,6 @@ from storage.models import Retro, RetroItem
 
 KINDS = ("well", "bad", "improve")
 KIND_ICONS = {"well": "👍", "bad": "👎", "improve": "💡"}
-MAX_ITEM = 1000
 
 
 def open_retro(env: Env) -> Retro | None:
@@ -46,9 +45,7 @@ def retro_card(env: Env, retro: Retro) -> Card:
 def start(env: Env, cmd: Command) -> Reply:
     if open_retro(env) is not None:
         raise UserError("error.retro_open", "retro.close")
-    title = " ".join(cmd.text.split())
-    if len(title) > 200:
-        raise UserError("error.title_too_long", "retro.start", max=200)
+    title = " ".join(cmd.text.split())  # its length is checked for every command by handlers.limits
     retro = Retro(workspace_id=env.workspace.id, project_id=env.project.id, number=0,
                   title=title, started_by=env.user, started_at=env.now)
     retro.number = next_number(env, "next_retro_number")
@@ -66,8 +63,6 @@ def add(env: Env, cmd: Command) -> Reply:
     kind, text = cmd.words[0], " ".join(" ".join(cmd.words[1:]).split())
     if not text:
         raise UserError("error.missing_text", usage)
-    if len(text) > MAX_ITEM:
-        raise UserError("error.title_too_long", usage, max=MAX_ITEM)
     item = RetroItem(workspace_id=env.workspace.id, retro_id=retro.id, kind=kind, text=text,
                      author=env.user, created_at=env.now)
     env.session.add(item)

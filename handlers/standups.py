@@ -181,9 +181,14 @@ def participants(env: Env, day: date) -> list[Member]:
     """Members expected at the standup of `day`, minus those away that day: the configured list,
     or else the people doing the work — Responsible for an open task, or checked in lately.
     Being Consulted, Informed or merely mentioned enrols nobody."""
+    chosen = enrolled(env, day)
+    return [m for m in _members(env) if m.user_id in chosen and not is_away(m, day)]
+
+
+def enrolled(env: Env, day: date) -> set[str]:
+    """Who takes part in the standup of `day`, away or not (see `participants`)."""
     chosen = env.project.standup_participants
-    enrolled = set(chosen) if chosen is not None else _doing_the_work(env, day)
-    return [m for m in _members(env) if m.user_id in enrolled and not is_away(m, day)]
+    return set(chosen) if chosen is not None else _doing_the_work(env, day)
 
 
 def _doing_the_work(env: Env, day: date) -> set[str]:

@@ -161,7 +161,7 @@ def test_weekly_report_content(db: Database) -> None:
     text = show(reports[0].reply)
     assert "Weekly status — ERP — Fri Nov 27" in text
     assert "Progress: 1/4 done (25%)" in text
-    assert "Completed this week (1): ✔ #1 Shipped" in text
+    assert "Completed since the last report (1): ✔ #1 Shipped" in text
     assert "Overdue (1): ○ #2 Late" in text
     assert "Due next week (1): ○ #3 Next" in text
     assert "R1 Unmitigated · Score 16" in text

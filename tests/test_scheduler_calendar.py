@@ -51,14 +51,14 @@ def test_work_done_after_a_report_is_in_the_next_one(db: Database) -> None:
     bot.chat.ok("alice", "/task done #1")
     bot.at(_day(11, 27, 16))
     (first,) = bot.titled("Weekly status")
-    assert "Completed this week (1): ✔ #1 Early" in show(first.reply)
+    assert "Completed since the last report (1): ✔ #1 Early" in show(first.reply)
     bot.chat.clock.set(_day(11, 27, 17))  # an hour after the report
     bot.chat.ok("alice", "/task done #2")
     bot.clear()
     bot.run_until(_day(12, 4, 17))
     (second,) = bot.titled("Weekly status")
     text = show(second.reply)
-    assert "Completed this week (1): ✔ #2 Evening" in text
+    assert "Completed since the last report (1): ✔ #2 Evening" in text
     assert "@alice completed #2 Evening" in text and "#1 Early" not in text
 
 
@@ -231,6 +231,14 @@ def test_participants_are_the_people_doing_the_work(db: Database) -> None:
     bot.at(_day(11, 24, 9, 30))
     assert {s.target for s in bot.titled("Standup time")} == {"alice", "frank"}
     assert "Not checked in: @alice, @frank" in show(bot.chat.ok("pm", "/standup report"))
+    # App Home tells the same story: Informed/Consulted people have no standup to do
+    assert _home_standup(bot, "alice").startswith("○ not yet")
+    assert _home_standup(bot, "erin") == "no standup for you today"
+
+
+def _home_standup(bot: Bot, user: str) -> str:
+    home = bot.chat.core.home(bot.chat.ctx(user))
+    return next(f.value for s in home.sections for f in s.card.fields if f.label == "Standup today")
 
 
 def test_removing_an_admin_who_is_not_one_is_refused_and_creates_nobody(db: Database) -> None:
