@@ -1,8 +1,8 @@
 """Configuration: a TOML file plus `PMBOT_<SECTION>__<KEY>` environment overrides.
 
-Validated at load with pydantic; `load()` raises `ConfigError` listing every problem at once
-(unknown keys, bad values, missing credentials for an enabled adapter), so
-`pmbot check-config` can print them all.
+pydantic-settings reads both (the environment wins over the file); validation happens at load
+and `load()` raises `ConfigError` listing every problem at once (unknown keys, bad values, missing
+credentials for an enabled adapter), so `pmbot check-config` can print them all.
 """
 from __future__ import annotations
 
@@ -10,11 +10,21 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    SettingsError,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 __all__ = ["Config", "ConfigError", "load"]
 
@@ -56,7 +66,7 @@ class SlackConfig(_Section):
     client_secret: str = ""
     # pmbot command -> the slash command registered for it in the Slack app (rename when another
     # app already owns /task). Environment form: PMBOT_SLACK__COMMANDS="task=/pm-task,risk=/pm-risk".
-    commands: dict[str, str] = dict(SLACK_COMMANDS)
+    commands: Annotated[dict[str, str], NoDecode] = dict(SLACK_COMMANDS)
 
     @model_validator(mode="before")
     @classmethod
@@ -179,7 +189,27 @@ class DefaultsConfig(_Section):
             raise ValueError(f"{value!r} is not a list of weekdays like mon-fri") from None
 
 
-class Config(_Section):
+# What `load()` reads: the TOML file and the environment (None: the process environment).
+_SOURCES: ContextVar[tuple[Path | None, Mapping[str, str] | None]] = ContextVar("pmbot_config_sources",
+                                                                               default=(None, None))
+
+
+class _Environment(EnvSettingsSource):
+    """The environment source, reading a given mapping instead of `os.environ` when asked to."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str] | None) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = os.environ if self._environ is None else self._environ
+        return {name.lower(): value for name, value in environ.items()}
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid",
+                                      validate_default=True, validate_assignment=True)
+
     storage: StorageConfig = StorageConfig()
     http: HttpConfig = HttpConfig()
     console: ConsoleConfig = ConsoleConfig()
@@ -188,6 +218,16 @@ class Config(_Section):
     scheduler: SchedulerConfig = SchedulerConfig()
     defaults: DefaultsConfig = DefaultsConfig()
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit values, then the environment, then the TOML file being loaded."""
+        path, environ = _SOURCES.get()
+        return (init_settings, _Environment(settings_cls, environ),
+                TomlConfigSettingsSource(settings_cls, toml_file=path, deep_merge=True))
+
 
 class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
@@ -195,36 +235,27 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
-            continue
-        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
-        out.setdefault(section, {})[key] = value
-    return out
+def _check_file(path: Path) -> None:
+    """A missing or broken file is named as such (the TOML source would skip or crash)."""
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
 
 
 def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read the file (if any), apply environment overrides, validate. Raises ConfigError."""
-    data: dict[str, Any] = {}
-    problems: list[str] = []
-    if path is not None:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError([f"{path}: file not found"]) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    for section, values in _env_overrides(os.environ if environ is None else environ).items():
-        target = data.setdefault(section, {})
-        if not isinstance(target, dict):
-            problems.append(f"{section}: must be a [section]")
-            continue
-        target.update(values)
+    """Read the file (if any) and the environment (`environ`, default the process's), validate.
+    Raises ConfigError with every problem found."""
+    file = Path(path) if path is not None else None
+    if file is not None:
+        _check_file(file)
+    token = _SOURCES.set((file, environ))
     try:
-        config = Config.model_validate(data)
+        return Config()
     except ValidationError as exc:
+        problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "config"
             msg = err["msg"].removeprefix("Value error, ")
@@ -232,6 +263,7 @@ def load(path: str | Path | None = None, environ: Mapping[str, str] | None = Non
                 msg = "unknown key"
             problems.append(f"{where}: {msg}")
         raise ConfigError(problems) from None
-    if problems:
-        raise ConfigError(problems)
-    return config
+    except SettingsError as exc:  # e.g. PMBOT_STORAGE=x: a whole section given as one value
+        raise ConfigError([f"environment: {exc} (set one key, e.g. PMBOT_STORAGE__URL)"]) from None
+    finally:
+        _SOURCES.reset(token)

@@ -72,3 +72,13 @@ def test_defaults_are_normalised_like_given_values() -> None:
     assert config.defaults.workdays == "mon,tue,wed,thu,fri"
     assert load(None, environ={"PMBOT_DEFAULTS__WORKDAYS": "周一至周六"}).defaults.workdays == \
         "mon,tue,wed,thu,fri,sat"
+
+
+def test_a_whole_section_in_one_variable_is_a_problem_not_a_crash() -> None:
+    with pytest.raises(ConfigError, match="PMBOT_STORAGE__URL"):
+        load(None, environ={"PMBOT_STORAGE": "x"})
+
+
+def test_slack_commands_from_the_environment_keep_their_short_form() -> None:
+    config = load(None, environ={"PMBOT_SLACK__COMMANDS": "task=/pm-task"})
+    assert config.slack.commands["task"] == "/pm-task" and config.slack.commands["risk"] == "/risk"
