@@ -424,14 +424,6 @@ def test_every_error_code_in_the_parser_source_is_in_the_catalogue() -> None:
         assert set(i18n.CATALOGUE.get(code, {})) >= {"en", "zh"}, code
 
 
-@pytest.mark.parametrize("key", [f"{area}.{action}" for area, actions in SPECS.items() for action in actions])
-def test_every_action_has_usage_in_both_languages(key: str) -> None:
-    assert set(i18n.USAGE[key]) >= {"en", "zh"}
-    for locale in ("en", "zh"):
-        line = i18n.usage(key, locale, prefix=False)
-        assert line.strip() and line == i18n.USAGE[key][locale]
-
-
 @pytest.mark.parametrize("area", list(SPECS))
 def test_bare_area_usage_lists_that_areas_actions(area: str) -> None:
     text = i18n.usage(area, "en", prefix=False)
