@@ -33,7 +33,7 @@ def collect(modules: Iterable[ModuleType]) -> dict[str, dict[str, Spec]]:
             specs[spec.area][spec.action] = spec
     for area, actions in specs.items():
         if area != "help":
-            actions["help"] = Spec(area, "help", HELP_ALIASES, rule=None, handler=help_area.area_help_command)
+            actions["help"] = Spec(area, "help", HELP_ALIASES, help_area.area_help_command, rule=None)
     return specs
 
 

@@ -52,12 +52,12 @@ class Spec:
     area: str
     action: str
     aliases: tuple[str, ...]
+    handler: Handler = field(compare=False)
     options: dict[str, Opt] = field(default_factory=dict)
     args: Args = "none"
     mentions: bool = False
     filters: dict[str, tuple[str, ...]] | None = None  # for args "filter" and "kind_text"
     rule: str | None = None  # the key of handlers.permissions.RULES; None: anyone, anywhere (help)
-    handler: Handler | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -65,7 +65,7 @@ class Spec:
         return f"{self.area}.{self.action}"
 
 
-_H = TypeVar("_H", bound=Callable[..., object])
+_H = TypeVar("_H", bound="Handler")
 _OWN_RULE = "<area.action>"
 
 
@@ -75,8 +75,8 @@ def command(area: str, action: str, aliases: tuple[str, ...], *, options: dict[s
     """Declare the decorated function as the handler of `/area action`. Attaches the definition
     and returns the function unchanged; nothing is registered until `handlers.commands` collects."""
     def attach(handler: _H) -> _H:
-        spec = Spec(area, action, aliases, dict(options or {}), args, mentions, filters,
-                    f"{area}.{action}" if rule == _OWN_RULE else rule, handler)  # type: ignore[arg-type]
+        spec = Spec(area, action, aliases, handler, dict(options or {}), args, mentions, filters,
+                    f"{area}.{action}" if rule == _OWN_RULE else rule)
         handler.__command__ = spec  # type: ignore[attr-defined]
         return handler
     return attach

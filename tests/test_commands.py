@@ -85,7 +85,7 @@ def test_declaring_a_command_registers_nothing_until_collected() -> None:
     def ping(env: object, cmd: Command) -> None:
         return None
 
-    assert spec_of(ping) == Spec("task", "ping", ("乒",), args="ref", rule="task.ping")
+    assert spec_of(ping) == Spec("task", "ping", ("乒",), ping, args="ref", rule="task.ping")
     assert "ping" not in SPECS["task"]
     module = types.ModuleType("plugin")
     module.ping = ping  # type: ignore[attr-defined]
