@@ -11,8 +11,17 @@ from dataclasses import dataclass
 from handlers.command import ParseError, UserRef
 from handlers.dates import is_date_expression
 
-__all__ = ["Token", "date_value_length", "is_cjk", "is_free_text", "looks_like_option", "mention", "norm",
-           "OPTION_TOKEN", "tokenize"]
+__all__ = [
+    "OPTION_TOKEN",
+    "Token",
+    "date_value_length",
+    "is_cjk",
+    "is_free_text",
+    "looks_like_option",
+    "mention",
+    "norm",
+    "tokenize",
+]
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "«": "»"}
 _SLACK_MENTION = re.compile(r"^<@([A-Za-z0-9_.-]+)(?:\|([^>]*))?>$")
