@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from handlers import help as help_area
 from handlers import home as home_area
-from handlers import i18n, projects, retros, risks, standups, tasks
+from handlers import i18n
+from handlers.commands import SPECS
 from handlers.context import Context
 from handlers.env import Defaults, Env, UserError
 from handlers.limits import check_command
@@ -30,16 +30,6 @@ __all__ = ["Core", "Defaults"]  # Defaults re-exported for the runtime
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Env, Command], Reply]
-
-ROUTES: dict[str, dict[str, Handler]] = {
-    "project": projects.ROUTES,
-    "task": tasks.ROUTES,
-    "risk": risks.ROUTES,
-    "standup": standups.ROUTES,
-    "retro": retros.ROUTES,
-    "help": help_area.ROUTES,
-}
 BOT_USER = "pmbot"
 
 
@@ -126,9 +116,7 @@ class Core:
             env.member = env.ensure_member(env.user, env.ctx.user_name)
             if env.ctx.user_tz and env.member.timezone != env.ctx.user_tz:
                 env.member.timezone = env.ctx.user_tz
-        if command.action == "help" and command.area != "help":
-            return help_area.area_help(env, command.area)
-        return ROUTES[command.area][command.action](env, command)
+        return SPECS[command.area][command.action].handler(env, command)
 
     def _env(self, session: Session, ctx: Context, typed: str | None = None) -> Env:
         """The Env of a command. Without a project, a typed command is answered in the language

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from handlers.env import Env
-from handlers.parse import CATEGORIES, PRIORITIES, STRATEGIES
+from handlers.grammar import CATEGORIES, PRIORITIES, STRATEGIES
 from handlers.replies import Card, Form, Input, Option
 from storage.models import Risk, Task
 

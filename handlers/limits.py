@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.env import UserError
-from handlers.parse import Command, UserRef
+from handlers.command import Command, UserRef
 
 __all__ = ["OPTION_MAX", "USER_ID_MAX", "WORDS_MAX", "check_command"]
 

@@ -8,7 +8,8 @@ from sqlmodel import select
 from handlers.calendar import supported_country
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
-from handlers.parse import Command
+from handlers.command import Command
+from handlers.grammar import ALERT_FIELDS, PROJECT_FIELDS, Opt, command
 from handlers.replies import Card, Field, Reply, mention
 from handlers.risks import top_risks
 from handlers.standups import has_blocker
@@ -66,6 +67,8 @@ def _name(env: Env, text: str, usage: str, project: Project | None) -> str:
     return name
 
 
+@command("project", "init", ("初始化", "绑定", "创建", "create", "bind", "new"), options=PROJECT_FIELDS,
+         args="text")
 def init(env: Env, cmd: Command) -> Reply:
     usage = "project.init"
     if env.project is not None:
@@ -114,10 +117,13 @@ def charter_card(env: Env, project: Project) -> Card:
     return Card(title=env.t("project.charter_title", name=project.name), color="blue", fields=fields)
 
 
+@command("project", "show", ("查看", "章程", "charter", "info", "详情"))
 def show(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[charter_card(env, env.project)], visibility="ephemeral")
 
 
+@command("project", "set", ("设置", "修改", "update", "config"),
+         options={**PROJECT_FIELDS, **ALERT_FIELDS, "name": Opt("text", ("名称", "名字"))})
 def set_(env: Env, cmd: Command) -> Reply:
     usage = "project.set"
     if not cmd.options:
@@ -132,12 +138,14 @@ def set_(env: Env, cmd: Command) -> Reply:
                  cards=[charter_card(env, env.project)])
 
 
+@command("project", "admin", ("管理员",), args="kind_text", mentions=True,
+         filters={"add": ("添加", "增加", "+"), "remove": ("移除", "删除", "-", "rm")})
 def admin(env: Env, cmd: Command) -> Reply:
     usage = "project.admin"
-    if not cmd.mentions or len(cmd.words) > 1:
+    if not cmd.mentions or cmd.words:
         raise UserError("error.missing_user", usage)
     permissions.check(env, "project.admin", usage=usage)
-    adding = cmd.words[0] == "add"
+    adding = cmd.choice == "add"
     if not adding:
         admins = env.admins()
         for ref in cmd.mentions:  # every name checked before anything changes or anyone is created
@@ -156,6 +164,7 @@ def admin(env: Env, cmd: Command) -> Reply:
     return Reply(text="\n".join(lines))
 
 
+@command("project", "members", ("成员",))
 def members(env: Env, cmd: Command) -> Reply:
     rows = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.joined_at))
     lines = [f"{mention(m.user_id)}" + (f" · {env.t('word.admin')}" if m.role == "admin" else "") for m in rows]
@@ -163,6 +172,7 @@ def members(env: Env, cmd: Command) -> Reply:
                  visibility="ephemeral")
 
 
+@command("project", "status", ("状态", "报告", "report"))
 def status(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[status_card(env)])
 
@@ -205,8 +215,3 @@ def _standup_blockers(env: Env) -> list[str]:
         return []
     entries = env.session.exec(select(StandupEntry).where(StandupEntry.run_id == run.id))
     return [f"{mention(e.user_id)}: {e.blockers}" for e in entries if has_blocker(e.blockers)]
-
-
-
-ROUTES = {"init": init, "status": status, "show": show, "set": set_, "admin": admin,
-          "members": members}

@@ -5,7 +5,8 @@ from sqlmodel import select
 
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
-from handlers.parse import Command, parse_ref
+from handlers.command import Command
+from handlers.grammar import RETRO_KINDS, command
 from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.tasks import next_number
 from handlers.views import fmt_date
@@ -42,6 +43,7 @@ def retro_card(env: Env, retro: Retro) -> Card:
     return card
 
 
+@command("retro", "start", ("开始", "新建", "new", "open"), args="optional_text")
 def start(env: Env, cmd: Command) -> Reply:
     if open_retro(env) is not None:
         raise UserError("error.retro_open", "retro.close")
@@ -55,12 +57,13 @@ def start(env: Env, cmd: Command) -> Reply:
     return Reply(text=env.t("retro.started", user=mention(env.user)), cards=[retro_card(env, retro)])
 
 
+@command("retro", "add", ("添加", "新增", "+"), args="kind_text", filters=RETRO_KINDS)
 def add(env: Env, cmd: Command) -> Reply:
     usage = "retro.add"
     retro = open_retro(env)
     if retro is None:
         raise UserError("error.no_open_retro", "retro.start")
-    kind, text = cmd.words[0], " ".join(" ".join(cmd.words[1:]).split())
+    kind, text = cmd.choice, " ".join(cmd.text.split())
     if not text:
         raise UserError("error.missing_text", usage)
     item = RetroItem(workspace_id=env.workspace.id, retro_id=retro.id, kind=kind, text=text,
@@ -71,9 +74,10 @@ def add(env: Env, cmd: Command) -> Reply:
     return Reply.ephemeral(env.t("retro.added", kind=env.t(f"retro.kind_{kind}")))
 
 
+@command("retro", "show", ("查看", "显示", "view"), args="optional_ref")
 def show(env: Env, cmd: Command) -> Reply:
-    if cmd.text:
-        number = parse_ref(cmd.text, "retro", "retro.show")
+    if cmd.refs:
+        number = cmd.ref
         retro = env.session.exec(
             select(Retro).where(Retro.project_id == env.project.id, Retro.number == number)
         ).first()
@@ -86,6 +90,8 @@ def show(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[retro_card(env, retro)], visibility="ephemeral")
 
 
+# "archive" is not an alias of close: it always meant list.
+@command("retro", "close", ("关闭", "结束", "end"))
 def close(env: Env, cmd: Command) -> Reply:
     retro = open_retro(env)
     if retro is None:
@@ -98,6 +104,7 @@ def close(env: Env, cmd: Command) -> Reply:
     return Reply(text=env.t("retro.closed", user=mention(env.user)), cards=[retro_card(env, retro)])
 
 
+@command("retro", "list", ("列表", "历史", "ls", "archive"))
 def list_(env: Env, cmd: Command) -> Reply:
     retros = env.session.exec(select(Retro).where(Retro.project_id == env.project.id).order_by(Retro.number))
     lines = []
@@ -108,7 +115,3 @@ def list_(env: Env, cmd: Command) -> Reply:
                            status=env.t(f"retro.status_{r.status}")))
     card = Card(title=env.t("retro.list_title"), lines=lines, text="" if lines else env.t("retro.list_empty"))
     return Reply(cards=[card], visibility="ephemeral")
-
-
-
-ROUTES = {"start": start, "add": add, "show": show, "close": close, "list": list_}

@@ -6,7 +6,8 @@ from sqlmodel import select
 from handlers import permissions
 from handlers.dates import Due
 from handlers.env import Env, UserError, snapshot
-from handlers.parse import Command, parse_ref
+from handlers.command import Command
+from handlers.grammar import RISK_FIELDS, RISK_STATUSES, TITLE, Opt, command
 from handlers.replies import Card, Reply, mention
 from handlers.tasks import next_number, resolve_due, title_of
 from handlers.forms import risk_form
@@ -71,6 +72,7 @@ def _set_status(env: Env, risk: Risk, status: str) -> None:
     risk.closed_at = env.now if status == "closed" else None
 
 
+@command("risk", "add", ("新建", "添加", "创建", "new", "create"), options=RISK_FIELDS, args="text")
 def add(env: Env, cmd: Command) -> Reply:
     usage = "risk.add"
     risk = Risk(workspace_id=env.workspace.id, project_id=env.project.id, number=0, title=title_of(cmd.text, usage),
@@ -97,11 +99,13 @@ def _past_review(env: Env, risk: Risk, before: Due | None) -> list[Card]:
     return [card] if card else []
 
 
+@command("risk", "update", ("更新", "修改", "编辑", "edit", "set"), args="ref", rule="risk.edit",
+         options={**RISK_FIELDS, "title": TITLE, "status": Opt("enum", ("状态", "s"), RISK_STATUSES)})
 def update_risk(env: Env, cmd: Command) -> Reply:
     usage = "risk.update"
     if not cmd.options:
         raise UserError("error.nothing_to_update", usage)
-    risk = get_risk(env, int(cmd.words[0]), usage)
+    risk = get_risk(env, cmd.ref, usage)
     permissions.check(env, "risk.edit", risk, usage=usage)
     before, review_before = snapshot(risk), _review(risk)
     _apply(env, risk, cmd, usage)
@@ -115,9 +119,10 @@ def update_risk(env: Env, cmd: Command) -> Reply:
                  cards=[risk_card(env, risk), *_past_review(env, risk, review_before)])
 
 
+@command("risk", "close", ("关闭",), args="ref", options={"note": Opt("text", ("备注", "说明"))})
 def close(env: Env, cmd: Command) -> Reply:
     usage = "risk.close"
-    risk = get_risk(env, int(cmd.words[0]), usage)
+    risk = get_risk(env, cmd.ref, usage)
     # Closing a risk takes it off the register: only its creator or an admin decide that.
     permissions.check(env, "risk.close", risk, usage=usage)
     if risk.status == "closed":
@@ -133,12 +138,16 @@ def close(env: Env, cmd: Command) -> Reply:
                  cards=[risk_card(env, risk)])
 
 
+@command("risk", "show", ("查看", "详情", "view", "info"), args="ref")
 def show(env: Env, cmd: Command) -> Reply:
-    return Reply(cards=[risk_card(env, get_risk(env, int(cmd.words[0])))], visibility="ephemeral")
+    return Reply(cards=[risk_card(env, get_risk(env, cmd.ref))], visibility="ephemeral")
 
 
+@command("risk", "list", ("列表", "列出", "ls"), args="filter",
+         filters={"open": ("打开", "未关闭", "开放"), "top": ("最高", "重点", "前列", "排名"),
+                  "all": ("全部", "所有"), "closed": ("关闭", "已关闭")})
 def list_risks(env: Env, cmd: Command) -> Reply:
-    which = cmd.words[0] if cmd.words else "open"
+    which = cmd.choice or "open"
     risks = project_risks(env)
     if which == "top":
         chosen = top_risks(env, limit=10)
@@ -154,15 +163,11 @@ def list_risks(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
+@command("risk", "form", ("表单",), args="optional_ref", options={"title": Opt("text", ("标题",))})
 def form(env: Env, cmd: Command) -> Reply:
     """`/risk form` opens the create form; `/risk form R2` the edit form."""
-    if cmd.text:
-        risk = get_risk(env, parse_ref(cmd.text, "risk", "risk.form"), "risk.form")
+    if cmd.refs:
+        risk = get_risk(env, cmd.ref, "risk.form")
         permissions.check(env, "risk.edit", risk, usage="risk.form")
         return Reply(cards=[risk_form(env, risk)], visibility="ephemeral")
     return Reply(cards=[risk_form(env, title=cmd.opt("title", ""))], visibility="ephemeral")
-
-
-
-ROUTES = {"add": add, "update": update_risk, "close": close, "show": show, "list": list_risks,
-          "form": form}

@@ -10,7 +10,8 @@ from handlers.dates import DateParseError, parse_date, parse_date_range
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.notify import queue, update_target
-from handlers.parse import Command
+from handlers.command import Command
+from handlers.grammar import STANDUP_MODES, Opt, command
 from handlers.replies import Card, Field, Form, Input, Reply, mention
 from handlers.views import OPEN_STATUSES, fmt_date, fmt_days
 from storage.models import Member, Notification, StandupEntry, StandupRun, Task
@@ -60,6 +61,11 @@ def checkin_form(env: Env, entry: StandupEntry | None = None) -> Card:
                 form=Form("standup", "checkin", inputs, env.t("button.submit")))
 
 
+@command("standup", "checkin", ("签到", "打卡", "填写", "check-in", "submit"), options={
+    "yesterday": Opt("text", ("y", "昨天", "昨日")),
+    "today": Opt("text", ("t", "今天", "今日")),
+    "blockers": Opt("text", ("b", "blocker", "阻碍", "障碍", "阻塞", "困难")),
+})
 def checkin(env: Env, cmd: Command) -> Reply:
     usage = "standup.checkin"
     run = get_run(env, env.today)
@@ -147,6 +153,7 @@ def away_until(env: Env, day: date) -> dict[str, date]:
     return {m.user_id: end for m in _members(env) if (end := _away_end(m, day)) is not None}
 
 
+@command("standup", "away", ("请假", "离开", "休假", "外出"), args="optional_text")
 def away(env: Env, cmd: Command) -> Reply:
     usage = "standup.away"
     member = env.member
@@ -226,6 +233,7 @@ def report_card(env: Env, day: date) -> Card:
     return card
 
 
+@command("standup", "report", ("报告", "汇总", "总结", "summary"), args="optional_text")
 def report(env: Env, cmd: Command) -> Reply:
     day = env.today
     if cmd.text:
@@ -236,6 +244,13 @@ def report(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[report_card(env, day)], visibility="ephemeral")
 
 
+@command("standup", "config", ("配置", "设置", "set"), options={
+    "time": Opt("time", ("时间",)), "days": Opt("days", ("日期", "工作日")),
+    "remind": Opt("duration", ("提醒",)), "summary": Opt("time", ("总结", "汇总")),
+    "questions": Opt("text", ("问题",)), "enabled": Opt("bool", ("启用", "on")),
+    "mode": Opt("enum", ("方式", "模式"), STANDUP_MODES),
+    "participants": Opt("participants", ("参与人", "成员", "who")),
+})
 def config(env: Env, cmd: Command) -> Reply:
     usage = "standup.config"
     if not cmd.options:
@@ -295,6 +310,5 @@ def _mute(muted: bool):
     return handler
 
 
-
-ROUTES = {"checkin": checkin, "away": away, "report": report, "config": config, "mute": _mute(True),
-          "unmute": _mute(False)}
+mute = command("standup", "mute", ("静音", "免打扰"))(_mute(True))
+unmute = command("standup", "unmute", ("取消静音", "恢复提醒"))(_mute(False))

@@ -11,7 +11,8 @@ from handlers.calendar import Calendar
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
-from handlers.parse import Command, UserRef, parse_ref
+from handlers.command import Command, UserRef
+from handlers.grammar import TASK_FIELDS, TASK_STATUSES, TITLE, Opt, command
 from handlers.replies import Button, Card, Reply, Table, mention
 from handlers.forms import task_form
 from handlers.views import (
@@ -184,6 +185,7 @@ def _children(env: Env, task: Task) -> list[Task]:
 
 # --- actions ----------------------------------------------------------------------------
 
+@command("task", "add", ("新建", "添加", "创建", "new", "create"), options=TASK_FIELDS, args="text", mentions=True)
 def add(env: Env, cmd: Command) -> Reply:
     usage = "task.add"
     if len(cmd.mentions) > 1:
@@ -204,11 +206,13 @@ def add(env: Env, cmd: Command) -> Reply:
     return reply
 
 
+@command("task", "update", ("更新", "修改", "编辑", "edit", "set"), args="ref", rule="task.edit",
+         options={**TASK_FIELDS, "title": TITLE, "status": Opt("enum", ("状态", "s"), TASK_STATUSES)})
 def update_task(env: Env, cmd: Command) -> Reply:
     usage = "task.update"
     if not cmd.options:
         raise UserError("error.nothing_to_update", usage)
-    task = get_task(env, int(cmd.words[0]), usage)
+    task = get_task(env, cmd.ref, usage)
     permissions.check(env, "task.edit", task, usage=usage)
     before, due_before = snapshot(task), task_due(env, task)
     _apply(env, task, cmd, usage)
@@ -239,7 +243,7 @@ def _transition(status: str, key: str):
     warning after the fact."""
     def handler(env: Env, cmd: Command) -> Reply:
         usage = f"task.{cmd.action}"
-        tasks = [get_task(env, int(w), usage) for w in dict.fromkeys(cmd.words)]
+        tasks = [get_task(env, number, usage) for number in dict.fromkeys(cmd.refs)]
         for task in tasks:
             permissions.check(env, permissions.status_rule("task", status), task, usage=usage,
                               what=env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"))
@@ -274,9 +278,10 @@ def _open_children_offer(env: Env, completed: list[Task]) -> list[Card]:
                  buttons=[Button(env.t("button.complete_children"), "task", "done", tuple(refs))])]
 
 
+@command("task", "delete", ("删除", "rm", "del"), args="refs")
 def delete(env: Env, cmd: Command) -> Reply:
     usage = "task.delete"
-    tasks = [get_task(env, int(w), usage) for w in cmd.words]
+    tasks = [get_task(env, number, usage) for number in cmd.refs]
     for task in tasks:
         permissions.check(env, "task.delete", task, usage=usage)
     lines = []
@@ -290,8 +295,9 @@ def delete(env: Env, cmd: Command) -> Reply:
     return Reply(text="\n".join(lines))
 
 
+@command("task", "show", ("查看", "详情", "view", "info"), args="ref")
 def show(env: Env, cmd: Command) -> Reply:
-    task = get_task(env, int(cmd.words[0]))
+    task = get_task(env, cmd.ref)
     reply = _reply_card(env, task)
     reply.visibility = "ephemeral"
     return reply
@@ -303,10 +309,13 @@ def _sort_key(env: Env, task: Task) -> tuple:
             task.number)
 
 
+@command("task", "list", ("列表", "列出", "ls"), args="filter", mentions=True,
+         filters={"open": ("未完成", "打开"), "mine": ("我的", "my", "me"), "overdue": ("逾期", "过期", "late"),
+                  "all": ("全部", "所有"), "done": ("已完成", "完成", "closed"), "blocked": ("阻塞", "受阻")})
 def list_tasks(env: Env, cmd: Command) -> Reply:
-    which = cmd.words[0] if cmd.words else "open"
+    which = cmd.choice or "open"
     if cmd.mentions:
-        if len(cmd.mentions) > 1 or cmd.words:
+        if len(cmd.mentions) > 1 or cmd.choice:
             raise UserError("error.one_filter", "task.list")
         which = "user"
     tasks = project_tasks(env)
@@ -331,6 +340,7 @@ def list_tasks(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
+@command("task", "tree", ("树", "结构", "分解", "wbs"))
 def tree(env: Env, cmd: Command) -> Reply:
     tasks = [t for t in project_tasks(env) if t.status != "cancelled"]
     by_parent: dict[int | None, list[Task]] = {}
@@ -356,6 +366,7 @@ def tree(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
+@command("task", "raci", ("矩阵", "责任矩阵", "责任"))
 def raci(env: Env, cmd: Command) -> Reply:
     tasks = [t for t in project_tasks(env) if t.status not in ("cancelled",)]
     names = env.display_names()
@@ -385,31 +396,26 @@ def raci(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
+@command("task", "form", ("表单",), args="optional_ref",
+         options={"title": Opt("text", ("标题",)), "link": TASK_FIELDS["link"]})
 def form(env: Env, cmd: Command) -> Reply:
     """`/task form` opens the create form (prefilled by title:/link:); `/task form #12` the edit form."""
-    if cmd.text:
-        task = get_task(env, parse_ref(cmd.text, "task", "task.form"), "task.form")
+    if cmd.refs:
+        task = get_task(env, cmd.ref, "task.form")
         permissions.check(env, "task.edit", task, usage="task.form")
         return Reply(cards=[task_form(env, task)], visibility="ephemeral")
     return Reply(cards=[task_form(env, title=cmd.opt("title", ""), link=cmd.opt("link", ""))],
                  visibility="ephemeral")
 
 
+done = command("task", "done", ("完成", "close", "finish"), args="refs", rule="task.status")(
+    _transition("done", "task.done"))
+start = command("task", "start", ("开始", "doing"), args="refs", rule="task.status")(
+    _transition("doing", "task.started"))
+block = command("task", "block", ("阻塞", "受阻", "blocked"), args="refs", rule="task.status")(
+    _transition("blocked", "task.blocked"))
+reopen = command("task", "reopen", ("重开", "重新打开"), args="refs", rule="task.status")(
+    _transition("todo", "task.reopened"))
+cancel = command("task", "cancel", ("取消",), args="refs")(_transition("cancelled", "task.cancelled"))
 
-ROUTES = {
-    "add": add,
-    "update": update_task,
-    "done": _transition("done", "task.done"),
-    "start": _transition("doing", "task.started"),
-    "block": _transition("blocked", "task.blocked"),
-    "reopen": _transition("todo", "task.reopened"),
-    "cancel": _transition("cancelled", "task.cancelled"),
-    "delete": delete,
-    "show": show,
-    "list": list_tasks,
-    "tree": tree,
-    "raci": raci,
-    "form": form,
-}
-
-__all__ = ["ROUTES", "get_task", "next_number", "project_tasks", "resolve_due", "title_of"]
+__all__ = ["get_task", "next_number", "project_tasks", "resolve_due", "title_of"]
