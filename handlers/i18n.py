@@ -234,6 +234,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "form.edit_task": {"en": "Edit task {ref}", "zh": "编辑任务 {ref}"},
     "form.new_risk": {"en": "New risk", "zh": "登记风险"},
     "form.edit_risk": {"en": "Edit risk {ref}", "zh": "编辑风险 {ref}"},
+    "form.left_out": {"en": "{field} has {length} characters, more than a form field holds ({max}), so it is not "
+                            "in this form and saving leaves it as it is. Change it with {command}",
+                      "zh": "{field}共 {length} 个字符，超过表单输入框的上限（{max}），因此不在本表单中，保存时保持不变。"
+                            "请用 {command} 修改。"},
     "button.create": {"en": "Create", "zh": "创建"},
     "button.save": {"en": "Save", "zh": "保存"},
     "button.edit": {"en": "Edit", "zh": "编辑"},

@@ -49,7 +49,7 @@ TEMPLATES = {"neutral": "default", "blue": "blue", "green": "green", "yellow": "
 BUTTON_TYPES = {"default": "default", "primary": "primary", "danger": "danger"}
 MAX_TABLES = 5  # Feishu renders at most five table components per card
 MAX_COLUMNS = 50
-INPUT_MAX = 1000  # the input component's longest allowed text
+INPUT_MAX = 1000  # the input component's largest `max_length` (handlers.forms.FORM_TEXT_MAX follows it)
 
 _OPEN_ID = re.compile(r"^ou_[A-Za-z0-9_-]{1,64}$")
 # Markdown/HTML syntax characters; each becomes `&#NN;`.
@@ -291,8 +291,8 @@ class _CardBuilder:
         if item.kind in ("text", "textarea"):
             element: dict[str, Any] = {"tag": "input", "name": item.name, "required": item.required,
                                        "label": _plain_text(item.label), "max_length": INPUT_MAX, **placeholder}
-            if item.initial:
-                element["default_value"] = item.initial[:INPUT_MAX]
+            if item.initial:  # never longer than INPUT_MAX: handlers.forms leaves longer texts out
+                element["default_value"] = item.initial
             if item.kind == "textarea":
                 element.update(input_type="multiline_text", rows=3, auto_resize=True)
             return [element]
