@@ -14,7 +14,6 @@ from handlers.parse import CATEGORIES, PRIORITIES, STRATEGIES
 from handlers.replies import Card, Form, Input, Option
 from storage.models import Risk, Task
 
-
 # The smallest text input among the platforms: Feishu's input component allows `max_length` up
 # to 1000 (the reading of its docs, and bot/feishu/render.INPUT_MAX); Slack's
 # plain_text_input up to 3000. A longer initial text would be cut there and saved cut.
