@@ -234,6 +234,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "form.edit_task": {"en": "Edit task {ref}", "zh": "编辑任务 {ref}"},
     "form.new_risk": {"en": "New risk", "zh": "登记风险"},
     "form.edit_risk": {"en": "Edit risk {ref}", "zh": "编辑风险 {ref}"},
+    "form.left_out": {"en": "{field} has {length} characters, more than a form field holds ({max}), so it is not "
+                            "in this form and saving leaves it as it is. Change it with {command}",
+                      "zh": "{field}共 {length} 个字符，超过表单输入框的上限（{max}），因此不在本表单中，保存时保持不变。"
+                            "请用 {command} 修改。"},
     "button.create": {"en": "Create", "zh": "创建"},
     "button.save": {"en": "Save", "zh": "保存"},
     "button.edit": {"en": "Edit", "zh": "编辑"},
@@ -426,6 +430,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                      "with /project init.",
                                "zh": "你还没有加入任何项目。把我拉进项目群，再用 /项目 初始化 绑定。"},
     "feishu.toast_done": {"en": "Done", "zh": "已完成"},
+    "feishu.hello": {"en": "Hi, I am pmbot. Send me a command here, or mention me in your project's group.",
+                     "zh": "你好，我是 pmbot。可以在这里直接发命令，也可以在项目群里 @我。"},
     "feishu.toast_see_reply": {"en": "Answered below the card", "zh": "已在卡片下方回复"},
     "feishu.too_large": {"en": "This answer is too long for a Feishu card; narrow it down (e.g. /task list mine).",
                          "zh": "内容太多，飞书卡片放不下；请缩小范围（例如 /任务 列表 我的）。"},

@@ -9,6 +9,7 @@ from handlers.calendar import Calendar
 from handlers.dates import DateParseError, parse_date, parse_date_range
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
+from handlers.forms import fit_form
 from handlers.notify import queue, update_target
 from handlers.command import Command
 from handlers.grammar import STANDUP_MODES, Opt, command
@@ -57,8 +58,9 @@ def checkin_form(env: Env, entry: StandupEntry | None = None) -> Card:
               initial=getattr(entry, key) if entry else None)
         for key, q in zip(ANSWERS, qs)
     )
-    return Card(title=env.t("standup.form_title", date=fmt_date(env, env.today)), color="blue",
+    card = Card(title=env.t("standup.form_title", date=fmt_date(env, env.today)), color="blue",
                 form=Form("standup", "checkin", inputs, env.t("button.submit")))
+    return fit_form(env, card, "/standup")
 
 
 @command("standup", "checkin", ("签到", "打卡", "填写", "check-in", "submit"), options={
@@ -102,7 +104,7 @@ def summary_card(env: Env, day: date) -> Card:
     Its updates after late answers are built here too, so they keep everything it had."""
     card = report_card(env, day)
     if env.project.owner and any(has_blocker(e.blockers) for e in entries(env, get_run(env, day))):
-        card.lines.append(env.t("sched.summary_lead", lead=mention(env.project.owner)))
+        card.text += "\n" + env.t("sched.summary_lead", lead=mention(env.project.owner))
     return card
 
 
@@ -207,30 +209,42 @@ def _doing_the_work(env: Env, day: date) -> set[str]:
     return set(responsible) | set(checked_in)
 
 
+ANSWER_SHOWN = 300  # characters of each answer a report line shows; `/standup` shows one's own in full
+
+
 def report_card(env: Env, day: date) -> Card:
+    """The standup report of `day`. What matters comes first, in the text, so a platform that has
+    to shorten a big report never drops it: the counts, who is blocked, who has not answered. Then
+    one line per person, blocked people first, so "… and N more" counts people."""
     run = get_run(env, day)
     done = entries(env, run)
     answered = {e.user_id for e in done}
     missing = [m.user_id for m in participants(env, day) if m.user_id not in answered]
-    qs = questions(env)
-    card = Card(title=env.t("standup.report_title", name=env.project.name, date=fmt_date(env, day)),
-                color="green", text=env.t("standup.report_counts", answered=len(done), missing=len(missing)))
-    for e in done:
-        lines = [f"{qs[0]}: {e.yesterday or '—'}", f"{qs[1]}: {e.today or '—'}"]
-        if has_blocker(e.blockers):
-            lines.append(f"⛔ {qs[2]}: {e.blockers}")
-        late = f" ({env.t('word.late')})" if e.late else ""
-        card.fields.append(Field(f"{mention(e.user_id)}{late}", "\n".join(lines), short=False))
-    blockers = [e for e in done if has_blocker(e.blockers)]
-    if blockers:
-        card.color = "red"
-        card.lines.append(env.t("standup.report_blockers", count=len(blockers),
-                                users=", ".join(mention(e.user_id) for e in blockers)))
+    blocked = [e for e in done if has_blocker(e.blockers)]
+    head = [env.t("standup.report_counts", answered=len(done), missing=len(missing))]
+    if blocked:
+        head.append(env.t("standup.report_blockers", count=len(blocked),
+                          users=", ".join(mention(e.user_id) for e in blocked)))
     if missing:
-        card.lines.append(env.t("standup.report_missing", users=", ".join(mention(u) for u in missing)))
-    if not done:
-        card.color = "grey"
-    return card
+        head.append(env.t("standup.report_missing", users=", ".join(mention(u) for u in missing)))
+    color = "red" if blocked else "green" if done else "grey"
+    lines = [_report_line(env, e) for e in sorted(done, key=lambda e: not has_blocker(e.blockers))]
+    return Card(title=env.t("standup.report_title", name=env.project.name, date=fmt_date(env, day)),
+                color=color, text="\n".join(head), lines=lines)
+
+
+def _report_line(env: Env, entry: StandupEntry) -> str:
+    """One person's answers on one line, each cut at ANSWER_SHOWN characters."""
+    def short(text: str) -> str:
+        flat = " / ".join(part.strip() for part in (text or "—").splitlines() if part.strip()) or "—"
+        return flat if len(flat) <= ANSWER_SHOWN else flat[: ANSWER_SHOWN - 1] + "…"
+
+    qs = questions(env)
+    late = f" ({env.t('word.late')})" if entry.late else ""
+    parts = [f"{qs[0]}: {short(entry.yesterday)}", f"{qs[1]}: {short(entry.today)}"]
+    if has_blocker(entry.blockers):
+        parts.insert(0, f"⛔ {qs[2]}: {short(entry.blockers)}")
+    return f"{mention(entry.user_id)}{late} — " + " · ".join(parts)
 
 
 @command("standup", "report", ("报告", "汇总", "总结", "summary"), args="optional_text")

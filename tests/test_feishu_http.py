@@ -88,9 +88,12 @@ def test_bad_token_signature_timestamp_or_headers_are_refused_with_4xx(client: h
     assert _refused(client, raw, {**headers, "X-Lark-Signature": "0" * 64}) == 401
     # signed with another key
     assert _refused(client, *p.signed(body, encrypt_key="other-key", now=bot.clock.now())) == 400
-    # stale and future timestamps (the signature itself is valid)
-    for skew in (timedelta(minutes=6), -timedelta(minutes=6)):
+    # a timestamp from the future, or older than Feishu's retries run (the signature itself is valid)
+    for skew in (-timedelta(minutes=6), timedelta(hours=9)):
         assert _refused(client, *p.signed(body, encrypt_key=ENCRYPT_KEY, now=bot.clock.now() - skew)) == 401
+    # a stale timestamp with a wrong signature
+    stale_raw, stale = p.signed(body, encrypt_key=ENCRYPT_KEY, now=bot.clock.now() - timedelta(hours=1))
+    assert _refused(client, stale_raw, {**stale, "X-Lark-Signature": "0" * 64}) == 401
     # each signature header missing
     for name in ("X-Lark-Request-Timestamp", "X-Lark-Request-Nonce", "X-Lark-Signature"):
         assert _refused(client, raw, {k: v for k, v in headers.items() if k != name}) == 400
@@ -126,3 +129,18 @@ def test_without_an_encrypt_key_the_token_and_the_timestamp_are_still_checked(bo
     forged = json.dumps({**body, "header": {**body["header"], "token": "x"}}).encode()
     assert hook.check(forged, {"X-Lark-Request-Timestamp": now})[1] == 401
     assert hook.check(json.dumps({"encrypt": "abc"}).encode(), {})[1] == 400
+
+
+def test_a_signed_event_repushed_hours_later_is_handled_once(client: httpx.Client, bot: FeishuBot) -> None:
+    """Feishu re-pushes after 15 s, 5 min, 1 h and 6 h, perhaps with the first push's timestamp:
+    a correctly signed event that old is still taken, and its event id keeps it to one effect."""
+    post(client, bot, bot.payload(p.message, '@_user_1 /项目 初始化 "重推"', mentions=[BOT]))
+    body = bot.payload(p.message, "@_user_1 /任务 新建 六小时后才到", mentions=[BOT])
+    first_push = bot.clock.now()
+    for later in (timedelta(hours=1), timedelta(hours=6, minutes=5)):
+        bot.clock.set(first_push + later)
+        raw, headers = p.signed(body, encrypt_key=ENCRYPT_KEY, now=first_push)
+        assert client.post("/feishu/events", content=raw, headers=headers).status_code == 200
+    with bot.runtime.db.session() as s:
+        assert [t.title for t in s.exec(select(Task))] == ["六小时后才到"]
+    assert bot.deliver() == 2  # the project's answer and the task's, once each

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.feishu.render import CARD_BUDGET, card_json, escape, markdown, plain, render
+from bot.feishu.render import REQUEST_BUDGET, card_json, escape, markdown, plain, render, request_size
 from handlers.replies import Button, Card, Field, Form, Input, Option, Reply, Table, clean_user_text, mention
 from tests.support.feishu_bot import buttons, texts
 
@@ -128,7 +128,7 @@ def test_forms_use_feishu_form_components_and_submit_the_command() -> None:
 def test_a_long_list_is_shortened_to_fit_a_card_and_says_how_much_is_left_out() -> None:
     lines = [f"#{n} a task with a reasonably long title to fill the card {'x' * 40}" for n in range(1, 800)]
     card = render(Reply(cards=[Card(title="Tasks", lines=lines)], locale="en"))
-    assert len(card_json(card).encode()) <= CARD_BUDGET
+    assert request_size(card) <= REQUEST_BUDGET
     assert "… and " in texts(card) and "more" in texts(card)
     assert "#1 a task" in html.unescape(texts(card))
 
@@ -139,7 +139,7 @@ def test_a_table_becomes_the_table_component_and_long_tables_are_cut() -> None:
     table = _elements(card, "table")[0]
     assert [c["display_name"] for c in table["columns"]] == ["Task", "Bob", "Ann"]
     assert table["page_size"] == 10
-    assert len(card_json(card).encode()) <= CARD_BUDGET
+    assert request_size(card) <= REQUEST_BUDGET
     assert len(table["rows"]) < 2999 and "还有" in texts(card)
 
 
@@ -151,7 +151,7 @@ def test_more_than_five_tables_fall_back_to_text() -> None:
 
 def test_an_unrenderable_answer_becomes_a_short_notice() -> None:
     card = render(Reply(text="x" * 100_000, cards=[Card(title="Big", fields=[Field("f", "y" * 50_000)])], locale="en"))
-    assert len(card_json(card).encode()) <= CARD_BUDGET
+    assert request_size(card) <= REQUEST_BUDGET
 
 
 def test_a_header_with_a_mention_uses_a_known_name_or_moves_into_the_body() -> None:

@@ -15,7 +15,10 @@ Where answers go (Feishu has no ephemeral messages in groups):
   project acts on the user's project when they are in exactly one;
 - a click on a card answers within the callback: the card is replaced (channel answers),
   a toast reports errors, and private answers are a thread reply under the card;
-- bot menu items are answered in the user's private chat, once per project they are in.
+- bot menu items are answered in the user's private chat, once per project they are in;
+- opening the private chat with the bot (`im.chat.access_event.bot_p2p_chat_entered_v1`) is
+  greeted with the command overview, once per user, in the language of the project the chat acts
+  on (else the configured default).
 
 Deduplication: message commands pass `feishu:event:<event_id>` and `feishu:msg:<message_id>`
 as delivery keys (a replay after reconnect has a new event_id but the same message_id), card
@@ -54,11 +57,13 @@ PLATFORM = "feishu"
 # Every event/callback type the setup guide subscribes; each has a handler (an unregistered
 # type is answered HTTP 500 and re-sent by Feishu).
 EVENT_TYPES = ("im.message.receive_v1", "card.action.trigger", "im.chat.member.bot.added_v1",
-               "application.bot.menu_v6", "im.message.message_read_v1", "im.message.recalled_v1")
+               "application.bot.menu_v6", "im.chat.access_event.bot_p2p_chat_entered_v1",
+               "im.message.message_read_v1", "im.message.recalled_v1")
 # Bot menu items (event_key set in the developer console) and the command each one runs.
 MENU_COMMANDS = {"my_tasks": "/task list mine", "checkin": "/standup", "status": "/project status",
                  "help": "/help"}
 MENU_PROJECTS = 5  # a menu click answers for at most this many of the user's projects
+HELP_COMMAND = {"zh": "/帮助", "en": "/help"}  # typed in the default language when no project decides
 
 _PLACEHOLDER = re.compile(r"@_user_\d+|@_all")
 _LEADING_MENTIONS = re.compile(r"^\s*((?:@_user_\d+\s*)+)")
@@ -305,6 +310,23 @@ class FeishuEvents:
             if reply is not None:
                 self._queue(f"feishu:menu:{event_id}:{channel}", "dm", Target(user, ctx=channel), reply)
 
+    def on_p2p_entered(self, data: Any) -> None:
+        """The user opened the private chat with the bot: greet them once with what it can do."""
+        event = data.event
+        user, chat = _get(event, "operator_id.open_id"), _get(event, "chat_id")
+        if not user or not chat:
+            return
+        workspace = _get(data, "header.tenant_key") or ""
+        channel = self._private_channel(workspace, chat, user)
+        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
+                      user_name=self.names(user) or "")
+        reply = self.core.handle_text(ctx, HELP_COMMAND.get(self.defaults.locale, "/help"))
+        if reply is None:
+            return
+        reply.text = t("feishu.hello", reply.locale)
+        self._queue(f"feishu:hello:{workspace}:{user}", "channel",
+                    Target(chat, ctx=channel if channel != chat else "", p2p=True), reply)
+
     def on_ignored(self, data: Any) -> None:
         """Subscribed events the bot has nothing to do for (read receipts, recalls)."""
 
@@ -334,6 +356,7 @@ def build_dispatcher(events: FeishuEvents, *, encrypt_key: str = "", verificatio
             .register_p2_card_action_trigger(events.on_card_action)
             .register_p2_im_chat_member_bot_added_v1(events.on_bot_added)
             .register_p2_application_bot_menu_v6(events.on_menu)
+            .register_p2_im_chat_access_event_bot_p2p_chat_entered_v1(events.on_p2p_entered)
             .register_p2_im_message_message_read_v1(events.on_ignored)
             .register_p2_im_message_recalled_v1(events.on_ignored)
             .build())

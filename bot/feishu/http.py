@@ -3,14 +3,24 @@
 The SDK's dispatcher decrypts the body and checks the verification token and the signature,
 but it answers every failure with HTTP 500 (Feishu's cue to send again), a request without
 the signature headers crashes it (500 as well), it looks headers up with one exact casing, and
-it never looks at the timestamp, so a captured request could be replayed forever. This route
-therefore checks first and refuses with a 4xx:
+it never looks at the timestamp (`EventDispatcherHandler.do` / `_verify_sign` in lark-oapi 1.7.5
+hash timestamp + nonce + key + body and compare, nothing more), so a captured request could be
+replayed forever. This route therefore checks first and refuses with a 4xx:
 
 - 400 for a body that is not JSON, cannot be decrypted, is plaintext although an encrypt key is
   set, or lacks the timestamp/nonce/signature headers (signatures exist only with an encrypt key);
 - 401 for a wrong verification token, a wrong signature, or a timestamp outside the replay
-  window (5 minutes either way, on the injected clock);
+  window (on the injected clock);
 - 413 for an oversized body.
+
+The replay window. Feishu re-pushes an event not answered 200 within 3 s "以 15秒、5分钟、1小时、
+6小时 的间隔重新推送事件,最多重试 4 次 … 事件重发的最长时间窗口约为 7.1 小时" (event subscription
+guide); whether a re-push carries a fresh `X-Lark-Request-Timestamp` is not documented. A request
+with a valid signature may therefore be up to `SIGNED_WINDOW` old: it can only be Feishu's own
+push, and replaying it changes nothing, because every handler dedupes on the event id stored with
+its effects (`feishu:event:<event_id>` delivery keys, outbox keys). Without an encrypt key there
+is no signature, and the 5-minute `REPLAY_WINDOW` applies to everything. Timestamps from the
+future get 5 minutes either way.
 
 Only then does the SDK see the request, with the header names it expects, in a worker thread
 (its handlers are synchronous). The url_verification challenge carries no signature headers;
@@ -35,11 +45,14 @@ from starlette.routing import Route
 
 from bot.clock import Clock
 
-__all__ = ["MAX_BODY", "REPLAY_WINDOW", "FeishuWebhook", "decrypt", "signature"]
+__all__ = ["MAX_BODY", "REPLAY_WINDOW", "SIGNED_WINDOW", "FeishuWebhook", "decrypt", "signature"]
 
 log = logging.getLogger(__name__)
 
 REPLAY_WINDOW = timedelta(minutes=5)
+# Feishu's retries span about 7.1 hours (15 s + 5 min + 1 h + 6 h after the first push); an hour more
+# for slow first attempts and clock skew.
+SIGNED_WINDOW = timedelta(hours=8)
 MAX_BODY = 1 << 20
 TIMESTAMP, NONCE, SIGNATURE = "X-Lark-Request-Timestamp", "X-Lark-Request-Nonce", "X-Lark-Signature"
 # Header names as the SDK looks them up (it does not normalise case).
@@ -64,12 +77,14 @@ def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
 
 class FeishuWebhook:
     def __init__(self, *, dispatcher: Callable[[], Any], encrypt_key: str, verification_token: str, clock: Clock,
-                 window: timedelta = REPLAY_WINDOW, max_body: int = MAX_BODY) -> None:
+                 window: timedelta = REPLAY_WINDOW, signed_window: timedelta = SIGNED_WINDOW,
+                 max_body: int = MAX_BODY) -> None:
         self.dispatcher = dispatcher
         self.encrypt_key = encrypt_key
         self.verification_token = verification_token
         self.clock = clock
         self.window = window
+        self.signed_window = signed_window
         self.max_body = max_body
 
     def route(self) -> Route:
@@ -127,6 +142,7 @@ class FeishuWebhook:
                 age = self.clock.now().timestamp() - int(timestamp)
             except ValueError:
                 return "timestamp is not a number", 400
-            if abs(age) > self.window.total_seconds():
+            oldest = self.signed_window if self.encrypt_key else self.window  # signed: checked above
+            if not -self.window.total_seconds() <= age <= oldest.total_seconds():
                 return "timestamp outside the replay window", 401
         return None

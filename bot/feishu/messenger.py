@@ -9,6 +9,8 @@ Reliability, in the order a send meets it:
 - rate limits: HTTP 429, code 99991400 or 230020 raise `RateLimited` with `retry_after` from
   the `x-ogw-ratelimit-reset` header, which the outbox honours when it reschedules;
 - a rejected tenant token (99991663) is dropped from the SDK's cache and the call repeated once;
+- a card Feishu finds too large (230025, "消息体长度超出限制") is sent again at half the size, then
+  as a short "too long" note — never retried as it is until the outbox gives up;
 - a reply to a recalled message becomes a new message in the chat; a thread reply in a chat
   without threads becomes a plain reply.
 
@@ -27,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from bot.feishu.pacing import Pacer
-from bot.feishu.render import card_json, render
+from bot.feishu.render import REQUEST_BUDGET, card_json, render
 from bot.messenger import MessageRef
 from bot.outbox import SENDING_KEY
 from handlers.replies import Reply
@@ -37,6 +39,9 @@ __all__ = ["FeishuError", "FeishuMessenger", "RateLimited", "Target"]
 RATE_LIMITED = {99991400, 230020}
 TOKEN_INVALID = {99991663, 99991661}
 RECALLED = 230011
+TOO_LARGE = 230025
+# Budgets tried in turn when Feishu refuses a card as too large; 0 renders the "too long" note.
+SHRINKING_BUDGETS = (REQUEST_BUDGET, REQUEST_BUDGET // 2, 0)
 NO_THREADS = {230071, 230072}
 DEFAULT_RETRY_AFTER = 1.0
 
@@ -105,29 +110,38 @@ class FeishuMessenger:
     # --- the Messenger port --------------------------------------------------------------
     def post(self, channel: str, reply: Reply) -> MessageRef:
         target = Target.parse(channel)
-        content = self._content(reply, target.ctx or target.id, target.p2p)
-        if target.reply:
-            data = self._reply(target, content)
-        else:
+
+        def send(content: str) -> Any:
+            if target.reply:
+                return self._reply(target, content)
             self.pacer.wait(f"chat:{target.id}")
-            data = self._create("chat_id", target.id, content)
+            return self._create("chat_id", target.id, content)
+
+        data = self._sized(reply, target.ctx or target.id, target.p2p, send)
         return self._ref(data, target.ctx or target.id, target.p2p)
 
     def dm(self, user: str, reply: Reply) -> MessageRef:
         target = Target.parse(user)
-        self.pacer.wait(f"user:{target.id}")
-        data = self._create("open_id", target.id, self._content(reply, target.ctx, True))
+
+        def send(content: str) -> Any:
+            self.pacer.wait(f"user:{target.id}")
+            return self._create("open_id", target.id, content)
+
+        data = self._sized(reply, target.ctx, True, send)
         return self._ref(data, target.ctx, True)
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
         where = Target.parse(ref.channel)
-        content = self._content(reply, where.ctx or ("" if where.p2p else where.id), where.p2p)
-        self.pacer.wait(f"message:{ref.id}")
-        from lark_oapi.api.im.v1 import PatchMessageRequest, PatchMessageRequestBody
 
-        request = PatchMessageRequest.builder().message_id(ref.id).request_body(
-            PatchMessageRequestBody.builder().content(content).build()).build()
-        self._call(lambda: self._client().im.v1.message.patch(request))
+        def send(content: str) -> Any:
+            from lark_oapi.api.im.v1 import PatchMessageRequest, PatchMessageRequestBody
+
+            self.pacer.wait(f"message:{ref.id}")
+            request = PatchMessageRequest.builder().message_id(ref.id).request_body(
+                PatchMessageRequestBody.builder().content(content).build()).build()
+            return self._call(lambda: self._client().im.v1.message.patch(request))
+
+        self._sized(reply, where.ctx or ("" if where.p2p else where.id), where.p2p, send)
 
     # --- the bot itself ------------------------------------------------------------------
     def bot_open_id(self) -> str | None:
@@ -148,8 +162,19 @@ class FeishuMessenger:
         return self._bot_open_id
 
     # --- internals -----------------------------------------------------------------------
-    def _content(self, reply: Reply, channel: str, private: bool) -> str:
-        return card_json(render(reply, channel=channel, private=private, names=self.names))
+    def _sized(self, reply: Reply, channel: str, private: bool, send: Callable[[str], Any]) -> Any:
+        """Send `reply` as a card; when Feishu refuses it as too large (its size rule may count
+        differently from ours), send it again shorter instead of failing until the outbox gives up."""
+        def card(budget: int) -> str:
+            return card_json(render(reply, channel=channel, private=private, names=self.names, budget=budget))
+
+        for budget in SHRINKING_BUDGETS[:-1]:
+            try:
+                return send(card(budget))
+            except FeishuError as exc:
+                if exc.code != TOO_LARGE:
+                    raise
+        return send(card(SHRINKING_BUDGETS[-1]))
 
     @staticmethod
     def _ref(data: Any, ctx: str, p2p: bool) -> MessageRef:

@@ -14,8 +14,12 @@ only for ids shaped like an open_id — never `all`. Plain-text places (header, 
 texts, options) are not interpreted by Feishu; user text there still gets full-width angle
 brackets (`plain()`), so nothing tag-like travels anywhere in a card.
 
-Size: Feishu refuses cards over 30 KB. `render()` shrinks long lists, table rows and texts
-step by step (saying how many items were left out) until the JSON fits `CARD_BUDGET`.
+Size: Feishu refuses a send whose request body is over 30 KB (error 230025: "卡片及富文本消息请求体
+最大不能超过30KB", the send/reply/patch API docs). The card travels inside that body as an escaped
+JSON string — every `"` becomes `\\"`, so table-heavy cards grow by about a third — so
+`render()` measures `request_size()`, the body as the SDK serialises it, and shrinks long lists,
+table rows and texts step by step (saying how many items were left out) until it fits the
+budget; when nothing fits it sends a short card saying so.
 
 Callbacks: every button and form submit carries `Button.payload()` (or the form's
 command/action/args) plus `ch`, the channel the reply was made for, and `dm` when the card
@@ -31,15 +35,21 @@ from typing import Any
 from handlers.i18n import t
 from handlers.replies import Button, Card, Field, Form, Input, Reply, Table, clean_user_text, split_mentions
 
-__all__ = ["CARD_BUDGET", "callback_value", "card_json", "escape", "markdown", "plain", "render"]
+__all__ = ["REQUEST_BUDGET", "REQUEST_MAX", "callback_value", "card_json", "escape", "markdown", "plain", "render",
+           "request_size"]
 
-CARD_BUDGET = 28_000  # bytes of card JSON; the API's limit is 30 KB for the whole content
+# "卡片及富文本消息请求体最大不能超过30KB" (im/v1 message create/reply/patch, error 230025). Read as
+# 30,000 bytes, the stricter reading of "KB".
+REQUEST_MAX = 30_000
+# What the body holds besides the content: receive_id (≤ 64), msg_type, uuid (≤ 50), reply_in_thread.
+ENVELOPE = 300
+REQUEST_BUDGET = REQUEST_MAX - ENVELOPE  # bytes for `"content": "<escaped card>"`
 TEMPLATES = {"neutral": "default", "blue": "blue", "green": "green", "yellow": "yellow",
              "orange": "orange", "red": "red", "grey": "grey"}
 BUTTON_TYPES = {"default": "default", "primary": "primary", "danger": "danger"}
 MAX_TABLES = 5  # Feishu renders at most five table components per card
 MAX_COLUMNS = 50
-INPUT_MAX = 1000  # the input component's longest allowed text
+INPUT_MAX = 1000  # the input component's largest `max_length` (handlers.forms.FORM_TEXT_MAX follows it)
 
 _OPEN_ID = re.compile(r"^ou_[A-Za-z0-9_-]{1,64}$")
 # Markdown/HTML syntax characters; each becomes `&#NN;`.
@@ -119,11 +129,13 @@ def callback_value(payload: Mapping[str, Any], channel: str = "", private: bool 
 
 # --- the card --------------------------------------------------------------------------------
 
-def render(reply: Reply, *, channel: str = "", private: bool = False, names: Names = _no_names) -> dict[str, Any]:
-    """The card JSON for `reply`, shrunk until it fits `CARD_BUDGET`."""
+def render(reply: Reply, *, channel: str = "", private: bool = False, names: Names = _no_names,
+           budget: int = REQUEST_BUDGET) -> dict[str, Any]:
+    """The card JSON for `reply`, shrunk until its `request_size()` fits `budget`; with nothing
+    fitting (or a budget of 0), a short card that says the answer is too long."""
     for limit in _LIMITS:
         card = _CardBuilder(reply, channel, private, names, limit).build()
-        if len(card_json(card).encode("utf-8")) <= CARD_BUDGET:
+        if request_size(card) <= budget:
             return card
     title = reply.cards[0].title if reply.cards else ""
     return {"schema": "2.0", "config": {"update_multi": True},
@@ -133,6 +145,12 @@ def render(reply: Reply, *, channel: str = "", private: bool = False, names: Nam
 
 def card_json(card: dict[str, Any]) -> str:
     return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+
+
+def request_size(card: dict[str, Any]) -> int:
+    """Bytes `"content": "<card>"` takes in the request body: the card JSON escaped as a string,
+    as lark_oapi's `JSON.marshal` writes it (`ensure_ascii=False`, UTF-8)."""
+    return len(json.dumps({"content": card_json(card)}, ensure_ascii=False).encode("utf-8"))
 
 
 class _CardBuilder:
@@ -273,8 +291,8 @@ class _CardBuilder:
         if item.kind in ("text", "textarea"):
             element: dict[str, Any] = {"tag": "input", "name": item.name, "required": item.required,
                                        "label": _plain_text(item.label), "max_length": INPUT_MAX, **placeholder}
-            if item.initial:
-                element["default_value"] = item.initial[:INPUT_MAX]
+            if item.initial:  # never longer than INPUT_MAX: handlers.forms leaves longer texts out
+                element["default_value"] = item.initial
             if item.kind == "textarea":
                 element.update(input_type="multiline_text", rows=3, auto_resize=True)
             return [element]

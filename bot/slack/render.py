@@ -12,8 +12,10 @@ Safety: user text is escaped (`&`, `<`, `>`) everywhere mrkdwn is parsed, so a t
 `<@U…>`. Plain-text places (headers, button labels, modal titles) show mentions as `@name`.
 
 Size: long texts are split over several sections at line boundaries and never cut inside an
-escape or a mention; a reply longer than a message allows (50 blocks) is cut with a
-"… and N more" note, so an oversized answer is shortened rather than refused by Slack.
+escape or a mention. A reply longer than a message allows ("You can include up to 50 blocks in
+each message, and 100 blocks in modals or Home tabs", Block Kit reference) first shows fewer of
+each card's list lines and table rows, saying "… and N more" of them — so N counts items (people,
+tasks), not blocks; only if that is not enough are the last blocks cut with such a note.
 """
 from __future__ import annotations
 
@@ -66,6 +68,8 @@ BUTTON_LABEL_MAX = 75
 VALUE_MAX = 2000
 FALLBACK_MAX = 3000  # the notification text; Slack allows more, nobody reads more
 ACTION_PREFIX = "pmbot:"
+# Shrinking steps: None shows every list line and table row; then at most this many per card.
+_ITEM_CAPS = (None, 40, 20, 10, 5, 2)
 
 COLOR_MARKS = {"neutral": "", "blue": "🔵 ", "green": "🟢 ", "yellow": "🟡 ", "orange": "🟠 ",
                "red": "🔴 ", "grey": "⚪ "}
@@ -169,12 +173,21 @@ def card_index(block_id: str | None) -> int | None:
 # --- cards ------------------------------------------------------------------------------------
 
 class _CardRenderer:
-    def __init__(self, index: int, names: NameOf, channel: str, buttons: bool) -> None:
+    def __init__(self, index: int, names: NameOf, channel: str, buttons: bool, locale: str,
+                 cap: int | None = None) -> None:
         self.prefix = f"c{index}."
         self.names = names
         self.channel = channel
         self.with_buttons = buttons
+        self.locale = locale
+        self.cap = cap
         self.blocks: list[Block] = []
+
+    def _capped(self, items: list[str]) -> tuple[list[str], str | None]:
+        """The items shown under the current cap, and the "… and N more" line for the rest."""
+        if self.cap is None or len(items) <= self.cap:
+            return items, None
+        return items[: self.cap], t("list.more", self.locale, count=len(items) - self.cap)
 
     def _id(self, kind: str) -> str:
         return f"{self.prefix}{kind}{len(self.blocks)}"
@@ -189,7 +202,8 @@ class _CardRenderer:
             self._sections(mrkdwn(card.text, self.names).split("\n"))
         self._fields(card)
         if card.lines:
-            self._sections(mrkdwn(line, self.names) for line in card.lines)
+            lines, more = self._capped(card.lines)
+            self._sections([*(mrkdwn(line, self.names) for line in lines), *([escape(more)] if more else [])])
         if card.table is not None:
             self._table(card.table)
         if self.with_buttons:
@@ -225,14 +239,17 @@ class _CardRenderer:
         flush()
 
     def _table(self, table: Table) -> None:
+        shown, more = self._capped(list(table.rows))
         rows = [tuple(plain(c, self.names) for c in table.headers),
-                *(tuple(plain(c, self.names) for c in r) for r in table.rows)]
+                *(tuple(plain(c, self.names) for c in r) for r in shown)]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(table.headers))]
         lines = [escape(" | ".join(_pad(cell, w) for cell, w in zip(r, widths)).rstrip()) for r in rows]
         header, body = lines[0], lines[1:] or [""]
         room = TEXT_MAX - len("```\n\n```") - len(header) - 1
         for chunk in _chunks(body, room):
             self.blocks.append(_section(self._id("tb"), f"```\n{header}\n{chunk}\n```"))
+        if more:
+            self.blocks.append(ContextBlock(block_id=self._id("m"), elements=[MarkdownTextObject(text=escape(more))]))
 
     def _buttons(self, card: Card) -> None:
         elements: list[ButtonElement] = []
@@ -272,6 +289,18 @@ def render_blocks(reply: Reply, *, channel: str = "", names: NameOf = _no_names,
     `channel` is stamped into every button when the surface is not the project's channel;
     `buttons=False` leaves them out (read-only surfaces); `start` numbers the cards from there
     (surfaces assembled from several replies)."""
+    for cap in _ITEM_CAPS:
+        blocks = _blocks(reply, names, channel, buttons, start, cap)
+        if len(blocks) <= limit:
+            break
+    if len(blocks) > limit:
+        omitted = len(blocks) - (limit - 1)
+        blocks = [*blocks[: limit - 1], ContextBlock(block_id=f"more{start}", elements=[
+            MarkdownTextObject(text=escape(t("list.more", reply.locale, count=omitted)))])]
+    return [b.to_dict() for b in blocks]
+
+
+def _blocks(reply: Reply, names: NameOf, channel: str, buttons: bool, start: int, cap: int | None) -> list[Block]:
     blocks: list[Block] = []
     if reply.text:
         blocks.extend(_section(f"text{start}.{i}", chunk)
@@ -279,12 +308,8 @@ def render_blocks(reply: Reply, *, channel: str = "", names: NameOf = _no_names,
     for i, card in enumerate(reply.cards, start):
         if blocks:
             blocks.append(DividerBlock(block_id=f"c{i}.div"))
-        blocks.extend(_CardRenderer(i, names, channel, buttons).render(card))
-    if len(blocks) > limit:
-        omitted = len(blocks) - (limit - 1)
-        blocks = [*blocks[: limit - 1], ContextBlock(block_id=f"more{start}", elements=[
-            MarkdownTextObject(text=escape(t("list.more", reply.locale, count=omitted)))])]
-    return [b.to_dict() for b in blocks]
+        blocks.extend(_CardRenderer(i, names, channel, buttons, reply.locale, cap).render(card))
+    return blocks
 
 
 def fallback_text(reply: Reply, names: NameOf = _no_names) -> str:
