@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -16,9 +17,11 @@ from handlers.replies import Reply
 from storage.database import Database
 from storage.models import Notification, Project, Task
 from tests.support import feishu_payloads as p
+from tests.support.processes import ROOT
 from tests.support.fake_feishu import FakeFeishu
 from tests.support.feishu_bot import FeishuBot, buttons, texts
 
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 BOT = p.mention("@_user_1", "ou_bot", "pmbot")
 BOB = p.mention("@_user_2", "ou_bob", "Bob Li")
 
@@ -316,10 +319,19 @@ def test_a_check_in_from_the_bot_menu_is_recorded_in_the_project_and_posted_to_i
     assert post.kind == "create" and post.body["receive_id"] == "oc_a" and "评审" in texts(post.card)
 
 
+def _types_the_setup_guide_names() -> set[str]:
+    """Every event/callback type the README's Feishu section tells a deployer about."""
+    section = README.split("\n## Feishu", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([a-z]+(?:\.[a-z0-9_]+)*\.(?:[a-z0-9_]+_v\d+|trigger))`", section))
+
+
 def test_every_subscribed_event_type_has_a_handler(bot: FeishuBot) -> None:
+    assert _types_the_setup_guide_names() == set(EVENT_TYPES)
     for event_type in EVENT_TYPES:
-        if event_type in ("im.message.message_read_v1", "im.message.recalled_v1"):
-            bot.do(bot.payload(p.other, event_type))  # asserts HTTP 200: no re-push storm
+        response = bot.send(bot.payload(p.other, event_type))
+        assert response.status_code == 200, (event_type, response.content)  # else Feishu re-pushes it
+    unsubscribed = bot.send(bot.payload(p.other, "im.chat.disbanded_v1"))
+    assert unsubscribed.status_code == 500  # what a type without a handler gets
 
 
 # --- sending ----------------------------------------------------------------------------------
