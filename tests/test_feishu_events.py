@@ -402,7 +402,10 @@ def test_an_expired_tenant_token_is_fetched_again(bot: FeishuBot, fake: FakeFeis
 
 def test_sends_to_one_chat_are_paced(bot: FeishuBot, fake: FakeFeishu) -> None:
     bind(bot)
-    for n in range(7):
+    for n in range(9):
         bot.say(f"@_user_1 /任务 新建 批量{n}", mentions=[BOT])
-    assert bot.deliver() == 7
-    assert sum(bot.sleeps) == pytest.approx(1.0)  # 8 replies to one chat: the 6th waits a second
+    assert bot.deliver() == 9
+    replies = [round(c.at, 3) for c in fake.sent("reply")]  # 10 to one chat, at most 5 a second
+    assert replies == [0.0] * 5 + [1.0] * 5
+    bind(bot, chat="oc_other", name="另一个")
+    assert fake.sent("reply")[-1].at == 1.0  # another chat does not wait for the full one

@@ -37,6 +37,7 @@ def feishu_config(fake_url: str, app_id: str, mode: str = "http") -> Config:
 class FeishuBot:
     def __init__(self, db: Database, fake: FakeFeishu, *, mode: str = "http", **adapter_options: Any) -> None:
         self.fake = fake
+        fake.clock = lambda: self.monotonic  # calls are stamped on the pacer's (fake) clock
         self.app_id = f"cli_{uuid.uuid4().hex[:12]}"  # the SDK caches tokens per app_id
         self.clock = ManualClock(START)
         self.monotonic = 0.0
