@@ -30,12 +30,8 @@ _MESSAGE = re.compile(r"^/open-apis/im/v1/messages/([^/]+)(/reply|/urgent_app)?$
 
 
 @dataclass
-class Call:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # lower-case names
-    body: Any
+class Call(Request):
+    body: Any = None  # the JSON body (or the text, when it is not JSON)
     ok: bool = False  # answered with code 0
     at: float = 0.0  # when it arrived, on the fake's clock
 
@@ -144,7 +140,7 @@ class FakeFeishu(FakeServer):
             body = request.json()
         except ValueError:
             body = request.raw.decode("utf-8", "replace")
-        call = Call(request.method, request.path, request.query, request.headers, body)
+        call = Call(**vars(request), body=body)
         with self._lock:
             call.at = self.clock()
             self.calls.append(call)

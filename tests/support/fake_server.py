@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 __all__ = ["FakeServer", "Request", "Response"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Request:
     method: str
     path: str
