@@ -17,9 +17,9 @@ from handlers.replies import Reply
 from storage.database import Database
 from storage.models import Notification, Project, Task
 from tests.support import feishu_payloads as p
-from tests.support.processes import ROOT
 from tests.support.fake_feishu import FakeFeishu
 from tests.support.feishu_bot import FeishuBot, buttons, texts
+from tests.support.processes import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BOT = p.mention("@_user_1", "ou_bot", "pmbot")

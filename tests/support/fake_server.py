@@ -10,6 +10,7 @@ monotonic clock and reads the send times off the calls.
 
 Use it as a context manager (`with FakeSlack() as fake:`) or with `start()` / `stop()`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,13 +67,13 @@ class FakeServer:
         serve = self._serve
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 serve(self, "GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 serve(self, "POST")
 
-            def do_PATCH(self) -> None:  # noqa: N802
+            def do_PATCH(self) -> None:
                 serve(self, "PATCH")
 
             def log_message(self, *_args: Any) -> None:
@@ -80,8 +81,9 @@ class FakeServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
-                                       name=self.name, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, name=self.name, daemon=True
+        )
 
     # --- what a platform implements -------------------------------------------------------
     def answer(self, request: Request) -> Response:
@@ -173,9 +175,13 @@ class FakeServer:
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
-        request = Request(method, parts.path, dict(parse_qsl(parts.query)),
-                          {k.lower(): v for k, v in handler.headers.items()},
-                          handler.rfile.read(length) if length else b"")
+        request = Request(
+            method,
+            parts.path,
+            dict(parse_qsl(parts.query)),
+            {k.lower(): v for k, v in handler.headers.items()},
+            handler.rfile.read(length) if length else b"",
+        )
         response = self.answer(request)
         body = response.body()
         handler.send_response(response.status)

@@ -69,7 +69,7 @@ class FakeSlack(FakeServer):
     def __init__(self, users: dict[str, dict[str, Any]] | None = None, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(clock=clock)
-        self.users = users or {}  # users.info answers by user id
+        self.users = users if users is not None else {}  # users.info answers by user id
         self.calls: list[Call] = []
         self.installs: dict[str, dict[str, Any]] = {}  # oauth.v2.access answers by code
         self.ws_answers: list[dict[str, Any]] = []  # what a Socket Mode client sent back

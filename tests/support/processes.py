@@ -9,6 +9,7 @@ The server gets a free HTTP port, SQLite in the working directory, no console an
 unless `settings` say otherwise; it is used once /healthz answers, and must exit 0 on SIGTERM.
 Its output goes to a log file, so a chatty process can never block on a full pipe.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,11 +35,13 @@ def pmbot_env(settings: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), **(settings or {})}
 
 
-def pmbot(*args: str, cwd: Path, stdin: str | None = None, settings: Mapping[str, str] | None = None,
-          timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def pmbot(
+    *args: str, cwd: Path, stdin: str | None = None, settings: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run `pmbot ARGS` to completion, `stdin` piped in; its output is captured as text."""
-    return subprocess.run([*PMBOT, *args], cwd=cwd, env=pmbot_env(settings), input=stdin,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [*PMBOT, *args], cwd=cwd, env=pmbot_env(settings), input=stdin, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @dataclass(frozen=True)
@@ -55,16 +58,23 @@ class RunningPmbot:
 def running_pmbot(cwd: Path, settings: Mapping[str, str], *, start_timeout: float = 30) -> Iterator[RunningPmbot]:
     """`pmbot run` until the block ends; fails unless it becomes healthy and exits 0 on SIGTERM."""
     port = free_port()
-    env = pmbot_env({"PMBOT_CONSOLE__ENABLED": "false", "PMBOT_SCHEDULER__ENABLED": "false",
-                     "PMBOT_HTTP__PORT": str(port), "PMBOT_STORAGE__URL": f"sqlite:///{cwd / 'pmbot.db'}",
-                     **settings})
+    env = pmbot_env(
+        {
+            "PMBOT_CONSOLE__ENABLED": "false",
+            "PMBOT_SCHEDULER__ENABLED": "false",
+            "PMBOT_HTTP__PORT": str(port),
+            "PMBOT_STORAGE__URL": f"sqlite:///{cwd / 'pmbot.db'}",
+            **settings,
+        }
+    )
     log = cwd / "pmbot-run.log"
     with log.open("wb") as sink:
         process = subprocess.Popen([*PMBOT, "run"], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
     bot = RunningPmbot(f"http://127.0.0.1:{port}", process, log)
     try:
-        wait_until(lambda: process.poll() is not None or healthy(f"{bot.url}/healthz"), start_timeout, 0.05)
-        assert process.poll() is None and healthy(f"{bot.url}/healthz"), f"pmbot run never became healthy:\n{bot.output()}"
+        health = f"{bot.url}/healthz"
+        wait_until(lambda: process.poll() is not None or healthy(health), start_timeout, 0.05)
+        assert process.poll() is None and healthy(health), f"pmbot run never became healthy:\n{bot.output()}"
         yield bot
     finally:
         _terminate(process)
