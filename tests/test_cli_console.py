@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,9 +14,7 @@ from bot.clock import ManualClock
 from bot.console.app import Console
 from handlers.core import Core
 from storage.database import Database
-
-ROOT = Path(__file__).resolve().parents[1]
-PMBOT = [sys.executable, "-m", "bot.cli"]
+from tests.support.processes import ROOT, pmbot
 
 
 @pytest.fixture
@@ -80,17 +76,10 @@ def test_unknown_meta_and_plain_text_are_answered(console) -> None:
     assert con.feed(":quit") is False
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PMBOT_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
 def test_pmbot_run_with_the_example_config_answers_at_once(tmp_path: Path) -> None:
     shutil.copy(ROOT / "config.example.toml", tmp_path / "config.example.toml")
-    result = subprocess.run([*PMBOT, "run", "--config", "config.example.toml"], cwd=tmp_path, env=_env(tmp_path),
-                            input='/project init "Demo"\n/task add "hello" due:tomorrow\n/task list\n',
-                            capture_output=True, text=True, timeout=120)
+    result = pmbot("run", "--config", "config.example.toml", cwd=tmp_path,
+                   stdin='/project init "Demo"\n/task add "hello" due:tomorrow\n/task list\n')
     assert result.returncode == 0, result.stderr
     assert '@me bound this channel to the project "Demo".' in result.stdout
     assert "○ #1 hello" in result.stdout
@@ -99,48 +88,40 @@ def test_pmbot_run_with_the_example_config_answers_at_once(tmp_path: Path) -> No
 
 def test_console_export_and_db_upgrade_share_the_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    env = _env(tmp_path)
-    up = subprocess.run([*PMBOT, "db", "upgrade", "--db", url], cwd=tmp_path, env=env,
-                        capture_output=True, text=True, timeout=120)
+    up = pmbot("db", "upgrade", "--db", url, cwd=tmp_path)
     from storage.migrate import head
 
     assert up.returncode == 0 and f"revision {head()}" in up.stdout
     script = '/project init "P"\n/task add "T1" @ann due:2026-12-01\n:as ann\n/task done #1\n'
-    con = subprocess.run([*PMBOT, "console", "--db", url, "--channel", "c1", "--user", "lee"], cwd=tmp_path,
-                         env=env, input=script, capture_output=True, text=True, timeout=120)
+    con = pmbot("console", "--db", url, "--channel", "c1", "--user", "lee", cwd=tmp_path, stdin=script)
     assert con.returncode == 0, con.stderr
     assert "» lee: /project init" in con.stdout and "completed #1 T1" in con.stdout
-    exp = subprocess.run([*PMBOT, "export", "tasks", "--format", "json", "--db", url], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120)
+    exp = pmbot("export", "tasks", "--format", "json", "--db", url, cwd=tmp_path)
     assert exp.returncode == 0, exp.stderr
     (task,) = json.loads(exp.stdout)
     assert (task["project"], task["title"], task["status"], task["due"]) == ("P", "T1", "done", "2026-12-01")
-    bad = subprocess.run([*PMBOT, "export", "tasks", "--project", "Nope", "--db", url], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120)
+    bad = pmbot("export", "tasks", "--project", "Nope", "--db", url, cwd=tmp_path)
     assert bad.returncode == 1 and "Nope" in bad.stderr
 
 
 def test_check_config_exits_non_zero_listing_problems(tmp_path: Path) -> None:
-    ok = subprocess.run([*PMBOT, "check-config", "--config", str(ROOT / "config.example.toml")],
-                        env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    config = str(ROOT / "config.example.toml")
+    ok = pmbot("check-config", "--config", config, cwd=tmp_path, timeout=60)
     assert ok.returncode == 0 and "Configuration OK" in ok.stdout
-    env = _env(tmp_path) | {"PMBOT_SLACK__ENABLED": "true", "PMBOT_DEFAULTS__LOCALE": "fr"}
-    bad = subprocess.run([*PMBOT, "check-config", "--config", str(ROOT / "config.example.toml")],
-                         env=env, capture_output=True, text=True, timeout=60)
+    bad = pmbot("check-config", "--config", config, cwd=tmp_path, timeout=60,
+                settings={"PMBOT_SLACK__ENABLED": "true", "PMBOT_DEFAULTS__LOCALE": "fr"})
     assert bad.returncode == 1
     assert "Configuration problems (2):" in bad.stderr and "defaults.locale" in bad.stderr
 
 
 def test_pmbot_tick_runs_what_is_due_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 't.db'}"
-    env = _env(tmp_path)
-    setup = subprocess.run([*PMBOT, "console", "--db", url], cwd=tmp_path, env=env, capture_output=True, text=True,
-                           input=':now 2026-11-23T08:00+08:00\n/project init "Tick" tz:Asia/Shanghai\n', timeout=120)
+    setup = pmbot("console", "--db", url, cwd=tmp_path,
+                  stdin=':now 2026-11-23T08:00+08:00\n/project init "Tick" tz:Asia/Shanghai\n')
     assert setup.returncode == 0, setup.stderr
 
-    def tick(now: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*PMBOT, "tick", "--now", now, "--db", url], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=120)
+    def tick(now: str) -> subprocess.CompletedProcess[str]:
+        return pmbot("tick", "--now", now, "--db", url, cwd=tmp_path)
 
     first = tick("2026-11-23T09:30+08:00")
     assert first.returncode == 0, first.stderr

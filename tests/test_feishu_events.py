@@ -22,7 +22,9 @@ from storage.models import Notification, Project, Task
 from tests.support import feishu_payloads as p
 from tests.support.fake_feishu import FakeFeishu
 from tests.support.feishu_bot import FeishuBot, buttons, texts
+from tests.support.processes import ROOT
 
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 BOT = p.mention("@_user_1", "ou_bot", "pmbot")
 BOB = p.mention("@_user_2", "ou_bob", "Bob Li")
 
@@ -320,10 +322,19 @@ def test_a_check_in_from_the_bot_menu_is_recorded_in_the_project_and_posted_to_i
     assert post.kind == "create" and post.body["receive_id"] == "oc_a" and "评审" in texts(post.card)
 
 
+def _types_the_setup_guide_names() -> set[str]:
+    """Every event/callback type the README's Feishu section tells a deployer about."""
+    section = README.split("\n## Feishu", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([a-z]+(?:\.[a-z0-9_]+)*\.(?:[a-z0-9_]+_v\d+|trigger))`", section))
+
+
 def test_every_subscribed_event_type_has_a_handler(bot: FeishuBot) -> None:
+    assert _types_the_setup_guide_names() == set(EVENT_TYPES)
     for event_type in EVENT_TYPES:
-        if event_type in ("im.message.message_read_v1", "im.message.recalled_v1"):
-            bot.do(bot.payload(p.other, event_type))  # asserts HTTP 200: no re-push storm
+        response = bot.send(bot.payload(p.other, event_type))
+        assert response.status_code == 200, (event_type, response.content)  # else Feishu re-pushes it
+    unsubscribed = bot.send(bot.payload(p.other, "im.chat.disbanded_v1"))
+    assert unsubscribed.status_code == 500  # what a type without a handler gets
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -394,10 +405,14 @@ def test_an_expired_tenant_token_is_fetched_again(bot: FeishuBot, fake: FakeFeis
 
 def test_sends_to_one_chat_are_paced(bot: FeishuBot, fake: FakeFeishu) -> None:
     bind(bot)
-    for n in range(7):
+    for n in range(9):
         bot.say(f"@_user_1 /任务 新建 批量{n}", mentions=[BOT])
-    assert bot.deliver() == 7
-    assert sum(bot.sleeps) == pytest.approx(1.0)  # 8 replies to one chat: the 6th waits a second
+    assert bot.deliver() == 9
+    replies = [round(c.at, 3) for c in fake.sent("reply")]  # 10 to one chat, at most 5 a second
+    assert replies == [0.0] * 5 + [1.0] * 5
+    bind(bot, chat="oc_other", name="另一个")
+    assert fake.sent("reply")[-1].at == 1.0  # another chat does not wait for the full one
+
 
 
 # --- Feishu's own limits: cards refused as too large, opening the private chat -------------------

@@ -7,12 +7,12 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from storage.database import Database
 from tests.support.fake_feishu import FakeFeishu
 from tests.support.feishu_bot import FeishuBot
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,10 +54,7 @@ def test_the_ws_client_gets_the_config_and_the_dispatcher_and_runs_in_its_own_th
             assert built["event_handler"] is bot.adapter.dispatcher()
             assert built["thread"] == "pmbot-feishu-ws" != threading.current_thread().name
             assert built["auto_reconnect"] is True
-            deadline = time.monotonic() + 5
-            while "started_in" not in built and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert built["started_in"] == "pmbot-feishu-ws"  # start() blocks that thread, not ours
+            assert wait_until(lambda: built.get("started_in")) == "pmbot-feishu-ws"  # blocks that thread, not ours
         finally:
             built["client"].release.set()
             bot.adapter.stop()

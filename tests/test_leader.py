@@ -1,12 +1,14 @@
-"""Several replicas on one PostgreSQL: exactly one runs the scheduler; another takes over when it dies."""
+"""Several replicas on one PostgreSQL: exactly one runs the scheduler while the others tick as
+followers; another takes over when the leader dies, and no message is sent twice."""
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -14,9 +16,9 @@ from sqlalchemy import text
 from storage.database import Database
 from tests.chat import Chat
 from tests.support.postgres import PostgresServer
+from tests.support.processes import ROOT, pmbot_env
 from tests.support.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)  # 09:30 in Shanghai: standups are due
 
 
@@ -27,10 +29,23 @@ def _holder(db: Database) -> str | None:
             "WHERE l.locktype = 'advisory' AND l.granted")).scalar()
 
 
-def _replica(url: str, name: str, sent: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _replica(url: str, name: str, log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tests.support.replica", f"{url}?application_name={name}",
-                             str(sent), NOW.isoformat()], env=env, cwd=ROOT)
+                             str(log), NOW.isoformat()], env=pmbot_env(), cwd=ROOT)
+
+
+def _records(log: Path, proc: subprocess.Popen) -> list[dict[str, Any]]:
+    """What one replica logged (see tests/support/replica.py)."""
+    records = (json.loads(line) for line in log.read_text(encoding="utf-8").splitlines())
+    return [r for r in records if r["pid"] == proc.pid]
+
+
+def _sent(log: Path, proc: subprocess.Popen) -> list[str]:
+    return [r["title"] for r in _records(log, proc) if "sent" in r]
+
+
+def _ticks(log: Path, proc: subprocess.Popen, role: str) -> int:
+    return sum(1 for r in _records(log, proc) if r.get("tick") == role)
 
 
 @pytest.mark.postgres
@@ -40,32 +55,31 @@ def test_one_leader_takeover_after_kill_and_no_duplicates(pg_server: PostgresSer
     db.upgrade()
     chat = Chat(db, start=NOW)
     chat.ok("pm", '/project init "Alpha" tz:Asia/Shanghai')
-    sent = tmp_path / "sent.log"
-    sent.touch()
-    a = _replica(url, "replica-a", sent)
+    log = tmp_path / "replicas.log"
+    log.touch()
+    a = _replica(url, "replica-a", log)
     b = None
     try:
         assert wait_until(lambda: _holder(db), 20, 0.05) == "replica-a"
-        b = _replica(url, "replica-b", sent)
-        assert wait_until(lambda: "Standup time — Alpha" in sent.read_text(), 20, 0.05)
-        time.sleep(0.1)  # replica b ticks as a follower meanwhile
-        assert _holder(db) == "replica-a"
+        b = _replica(url, "replica-b", log)
+        assert wait_until(lambda: any("Standup time — Alpha" in t for t in _sent(log, a)), 20, 0.05)
+        assert wait_until(lambda: _ticks(log, b, "follower") >= 2, 20, 0.05)  # b runs, and only follows
+        assert _holder(db) == "replica-a" and _sent(log, b) == [] and _ticks(log, b, "leader") == 0
         a.kill()
         a.wait(timeout=10)
         started = time.monotonic()
         assert wait_until(lambda: _holder(db) == "replica-b", 20, 0.05)
         takeover = time.monotonic() - started
         chat.ok("pm", '/project init "Beta" tz:Asia/Shanghai', channel="C2")
-        assert wait_until(lambda: "Standup time — Beta" in sent.read_text(), 20, 0.05)
+        assert wait_until(lambda: any("Standup time — Beta" in t for t in _sent(log, b)), 20, 0.05)
     finally:
         for proc in (a, b):
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
         db.dispose()
-    lines = sent.read_text().splitlines()
-    messages = [line.split(" ", 1)[1] for line in lines]
-    assert len(messages) == len(set(messages)), f"duplicated: {lines}"
-    senders = {line.split(" ", 1)[0] for line in lines}
-    assert senders == {str(a.pid), str(b.pid)}  # a sent Alpha's prompt, b (after takeover) Beta's
+    sent_by_a, sent_by_b = _sent(log, a), _sent(log, b)
+    assert len(sent_by_a + sent_by_b) == len(set(sent_by_a + sent_by_b)), f"duplicated: {sent_by_a} {sent_by_b}"
+    assert all("Alpha" in t for t in sent_by_a) and all("Beta" in t for t in sent_by_b)
+    assert _ticks(log, b, "leader") >= 1
     assert takeover < 60

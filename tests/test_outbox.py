@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
@@ -85,14 +86,24 @@ def test_message_is_kept_as_dead_after_max_attempts_not_dropped(db: Database) ->
     assert row.payload["text"] == "hi"  # the message itself is still there
 
 
+class ProcessDied(BaseException):
+    """The sending process ends in the middle of a send (nothing after it runs, as on a kill)."""
+
+
 def test_a_leased_message_is_not_sent_twice_but_an_expired_lease_is_retaken(db: Database) -> None:
+    doomed = RecordingMessenger()
+    doomed.fail_next(ProcessDied())
+    crashed, clock = _outbox(db, doomed)
+    crashed.enqueue(_msg())
+    with pytest.raises(ProcessDied):
+        crashed.deliver()  # took the message, then died while sending it
     messenger = RecordingMessenger()
-    outbox, clock = _outbox(db, messenger)
-    outbox.enqueue(_msg())
-    assert outbox._claim(_row(db).id, clock.now()) is not None  # another process took it, then died
-    assert outbox.deliver() == 0 and messenger.sent == []
-    clock.advance(timedelta(minutes=5))
-    assert outbox.deliver() == 1 and len(messenger.sent) == 1
+    replica = Outbox(db, clock, {messenger.platform: messenger})
+    clock.advance(timedelta(minutes=5) - timedelta(seconds=1))
+    assert replica.deliver() == 0 and messenger.sent == []  # still leased to the dead process
+    clock.advance(timedelta(seconds=1))
+    assert replica.deliver() == 1 and len(messenger.sent) == 1
+    assert replica.deliver() == 0
 
 
 def test_dm_and_update_targets(db: Database) -> None:

@@ -51,5 +51,9 @@ def test_sends_to_one_channel_are_paced_about_one_per_second(slack_bot: SlackBot
         _queue(bot, f"burst-{n}")
     _queue(bot, "elsewhere", channel="C2")
     assert bot.adapter.outbox.deliver() == 4
-    assert [round(s, 3) for s in bot.sleeps] == [1.0, 1.0]  # the 2nd and 3rd C1 message; C2 does not wait
-    assert [c.body["channel"] for c in bot.fake.of("chat.postMessage")] == ["C1", "C1", "C1", "C2"]
+    sent = [(c.body["channel"], round(c.at, 3)) for c in bot.fake.of("chat.postMessage")]
+    assert sent == [("C1", 0.0), ("C1", 1.0), ("C1", 2.0), ("C2", 2.0)]  # C2 does not wait for C1
+    bot.monotonic += 5
+    _queue(bot, "after-a-pause")
+    assert bot.adapter.outbox.deliver() == 1
+    assert bot.fake.of("chat.postMessage")[-1].at == 7.0  # an idle channel sends at once

@@ -14,15 +14,15 @@ app_id per test, because the SDK caches tenant tokens per app_id for the whole p
 """
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
-import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.fake_server import FakeServer, Request, Response
 
 __all__ = ["Call", "FakeFeishu"]
 
@@ -30,13 +30,10 @@ _MESSAGE = re.compile(r"^/open-apis/im/v1/messages/([^/]+)(/reply|/urgent_app)?$
 
 
 @dataclass
-class Call:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # lower-case names
-    body: Any
+class Call(Request):
+    body: Any = None  # the JSON body (or the text, when it is not JSON)
     ok: bool = False  # answered with code 0
+    at: float = 0.0  # when it arrived, on the fake's clock
 
     @property
     def card(self) -> dict[str, Any]:
@@ -64,98 +61,30 @@ class _Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeFeishu:
-    def __init__(self, *, bot_open_id: str = "ou_bot") -> None:
+class FakeFeishu(FakeServer):
+    name = "fake-feishu"
+
+    def __init__(self, *, bot_open_id: str = "ou_bot", clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock=clock)
         self.bot_open_id = bot_open_id
         self.calls: list[Call] = []
-        self.ws_url = ""  # what the long-connection endpoint hands out
-        self._lock = threading.Lock()
+        self.chats: dict[str, str] = {}  # message id -> chat id
+        self.ws_answers: list[dict[str, Any]] = []  # the client's answers to pushed events
         self._ids = itertools.count(1)
         self._tokens: set[str] = set()
         self._failures: list[_Failure] = []
         self._by_uuid: dict[tuple[str, str], dict[str, Any]] = {}
-        self.chats: dict[str, str] = {}  # message id -> chat id
-        self.ws_answers: list[dict[str, Any]] = []  # the client's answers to pushed events
-        self._ws_loop: asyncio.AbstractEventLoop | None = None
-        self._ws_clients: list[Any] = []
-        self._ws_main: asyncio.Task[None] | None = None
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                fake._handle(self, "GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                fake._handle(self, "POST")
-
-            def do_PATCH(self) -> None:  # noqa: N802
-                fake._handle(self, "PATCH")
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name="fake-feishu", daemon=True)
-
-    # --- lifecycle ---------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> FakeFeishu:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self._ws_loop is not None:
-            async def close() -> None:
-                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-
-            asyncio.run_coroutine_threadsafe(close(), self._ws_loop).result(5)
-            self._ws_loop.call_soon_threadsafe(self._ws_loop.stop)
 
     # --- the long connection -----------------------------------------------------------
-    def serve_websocket(self) -> None:
+    def serve_websocket(self, path: str = "/ws?device_id=fake-device&service_id=7") -> None:
         """Start the WebSocket endpoint that `/callback/ws/endpoint` hands out."""
-        from websockets.asyncio.server import serve
+        super().serve_websocket(path)
 
-        started = threading.Event()
-
-        async def handler(connection: Any) -> None:
-            self._ws_clients.append(connection)
-            async for message in connection:
-                answer = self._answer_frame(message)
-                if answer is not None:
-                    with self._lock:
-                        self.ws_answers.append(answer)
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._ws_loop = loop
-
-            async def main() -> None:
-                server = await serve(handler, "127.0.0.1", 0)
-                port = server.sockets[0].getsockname()[1]
-                self.ws_url = f"ws://127.0.0.1:{port}/ws?device_id=fake-device&service_id=7"
-                started.set()
-                await asyncio.Event().wait()
-
-            self._ws_main = loop.create_task(main())  # held: the loop keeps only weak references
-            loop.run_forever()
-
-        threading.Thread(target=run, name="fake-feishu-ws", daemon=True).start()
-        started.wait(5)
-
-    @property
-    def ws_connected(self) -> bool:
-        return bool(self._ws_clients)
+    def ws_received(self, message: str | bytes) -> None:
+        answer = self._answer_frame(message)
+        if answer is not None:
+            with self._lock:
+                self.ws_answers.append(answer)
 
     def push_event(self, body: dict[str, Any], message_id: str = "ws-msg-1") -> None:
         """Push one event to the connected client, as a DATA frame of type "event"."""
@@ -167,9 +96,7 @@ class FakeFeishu:
                            ("sum", "1"), ("seq", "0")):
             header = frame.headers.add()
             header.key, header.value = key, value
-        data = frame.SerializeToString()
-        client = self._ws_clients[-1]
-        asyncio.run_coroutine_threadsafe(client.send(data), self._ws_loop).result(5)
+        self.ws_send(frame.SerializeToString())
 
     @staticmethod
     def _answer_frame(message: bytes) -> dict[str, Any] | None:
@@ -181,12 +108,6 @@ class FakeFeishu:
         if headers.get("type") != "event":
             return None  # pings
         return {"headers": headers, **json.loads(frame.payload)}
-
-    def __enter__(self) -> FakeFeishu:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     # --- test controls -----------------------------------------------------------------
     def rate_limit(self, times: int = 1, *, reset: int = 3) -> None:
@@ -214,28 +135,18 @@ class FakeFeishu:
             return [c for c in self.calls if c.path == path]
 
     # --- serving -----------------------------------------------------------------------
-    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(request.path)
-        length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length) if length else b""
+    def answer(self, request: Request) -> Response:
         try:
-            body = json.loads(raw) if raw else None
+            body = request.json()
         except ValueError:
-            body = raw.decode("utf-8", "replace")
-        call = Call(method, parts.path, dict(parse_qsl(parts.query)),
-                    {k.lower(): v for k, v in request.headers.items()}, body)
+            body = request.raw.decode("utf-8", "replace")
+        call = Call(**vars(request), body=body)
         with self._lock:
+            call.at = self.clock()
             self.calls.append(call)
             status, payload, headers = self._answer(call)
             call.ok = status == 200 and payload.get("code") == 0
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(data)
+        return Response(status, payload, headers)
 
     def _answer(self, call: Call) -> tuple[int, dict[str, Any], dict[str, str]]:
         if call.path == "/open-apis/auth/v3/tenant_access_token/internal":

@@ -14,21 +14,20 @@ call was made for. Point a WebClient at it with `base_url=fake.api_url`.
 """
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
-import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
+from tests.support.fake_server import FakeServer, Request, Response
 from tests.support.waiting import wait_until
 
 __all__ = ["Call", "FakeSlack"]
 
 BOT_USER = "UBOT"
-
 
 
 @dataclass
@@ -39,6 +38,7 @@ class Call:
     path: str = ""
     status: int = 200
     answer: dict[str, Any] = field(default_factory=dict)  # what the fake replied
+    at: float = 0.0  # when it arrived, on the fake's clock
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
@@ -63,40 +63,19 @@ class _Limit:
     retry_after: int
 
 
-@dataclass
-class FakeSlack:
-    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # users.info answers by user id
-    calls: list[Call] = field(default_factory=list)
+class FakeSlack(FakeServer):
+    name = "fake-slack"
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, users: dict[str, dict[str, Any]] | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(clock=clock)
+        self.users = users if users is not None else {}  # users.info answers by user id
+        self.calls: list[Call] = []
+        self.installs: dict[str, dict[str, Any]] = {}  # oauth.v2.access answers by code
+        self.ws_answers: list[dict[str, Any]] = []  # what a Socket Mode client sent back
         self._ts = itertools.count(1)
         self._limits: list[_Limit] = []
         self._errors: list[tuple[str, str]] = []
-        self.ws_url = ""
-        self.ws_answers: list[dict[str, Any]] = []  # what a Socket Mode client sent back
-        self._ws_loop: asyncio.AbstractEventLoop | None = None
-        self._ws_clients: list[Any] = []
-        self._ws_main: Any = None
-        self.installs: dict[str, dict[str, Any]] = {}  # oauth.v2.access answers by code
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                fake._handle(self)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
-                                       name="fake-slack", daemon=True)
-
-    # --- lifecycle ---------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     @property
     def api_url(self) -> str:
@@ -105,68 +84,21 @@ class FakeSlack:
     def response_url(self, name: str = "r1") -> str:
         return f"{self.url}/response/{name}"
 
-    def __enter__(self) -> FakeSlack:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self._ws_loop is not None:
-            async def close() -> None:
-                for client in self._ws_clients:
-                    await client.close()
-                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-
-            asyncio.run_coroutine_threadsafe(close(), self._ws_loop).result(5)
-            self._ws_loop.call_soon_threadsafe(self._ws_loop.stop)
-
     # --- Socket Mode -------------------------------------------------------------------
-    def serve_websocket(self) -> None:
+    def serve_websocket(self, path: str = "/link") -> None:
         """Start the WebSocket endpoint apps.connections.open hands out."""
-        from websockets.asyncio.server import serve
-        from websockets.exceptions import ConnectionClosed
+        super().serve_websocket(path)
 
-        started = threading.Event()
+    def ws_greeting(self) -> str:
+        return json.dumps({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
 
-        async def handler(connection: Any) -> None:
-            self._ws_clients.append(connection)
-            await connection.send(json.dumps({"type": "hello", "num_connections": 1,
-                                              "debug_info": {"host": "fake"}}))
-            try:
-                async for message in connection:
-                    with self._lock:
-                        self.ws_answers.append(json.loads(message))
-            except ConnectionClosed:
-                pass  # the client went away without a closing handshake
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._ws_loop = loop
-
-            async def main() -> None:
-                server = await serve(handler, "127.0.0.1", 0)
-                self.ws_url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/link"
-                started.set()
-                await asyncio.Event().wait()
-
-            self._ws_main = loop.create_task(main())  # held: the loop keeps only weak references
-            loop.run_forever()
-
-        threading.Thread(target=run, name="fake-slack-ws", daemon=True).start()
-        started.wait(5)
-
-    @property
-    def ws_connected(self) -> bool:
-        return bool(self._ws_clients)
+    def ws_received(self, message: str | bytes) -> None:
+        with self._lock:
+            self.ws_answers.append(json.loads(message))
 
     def push(self, envelope: dict[str, Any]) -> None:
         """Send one Socket Mode envelope to the connected client."""
-        client = self._ws_clients[-1]
-        asyncio.run_coroutine_threadsafe(client.send(json.dumps(envelope)), self._ws_loop).result(5)
+        self.ws_send(json.dumps(envelope))
 
     # --- test controls -----------------------------------------------------------------
     def rate_limit(self, method: str, times: int = 1, *, retry_after: int = 1) -> None:
@@ -190,24 +122,20 @@ class FakeSlack:
         return calls
 
     # --- serving -----------------------------------------------------------------------
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        path = urlsplit(request.path).path
-        raw = request.rfile.read(int(request.headers.get("Content-Length") or 0)).decode("utf-8")
-        body = self._body(raw, request.headers.get("Content-Type") or "")
-        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or str(body.get("token") or "")
-        if path.startswith("/response/"):
-            self._record(Call("response_url", body, path=path))
-            self._reply(request, 200, b"ok", "text/plain")
-            return
-        method = path.removeprefix("/api/")
+    def answer(self, request: Request) -> Response:
+        body = self._body(request.raw.decode("utf-8"), request.headers.get("content-type", ""))
+        token = request.headers.get("authorization", "").removeprefix("Bearer ") or str(body.get("token") or "")
+        if request.path.startswith("/response/"):
+            self._record(Call("response_url", body, path=request.path))
+            return Response(200, b"ok", content_type="text/plain")
+        method = request.path.removeprefix("/api/")
         limit = self._take_limit(method)
         if limit is not None:
-            self._record(Call(method, body, token, path, status=429))
-            self._reply(request, 429, b'{"ok":false,"error":"ratelimited"}', headers={"Retry-After": str(limit)})
-            return
+            self._record(Call(method, body, token, request.path, status=429))
+            return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit)})
         answer = self._answer(method, body, token)
-        self._record(Call(method, body, token, path, answer=answer))
-        self._reply(request, 200, json.dumps(answer).encode("utf-8"))
+        self._record(Call(method, body, token, request.path, answer=answer))
+        return Response(200, answer)
 
     @staticmethod
     def _body(raw: str, content_type: str) -> dict[str, Any]:
@@ -217,6 +145,7 @@ class FakeSlack:
 
     def _record(self, call: Call) -> None:
         with self._lock:
+            call.at = self.clock()
             self.calls.append(call)
 
     def _take_limit(self, method: str) -> int | None:
@@ -226,17 +155,6 @@ class FakeSlack:
                     limit.times -= 1
                     return limit.retry_after
         return None
-
-    @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, payload: bytes, content_type: str = "application/json",
-               headers: dict[str, str] | None = None) -> None:
-        request.send_response(status)
-        request.send_header("Content-Type", content_type)
-        request.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(payload)
 
     def _answer(self, method: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         with self._lock:

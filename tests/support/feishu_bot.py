@@ -37,6 +37,7 @@ def feishu_config(fake_url: str, app_id: str, mode: str = "http") -> Config:
 class FeishuBot:
     def __init__(self, db: Database, fake: FakeFeishu, *, mode: str = "http", **adapter_options: Any) -> None:
         self.fake = fake
+        fake.clock = lambda: self.monotonic  # calls are stamped on the pacer's (fake) clock
         self.app_id = f"cli_{uuid.uuid4().hex[:12]}"  # the SDK caches tokens per app_id
         self.clock = ManualClock(START)
         self.monotonic = 0.0
@@ -54,8 +55,9 @@ class FeishuBot:
         self.monotonic += seconds
 
     # --- Feishu -> bot -----------------------------------------------------------------
-    def do(self, body: dict[str, Any]) -> Any:
-        """Send one event/callback through the SDK's dispatcher, as Feishu's push would."""
+    def send(self, body: dict[str, Any]) -> Any:
+        """Send one event/callback through the SDK's dispatcher, as Feishu's push would; returns
+        the SDK's response, whatever its status."""
         from lark_oapi.core.model import RawRequest
 
         raw, headers = p.signed(body, encrypt_key=ENCRYPT_KEY, now=self.clock.now())
@@ -63,7 +65,11 @@ class FeishuBot:
         request.uri = "/feishu/events"
         request.body = raw
         request.headers = headers
-        response = self.adapter.dispatcher().do(request)
+        return self.adapter.dispatcher().do(request)
+
+    def do(self, body: dict[str, Any]) -> Any:
+        """`send`, asserting the answer is HTTP 200 (Feishu re-pushes anything else)."""
+        response = self.send(body)
         assert response.status_code == 200, response.content
         return response
 

@@ -1,37 +1,61 @@
 """A pmbot scheduler replica in its own process, for the leader-election test.
 
-    python -m tests.support.replica DB_URL SENT_FILE NOW_ISO
+    python -m tests.support.replica DB_URL LOG_FILE NOW_ISO
 
-Runs the real Scheduler (APScheduler, 1 s ticks, advisory-lock leadership) on a fixed clock;
-every message it sends is appended to SENT_FILE as `<pid> <kind> <target> <title>`.
+Runs the real Scheduler (APScheduler, 1 s ticks, advisory-lock leadership) on a fixed clock and
+appends what it does to LOG_FILE, one JSON object per line, so the test reads structured records
+instead of parsing text: `{"pid", "tick": "leader" | "follower"}` for every tick, and
+`{"pid", "sent": post | dm | update, "to", "title"}` for every message sent.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.clock import ManualClock
 from bot.messenger import MessageRef
 from bot.outbox import Outbox
-from bot.scheduler import Scheduler
+from bot.scheduler import LeaderLock, Scheduler
 from handlers.core import Core
 from handlers.replies import Reply
 from storage.database import Database
 
 
-class FileMessenger:
-    platform = "console"
-
+class Log:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _write(self, kind: str, target: str, reply: Reply) -> MessageRef:
-        title = reply.cards[0].title if reply.cards else reply.text
+    def write(self, **record: Any) -> None:
         with self.path.open("a", encoding="utf-8") as f:
-            f.write(f"{os.getpid()} {kind} {target} {title}\n")
+            f.write(json.dumps({"pid": os.getpid(), **record}, ensure_ascii=False) + "\n")
+
+
+class ReportingLock(LeaderLock):
+    """The real leader election; each answer is logged, so the test sees a follower tick."""
+
+    def __init__(self, db: Database, log: Log) -> None:
+        super().__init__(db)
+        self.log = log
+
+    def is_leader(self) -> bool:
+        leading = super().is_leader()
+        self.log.write(tick="leader" if leading else "follower")
+        return leading
+
+
+class FileMessenger:
+    platform = "console"
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+
+    def _write(self, kind: str, target: str, reply: Reply) -> MessageRef:
+        self.log.write(sent=kind, to=target, title=reply.cards[0].title if reply.cards else reply.text)
         return MessageRef(target, str(os.getpid()))
 
     def post(self, channel: str, reply: Reply) -> MessageRef:
@@ -44,11 +68,13 @@ class FileMessenger:
         self._write("update", ref.channel, reply)
 
 
-def main(url: str, sent_file: str, now_iso: str) -> None:
+def main(url: str, log_file: str, now_iso: str) -> None:
     db = Database(url)
+    log = Log(Path(log_file))
     clock = ManualClock(datetime.fromisoformat(now_iso))
-    outbox = Outbox(db, clock, {"console": FileMessenger(Path(sent_file))})
+    outbox = Outbox(db, clock, {"console": FileMessenger(log)})
     scheduler = Scheduler(db, Core(db), outbox, clock, tick_seconds=1)
+    scheduler.leader = ReportingLock(db, log)
     scheduler.start()
     threading.Event().wait()  # until killed
 

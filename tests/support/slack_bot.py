@@ -108,6 +108,7 @@ class AsgiClient:
 class SlackBot:
     def __init__(self, db: Database, fake: FakeSlack, *, via: str = "http", **slack: Any) -> None:
         self.fake = fake
+        fake.clock = lambda: self.monotonic  # calls are stamped on the pacer's (fake) clock
         self.via = via
         self.clock = ManualClock(START)
         self.monotonic = 0.0
