@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +23,10 @@ from starlette.routing import BaseRoute
 from bot.clock import Clock, SystemClock
 from bot.feishu.events import FeishuEvents, NameBook, build_dispatcher
 from bot.feishu.http import FeishuWebhook
-from bot.feishu.messenger import FeishuMessenger
-from bot.feishu.pacing import Pacer
+from bot.feishu.messenger import LIMITS, FeishuMessenger
 from bot.feishu.ws import LongConnection
 from bot.outbox import DeliveryWorker, Outbox
+from bot.pacing import Pacer
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -38,12 +39,15 @@ log = logging.getLogger(__name__)
 class FeishuAdapter:
     platform = "feishu"
 
-    def __init__(self, runtime: Runtime, *, pacer: Pacer | None = None, request_clock: Clock | None = None,
+    def __init__(self, runtime: Runtime, *, sleep: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic, request_clock: Clock | None = None,
                  ws_client_factory: Callable[..., Any] | None = None) -> None:
+        """`sleep` and `monotonic` drive pacing (tests pass fakes)."""
         self.config = runtime.config.feishu
         self.names = NameBook()
         self.messenger = FeishuMessenger(app_id=self.config.app_id, app_secret=self.config.app_secret,
-                                         domain=self.config.domain, pacer=pacer, names=self.names)
+                                         domain=self.config.domain, names=self.names,
+                                         pacer=Pacer(**LIMITS, clock=monotonic, sleep=sleep))
         self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
         self.worker = DeliveryWorker(self.outbox.deliver, name="pmbot-feishu-delivery")
         self.events = FeishuEvents(core=runtime.core, outbox=self.outbox, clock=runtime.clock,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from bot.feishu.pacing import Pacer
+from bot.pacing import Pacer
 from bot.feishu.render import card_json, render
 from bot.messenger import MessageRef
 from bot.outbox import SENDING_KEY
@@ -39,6 +39,8 @@ TOKEN_INVALID = {99991663, 99991661}
 RECALLED = 230011
 NO_THREADS = {230071, 230072}
 DEFAULT_RETRY_AFTER = 1.0
+# Sends per second per chat / user / card, and per app.
+LIMITS = {"per_key": 5, "per_app": 50}
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class FeishuMessenger:
         self.app_id = app_id
         self.app_secret = app_secret
         self.domain = domain.rstrip("/")
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or Pacer(**LIMITS)
         self.names = names or (lambda _user: None)
         self.timeout = timeout
         self._sdk: Any = None

@@ -31,9 +31,9 @@ from starlette.routing import BaseRoute, Route
 from bot.outbox import DeliveryWorker, Outbox
 from bot.slack.app import SlackListeners
 from bot.slack.client import web_client
-from bot.slack.messenger import SlackMessenger, notification_origin
+from bot.slack.messenger import PER_CHANNEL, SlackMessenger, notification_origin
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, Tokens, oauth_settings
-from bot.slack.pacing import ChannelPacer
+from bot.pacing import Pacer
 from bot.slack.users import UserDirectory
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class SlackAdapter:
         self.users = UserDirectory(clock=monotonic)
         self._clients: dict[str, WebClient] = {}
         self._clients_lock = threading.Lock()
-        self.messenger = SlackMessenger(client_for=self.client_for, pacer=ChannelPacer(clock=monotonic, sleep=sleep),
+        self.messenger = SlackMessenger(client_for=self.client_for, pacer=Pacer(per_key=PER_CHANNEL, clock=monotonic, sleep=sleep),
                                         names=self.users.names, origin=lambda key: notification_origin(runtime.db, key))
         self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
         self.worker = DeliveryWorker(self.outbox.deliver, name="pmbot-slack-delivery")

@@ -6,7 +6,7 @@ channel whose buttons the message carries when it is not posted there (a DM). Me
 scheduler queues name only a channel or a user; the workspace and project come from the outbox
 row being sent (`SENDING_KEY`).
 
-Sends are paced per channel (`ChannelPacer`); a rate limit the client could not wait out
+Sends are paced per channel (`bot.pacing.Pacer`, about one per second); a rate limit the client could not wait out
 inline raises `SlackSendError` with `retry_after`, which the outbox honours.
 """
 from __future__ import annotations
@@ -23,13 +23,15 @@ from sqlmodel import select
 from bot.messenger import MessageRef
 from bot.outbox import SENDING_KEY
 from bot.slack.client import retry_after
-from bot.slack.pacing import ChannelPacer
+from bot.pacing import Pacer
 from bot.slack.render import NameOf, render_message
 from handlers.replies import Reply
 from storage.database import Database
 from storage.models import Notification, Project, Workspace
 
 __all__ = ["Origin", "SlackMessenger", "SlackSendError", "Target", "notification_origin"]
+
+PER_CHANNEL = 1  # chat.postMessage: about one message per second per channel
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,11 @@ def notification_origin(db: Database, key: str | None) -> Origin:
 class SlackMessenger:
     platform = "slack"
 
-    def __init__(self, *, client_for: Callable[[str], WebClient], pacer: ChannelPacer | None = None,
+    def __init__(self, *, client_for: Callable[[str], WebClient], pacer: Pacer | None = None,
                  names: Callable[[str], NameOf] | None = None,
                  origin: Callable[[str | None], Origin] = lambda _key: Origin()) -> None:
         self.client_for = client_for
-        self.pacer = pacer or ChannelPacer()
+        self.pacer = pacer or Pacer(per_key=PER_CHANNEL)
         self.names = names or (lambda _ws: lambda _user: None)
         self.origin = origin
 

@@ -12,7 +12,6 @@ from typing import Any
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.feishu import create_adapter
-from bot.feishu.pacing import Pacer
 from bot.runtime import defaults_from
 from handlers.core import Core
 from storage.database import Database
@@ -45,7 +44,7 @@ class FeishuBot:
         core = Core(db, defaults_from(config))
         # What the adapter takes from the runtime.
         self.runtime = SimpleNamespace(config=config, db=db, core=core, clock=self.clock)
-        self.adapter = create_adapter(self.runtime, pacer=Pacer(clock=lambda: self.monotonic, sleep=self._sleep),
+        self.adapter = create_adapter(self.runtime, monotonic=lambda: self.monotonic, sleep=self._sleep,
                                       request_clock=self.clock, **adapter_options)
         self.core = core
 
