@@ -4,17 +4,18 @@ Every send is a card (`bot.feishu.render`), so user text is always escaped the s
 Reliability, in the order a send meets it:
 
 - pacing: `Pacer` keeps to 5 calls per second per chat / user / card and 50 per app;
-- idempotency: the outbox key of the message being sent (`bot.outbox.SENDING_KEY`) becomes
-  Feishu's `uuid` (a hash, ≤50 characters), so a retry after a lost response never posts twice;
+- idempotency: the outbox key of the message becomes Feishu's `uuid` (a hash, ≤50 characters),
+  so a retry after a lost response never posts twice;
 - rate limits: HTTP 429, code 99991400 or 230020 raise `RateLimited` with `retry_after` from
   the `x-ogw-ratelimit-reset` header, which the outbox honours when it reschedules;
 - a rejected tenant token (99991663) is dropped from the SDK's cache and the call repeated once;
 - a reply to a recalled message becomes a new message in the chat; a thread reply in a chat
   without threads becomes a plain reply.
 
-Targets are strings the outbox can store (see `Target`): a chat id, or a chat id with a message
-to reply to, whether to reply in a thread, and the project channel the content belongs to (so
-buttons in a private chat act on that project). lark_oapi is imported on first use only.
+A `Destination` with `reply_to` is a reply to that message (in a thread for kind "thread");
+without, a new message in the chat (`oc_…`) or to the user (`ou_…`, kind "dm"). Its project
+channel is stamped into every button, so a click in a private chat acts on that project.
+lark_oapi is imported on first use only.
 """
 from __future__ import annotations
 
@@ -22,17 +23,14 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
-from bot.pacing import Pacer
 from bot.feishu.render import card_json, render
-from bot.messenger import MessageRef
-from bot.outbox import SENDING_KEY
+from bot.messenger import Destination, MessageRef
+from bot.pacing import Pacer
 from handlers.replies import Reply
 
-__all__ = ["FeishuError", "FeishuMessenger", "RateLimited", "Target"]
+__all__ = ["LIMITS", "FeishuError", "FeishuMessenger", "RateLimited"]
 
 RATE_LIMITED = {99991400, 230020}
 TOKEN_INVALID = {99991663, 99991661}
@@ -41,34 +39,7 @@ NO_THREADS = {230071, 230072}
 DEFAULT_RETRY_AFTER = 1.0
 # Sends per second per chat / user / card, and per app.
 LIMITS = {"per_key": 5, "per_app": 50}
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a message goes, stored as `<id>[?reply=om_…&thread=1&ctx=oc_…&p2p=1]`.
-
-    `id` is a chat id (posts) or an open_id (DMs); `reply` the message answered; `thread`
-    asks for a thread reply; `ctx` is the channel whose project the content is about (stamped
-    into every button), `p2p` marks a private chat.
-    """
-
-    id: str
-    reply: str = ""
-    thread: bool = False
-    ctx: str = ""
-    p2p: bool = False
-
-    def encode(self) -> str:
-        params = {k: v for k, v in (("reply", self.reply), ("thread", "1" if self.thread else ""),
-                                    ("ctx", self.ctx), ("p2p", "1" if self.p2p else "")) if v}
-        return f"{self.id}?{urlencode(params)}" if params else self.id
-
-    @classmethod
-    def parse(cls, text: str) -> Target:
-        ident, _, query = text.partition("?")
-        q = {k: v[0] for k, v in parse_qs(query).items()}
-        return cls(ident, reply=q.get("reply", ""), thread=q.get("thread") == "1", ctx=q.get("ctx", ""),
-                   p2p=q.get("p2p") == "1")
+CHAT_PREFIX = "oc_"  # Feishu's chat ids; a DM may name the user's private chat instead of the user
 
 
 class FeishuError(Exception):
@@ -105,25 +76,16 @@ class FeishuMessenger:
         self._bot_open_id: str | None = None
 
     # --- the Messenger port --------------------------------------------------------------
-    def post(self, channel: str, reply: Reply) -> MessageRef:
-        target = Target.parse(channel)
-        content = self._content(reply, target.ctx or target.id, target.p2p)
-        if target.reply:
-            data = self._reply(target, content)
+    def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
+        content = self._content(reply, destination)
+        if destination.reply_to:
+            data = self._reply(destination, content, key)
         else:
-            self.pacer.wait(f"chat:{target.id}")
-            data = self._create("chat_id", target.id, content)
-        return self._ref(data, target.ctx or target.id, target.p2p)
+            data = self._create(destination, content, key)
+        return MessageRef(destination, data.message_id)
 
-    def dm(self, user: str, reply: Reply) -> MessageRef:
-        target = Target.parse(user)
-        self.pacer.wait(f"user:{target.id}")
-        data = self._create("open_id", target.id, self._content(reply, target.ctx, True))
-        return self._ref(data, target.ctx, True)
-
-    def update(self, ref: MessageRef, reply: Reply) -> None:
-        where = Target.parse(ref.channel)
-        content = self._content(reply, where.ctx or ("" if where.p2p else where.id), where.p2p)
+    def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
+        content = self._content(reply, ref.destination)
         self.pacer.wait(f"message:{ref.id}")
         from lark_oapi.api.im.v1 import PatchMessageRequest, PatchMessageRequestBody
 
@@ -150,43 +112,41 @@ class FeishuMessenger:
         return self._bot_open_id
 
     # --- internals -----------------------------------------------------------------------
-    def _content(self, reply: Reply, channel: str, private: bool) -> str:
-        return card_json(render(reply, channel=channel, private=private, names=self.names))
+    def _content(self, reply: Reply, destination: Destination) -> str:
+        return card_json(render(reply, channel=destination.about, private=destination.kind == "dm",
+                                names=self.names))
 
     @staticmethod
-    def _ref(data: Any, ctx: str, p2p: bool) -> MessageRef:
-        chat = getattr(data, "chat_id", None) or ctx
-        where = Target(chat, ctx=ctx if ctx != chat else "", p2p=p2p).encode()
-        return MessageRef(where, data.message_id)
+    def _pace_key(destination: Destination) -> str:
+        return f"{'user' if destination.kind == 'dm' else 'chat'}:{destination.id}"
 
-    def _create(self, id_type: str, receive_id: str, content: str) -> Any:
+    def _create(self, destination: Destination, content: str, key: str) -> Any:
+        """A new message in the chat, or to the user of a DM."""
         from lark_oapi.api.im.v1 import CreateMessageRequest, CreateMessageRequestBody
 
-        body = CreateMessageRequestBody.builder().receive_id(receive_id).msg_type("interactive").content(content)
-        key = SENDING_KEY.get()
-        if key:
-            body = body.uuid(idempotency_uuid(key))
-        request = CreateMessageRequest.builder().receive_id_type(id_type).request_body(body.build()).build()
+        to_user = destination.kind == "dm" and not destination.id.startswith(CHAT_PREFIX)
+        body = CreateMessageRequestBody.builder().receive_id(destination.id).msg_type("interactive") \
+            .content(content).uuid(idempotency_uuid(key))
+        request = CreateMessageRequest.builder().receive_id_type("open_id" if to_user else "chat_id") \
+            .request_body(body.build()).build()
+        self.pacer.wait(self._pace_key(destination))
         return self._call(lambda: self._client().im.v1.message.create(request))
 
-    def _reply(self, target: Target, content: str, thread: bool | None = None) -> Any:
+    def _reply(self, destination: Destination, content: str, key: str, thread: bool | None = None) -> Any:
         from lark_oapi.api.im.v1 import ReplyMessageRequest, ReplyMessageRequestBody
 
-        thread = target.thread if thread is None else thread
-        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content).reply_in_thread(thread)
-        key = SENDING_KEY.get()
-        if key:
-            body = body.uuid(idempotency_uuid(key))
-        request = ReplyMessageRequest.builder().message_id(target.reply).request_body(body.build()).build()
-        self.pacer.wait(f"chat:{target.id}")
+        thread = destination.kind == "thread" if thread is None else thread
+        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content).reply_in_thread(thread) \
+            .uuid(idempotency_uuid(key))
+        request = ReplyMessageRequest.builder().message_id(destination.reply_to).request_body(body.build()).build()
+        self.pacer.wait(self._pace_key(destination))
         try:
             return self._call(lambda: self._client().im.v1.message.reply(request))
         except FeishuError as exc:
             if exc.code in NO_THREADS and thread:
-                return self._reply(target, content, thread=False)
+                return self._reply(destination, content, key, thread=False)
             if exc.code == RECALLED:
-                self.pacer.wait(f"chat:{target.id}")
-                return self._create("chat_id", target.id, content)
+                return self._create(destination, content, key)
             raise
 
     def _call(self, send: Callable[[], Any]) -> Any:

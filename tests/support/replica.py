@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import ManualClock
-from bot.messenger import MessageRef
+from bot.messenger import Destination, MessageRef
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from handlers.core import Core
@@ -28,26 +28,24 @@ class FileMessenger:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _write(self, kind: str, target: str, reply: Reply) -> MessageRef:
+    def _write(self, kind: str, destination: Destination, reply: Reply) -> MessageRef:
         title = reply.cards[0].title if reply.cards else reply.text
         with self.path.open("a", encoding="utf-8") as f:
-            f.write(f"{os.getpid()} {kind} {target} {title}\n")
-        return MessageRef(target, str(os.getpid()))
+            f.write(f"{os.getpid()} {kind} {destination.id} {title}\n")
+        return MessageRef(destination, str(os.getpid()))
 
-    def post(self, channel: str, reply: Reply) -> MessageRef:
-        return self._write("post", channel, reply)
+    def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
+        return self._write("dm" if destination.kind == "dm" else "post", destination, reply)
 
-    def dm(self, user: str, reply: Reply) -> MessageRef:
-        return self._write("dm", user, reply)
-
-    def update(self, ref: MessageRef, reply: Reply) -> None:
-        self._write("update", ref.channel, reply)
+    def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
+        self._write("update", ref.destination, reply)
 
 
 def main(url: str, sent_file: str, now_iso: str) -> None:
     db = Database(url)
     clock = ManualClock(datetime.fromisoformat(now_iso))
-    outbox = Outbox(db, clock, {"console": FileMessenger(Path(sent_file))})
+    outbox = Outbox(db, clock)
+    outbox.register(FileMessenger(Path(sent_file)))
     scheduler = Scheduler(db, Core(db), outbox, clock, tick_seconds=1)
     scheduler.start()
     threading.Event().wait()  # until killed
