@@ -228,8 +228,10 @@ def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) ->
     """Rows queued or sent before 0006 still go (or are updated) where they were meant to."""
     from sqlalchemy import create_engine, text
 
+    from sqlmodel import Session
+
     from handlers.destination import Destination, MessageRef
-    from storage.models import Notification
+    from storage.models import Notification, Project
 
     engine = create_engine(db_url)
     old = [  # key, platform, target_kind, target, message_ref
@@ -244,16 +246,13 @@ def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) ->
     ]
     try:
         migrate.upgrade(engine, "0005")
+        now = datetime.now(timezone.utc)
+        with Session(engine) as session:  # 0006 changes only the outbox: these tables are as at head
+            session.add(Workspace(platform="slack", external_id="T1", created_at=now))
+            session.flush()
+            session.add(Project(workspace_id=1, channel_id="C1", name="ERP", created_by="pm", created_at=now))
+            session.commit()
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspace (platform, external_id, name, created_at) "
-                              "VALUES ('slack', 'T1', '', CURRENT_TIMESTAMP)"))
-            conn.execute(text(
-                "INSERT INTO project (workspace_id, channel_id, name, goal, timezone, locale, standup_time, "
-                "standup_days, standup_remind_minutes, standup_summary_time, standup_enabled, standup_mode, "
-                "digest_time, due_soon_hours, escalate_after_days, weekly_report_day, weekly_report_time, "
-                "alerts_on_holidays, next_task_number, next_risk_number, next_retro_number, created_by, created_at) "
-                "VALUES (1, 'C1', 'ERP', '', 'UTC', 'en', '09:30', 'mon-fri', 30, '10:30', true, 'channel', "
-                "'09:00', 24, 2, 'fri', '16:00', false, 1, 1, 1, 'pm', CURRENT_TIMESTAMP)"))
             for key, platform, kind, target, ref in old:
                 conn.execute(text(
                     "INSERT INTO notification (key, platform, workspace_id, project_id, target_kind, target, payload, "
