@@ -1,19 +1,47 @@
-"""What a messenger adapter (Slack, Feishu) offers the runtime.
+"""What a messenger adapter (Slack, Feishu, …) is given, what it offers, and how it is found.
 
-An adapter translates platform payloads into `Context` + text/actions for the core, renders
-the neutral replies, and exposes a `Messenger` for proactive sends (outbox, scheduler).
-Adapters are created lazily by `bot.runtime` only when enabled in the config, so their SDKs
-are never imported otherwise.
+An adapter translates platform payloads into neutral calls on the core (`Core.context`,
+`handle_text`, `handle_action`, `bot_joined`, `queue`) and neutral replies into platform calls
+(its `Messenger`, used by the outbox). It is given only what it uses, an `AdapterDeps`, and
+never the runtime: adapters depend on the core, not the other way round.
+
+The runtime finds adapters by name in `REGISTRY` and imports an adapter's package only when its
+config section says `enabled = true`, so no SDK is loaded otherwise. A new messenger is its own
+package under `bot/` exposing `create_adapter(deps, **options)`, plus one line here.
 """
 from __future__ import annotations
 
-from typing import Protocol
+import importlib
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from starlette.routing import BaseRoute
 
+from bot.clock import Clock
 from bot.messenger import Messenger
+from bot.outbox import Outbox
+from handlers.core import Core
+from storage.database import Database
 
-__all__ = ["Adapter"]
+__all__ = ["REGISTRY", "Adapter", "AdapterDeps", "create_adapter"]
+
+# Messenger name (its config section) -> "package:factory".
+REGISTRY: dict[str, str] = {
+    "slack": "bot.slack:create_adapter",
+    "feishu": "bot.feishu:create_adapter",
+}
+
+
+@dataclass(frozen=True)
+class AdapterDeps:
+    """What an adapter may use: its own config section, the core, the database (for SDK stores
+    such as Slack's installations), the clock, and the outbox its messenger sends through."""
+
+    config: Any
+    core: Core
+    db: Database
+    clock: Clock
+    outbox: Outbox
 
 
 class Adapter(Protocol):
@@ -28,3 +56,10 @@ class Adapter(Protocol):
 
     def stop(self) -> None:
         """Close connections; called once at shutdown."""
+
+
+def create_adapter(name: str, deps: AdapterDeps, **options: Any) -> Adapter:
+    """The adapter registered as `name`, built on `deps` (imports its package now)."""
+    module, _, factory = REGISTRY[name].partition(":")
+    adapter: Adapter = getattr(importlib.import_module(module), factory)(deps, **options)
+    return adapter

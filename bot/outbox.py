@@ -1,65 +1,38 @@
 """The outbox: outbound messages stored under an idempotency key before they are sent.
 
-`enqueue()` inserts a `Notification` row; its unique `key` (e.g. `overdue:42:2026-12-01`) means
-a restart, a retry or a second replica can never queue the same message twice. `deliver()`
-sends what is due through the platform's Messenger. A failed send stays in the table and is
-retried with exponential backoff; after `max_attempts` it is marked `dead` and logged, never
-silently dropped. A row being sent is leased (status `sending`, lease in `next_attempt_at`) so
-two processes never send it at the same time; a lease left by a crashed process expires.
+Messages are queued as `Notification` rows (`handlers.notify.queue`, through `Core.queue` for
+adapters); the unique `key` (e.g. `overdue:42:2026-12-01`) means a restart, a retry or a second
+replica can never queue the same message twice. `deliver()` sends what is due through the
+platform's Messenger. A failed send stays in the table and is retried with exponential backoff;
+after `max_attempts` it is marked `dead` and logged, never silently dropped. A row being sent is
+leased (status `sending`, lease in `next_attempt_at`) so two processes never send it at the
+same time; a lease left by a crashed process expires.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.clock import Clock
-from bot.messenger import MessageRef, Messenger
-from handlers.notify import queue
+from bot.messenger import Messenger
+from handlers.destination import Destination, MessageRef
 from handlers.replies import Reply, reply_from_dict
 from storage.database import Database
 from storage.models import Notification
 
-__all__ = ["SENDING_KEY", "DeliveryWorker", "Outbox", "Outgoing"]
+__all__ = ["DeliveryWorker", "Outbox"]
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-# The key of the message being sent, for messengers whose platform deduplicates sends by a
-# client token (Feishu's `uuid`): a retry after a lost response then never posts twice.
-SENDING_KEY: ContextVar[str | None] = ContextVar("pmbot_outbox_sending_key", default=None)
 BASE_DELAY = timedelta(seconds=10)
 MAX_DELAY = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message to send. `target_kind` is channel | dm | update; for `update`, `target`
-    is the `channel|id` of the message to replace."""
-
-    key: str
-    platform: str
-    target_kind: str
-    target: str
-    reply: Reply
-    workspace_id: int | None = None
-    project_id: int | None = None
-
-
-def ref_to_text(ref: MessageRef) -> str:
-    return f"{ref.channel}|{ref.id}"
-
-
-def ref_from_text(text: str) -> MessageRef:
-    channel, _, ident = text.partition("|")
-    return MessageRef(channel, ident)
 
 
 class NotSentYet(Exception):
@@ -69,34 +42,30 @@ class NotSentYet(Exception):
 
 
 class Outbox:
-    def __init__(self, db: Database, clock: Clock, messengers: Mapping[str, Messenger], *,
+    def __init__(self, db: Database, clock: Clock, messengers: Mapping[str, Messenger] | None = None, *,
                  max_attempts: int = 12) -> None:
         self.db = db
         self.clock = clock
-        self.messengers = dict(messengers)
+        self.messengers = dict(messengers or {})
         self.max_attempts = max_attempts
 
-    # --- queueing ---------------------------------------------------------------------
-    def add(self, session: Session, m: Outgoing) -> bool:
-        """Queue inside the caller's transaction. False if the key was queued before."""
-        return queue(session, key=m.key, platform=m.platform, target_kind=m.target_kind, target=m.target,
-                     reply=m.reply, now=self.clock.now(), workspace_id=m.workspace_id, project_id=m.project_id)
-
-    def enqueue(self, message: Outgoing) -> bool:
-        with self.db.session() as session:
-            return self.add(session, message)
+    def register(self, messenger: Messenger) -> None:
+        """Send the rows of `messenger.platform` through it."""
+        self.messengers[messenger.platform] = messenger
 
     # --- sending ----------------------------------------------------------------------
-    def deliver(self, limit: int = 100, now: datetime | None = None) -> int:
-        """Send every due message (pending, or with an expired lease). Returns how many were sent.
-        `now` defaults to the clock; the scheduler passes the instant it is replaying."""
+    def deliver(self, limit: int = 100, now: datetime | None = None, *, platform: str | None = None) -> int:
+        """Send every due message (pending, or with an expired lease) of `platform` (default:
+        every registered one). Returns how many were sent. `now` defaults to the clock; the
+        scheduler passes the instant it is replaying."""
         now = now or self.clock.now()
+        platforms = [platform] if platform else list(self.messengers)
         with self.db.session() as session:
             ids = list(session.exec(
                 select(Notification.id).where(
                     or_(Notification.status == "pending", Notification.status == "sending"),
                     Notification.next_attempt_at <= now,
-                    Notification.platform.in_(list(self.messengers)),
+                    Notification.platform.in_(platforms),
                 ).order_by(Notification.id).limit(limit)
             ))
         return sum(1 for nid in ids if self._send_one(nid, now))
@@ -105,7 +74,7 @@ class Outbox:
         """Where a message went, once sent (to update it in place later)."""
         with self.db.session() as session:
             row = session.exec(select(Notification).where(Notification.key == key)).first()
-            return ref_from_text(row.message_ref) if row and row.message_ref else None
+            return _ref(row) if row and row.status == "sent" and row.message_id else None
 
     def _claim(self, nid: int, now: datetime) -> Notification | None:
         with self.db.session() as session:
@@ -124,44 +93,35 @@ class Outbox:
         if row is None:
             return False  # another process has it
         messenger = self.messengers[row.platform]
-        reply = reply_from_dict(row.payload)
-        token = SENDING_KEY.set(row.key)
         try:
-            ref = self._dispatch(messenger, self._resolve(row), reply)
+            ref = self._dispatch(messenger, row, reply_from_dict(row.payload))
         except Exception as exc:  # any failure of the platform call is retried
             self._failed(row, now, exc)
             return False
-        finally:
-            SENDING_KEY.reset(token)
         with self.db.session() as session:
             session.execute(update(Notification).where(Notification.id == nid).values(
                 status="sent", sent_at=self.clock.now(), attempts=row.attempts + 1,
-                message_ref=ref_to_text(ref) if ref else row.message_ref, last_error=""))
+                destination=ref.destination.to_dict(), message_id=ref.id, last_error=""))
         return True
 
-    def _resolve(self, row: Notification) -> Notification:
-        """An update aimed at `key:<k>` goes to wherever message <k> was sent; until then it waits."""
-        if row.target_kind == "update" and row.target.startswith("key:"):
-            ref = self.sent_ref(row.target[4:])
-            if ref is None:
-                raise NotSentYet(row.target[4:])
-            row.target = ref_to_text(ref)
-        return row
+    def _replaced(self, row: Notification) -> MessageRef:
+        """The message an update replaces; one queued under another key must have been sent."""
+        if row.update_of is None:
+            return _ref(row)
+        ref = self.sent_ref(row.update_of)
+        if ref is None:
+            raise NotSentYet(row.update_of)
+        return ref
 
-    @staticmethod
-    def _dispatch(messenger: Messenger, row: Notification, reply: Reply) -> MessageRef | None:
-        if row.target_kind == "channel":
-            return messenger.post(row.target, reply)
-        if row.target_kind == "dm":
-            return messenger.dm(row.target, reply)
-        if row.target_kind == "update":
-            ref = ref_from_text(row.target)
-            try:
-                messenger.update(ref, reply)
-            except NotImplementedError:  # the platform cannot edit: send a follow-up instead
-                return messenger.post(ref.channel, reply)
-            return ref
-        raise ValueError(f"unknown target kind {row.target_kind!r}")
+    def _dispatch(self, messenger: Messenger, row: Notification, reply: Reply) -> MessageRef:
+        if row.action == "send":
+            return messenger.send(Destination.from_dict(row.destination), reply, key=row.key)
+        ref = self._replaced(row)
+        try:
+            messenger.update(ref, reply, key=row.key)
+        except NotImplementedError:  # the platform cannot edit: send a follow-up instead
+            return messenger.send(ref.destination, reply, key=row.key)
+        return ref
 
     def _failed(self, row: Notification, now: datetime, exc: Exception) -> None:
         attempts = row.attempts + 1
@@ -178,6 +138,10 @@ class Outbox:
             log.warning("send of notification %s (%s) failed, retry in %s: %s", row.id, row.key, delay, exc)
         with self.db.session() as session:
             session.execute(update(Notification).where(Notification.id == row.id).values(**values))
+
+
+def _ref(row: Notification) -> MessageRef:
+    return MessageRef(Destination.from_dict(row.destination), row.message_id or "")
 
 
 class DeliveryWorker:

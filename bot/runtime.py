@@ -1,8 +1,9 @@
 """Builds the core once (database, clock, handlers, outbox) and starts what the config enables.
 
 `build()` is cheap and imports no messenger SDK; `Runtime.run()` creates the enabled adapters
-(`bot.slack.create_adapter`, `bot.feishu.create_adapter`), serves the HTTP app when an adapter
-runs in HTTP mode, and then either runs the console in the foreground or waits for a signal.
+(found by name in `bot.adapters.REGISTRY`, each given an `AdapterDeps`, never the runtime), serves
+the HTTP app when an adapter runs in HTTP mode, and then either runs the console in the
+foreground or waits for a signal.
 """
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
-from bot.adapters import Adapter
+from bot.adapters import REGISTRY, Adapter, AdapterDeps, create_adapter
 from bot.clock import Clock, OffsetClock
 from bot.config import Config
-from bot.messenger import Messenger
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from handlers.core import Core, Defaults
@@ -39,10 +39,6 @@ class Runtime:
     adapters: list[Adapter] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
-    def register(self, messenger: Messenger) -> None:
-        """Make a platform's messenger available to the outbox (and so to the scheduler)."""
-        self.outbox.messengers[messenger.platform] = messenger
-
     def console(self, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
                 channel: str | None = None, user: str | None = None) -> None:
         """Run the terminal chat until EOF; a pipe is read as a script (no prompt, lines echoed)."""
@@ -53,7 +49,7 @@ class Runtime:
         console = Console(self.core, clock, workspace=cfg.workspace, channel=channel or cfg.channel,
                           user=user or cfg.user, out=stdout, locale=self.config.defaults.locale,
                           run_due_jobs=self.scheduler.run_between, after_command=self.outbox.deliver)
-        self.register(console.messenger)
+        self.outbox.register(console.messenger)
         interactive = stdin.isatty()
         # A script is deterministic: only `:advance` runs jobs. Interactively, real time passes too.
         background = interactive and self.config.scheduler.enabled
@@ -65,30 +61,30 @@ class Runtime:
             if background:
                 self.scheduler.stop()
 
+    def deps(self, name: str) -> AdapterDeps:
+        """What the adapter `name` is given: its config section and the shared core parts."""
+        return AdapterDeps(config=getattr(self.config, name), core=self.core, db=self.db, clock=self.clock,
+                           outbox=self.outbox)
+
+    def enabled(self) -> list[str]:
+        """The registered messengers whose config section enables them."""
+        return [name for name in REGISTRY if getattr(self.config, name).enabled]
+
     def create_adapters(self) -> None:
-        """Create the enabled adapters and register their messengers (no connection yet)."""
-        if self.config.slack.enabled:
-            from bot.slack import create_adapter as slack_adapter
-
-            self.adapters.append(slack_adapter(self))
-        if self.config.feishu.enabled:
-            from bot.feishu import create_adapter as feishu_adapter
-
-            self.adapters.append(feishu_adapter(self))
-        for adapter in self.adapters:
-            self.register(adapter.messenger)
+        """Create the enabled adapters; each registers its messenger with the outbox (no connection yet)."""
+        self.adapters.extend(create_adapter(name, self.deps(name)) for name in self.enabled())
 
     def tick(self, now: datetime | None = None, *, stdout: TextIO = sys.stdout) -> int:
         """`pmbot tick`: run what is due at `now` once, deliver, and return the messages sent."""
         from bot.console.app import ConsoleMessenger
 
         self.create_adapters()
-        self.register(ConsoleMessenger(stdout))
+        self.outbox.register(ConsoleMessenger(stdout))
         return self.scheduler.tick(now)
 
     def run(self, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
         """Start every enabled messenger. Returns the process exit code."""
-        if not (self.config.console.enabled or self.config.slack.enabled or self.config.feishu.enabled):
+        if not (self.config.console.enabled or self.enabled()):
             log.error("no messenger is enabled: set [console] enabled = true, or enable slack/feishu")
             return 2
         self.create_adapters()
@@ -142,6 +138,6 @@ def build(config: Config, *, clock: Clock | None = None, db_url: str | None = No
     db.upgrade()
     clock = clock or OffsetClock()
     core = Core(db, defaults_from(config))
-    outbox = Outbox(db, clock, {})
+    outbox = Outbox(db, clock)
     scheduler = Scheduler(db, core, outbox, clock, tick_seconds=config.scheduler.tick_seconds)
     return Runtime(config=config, db=db, core=core, clock=clock, outbox=outbox, scheduler=scheduler)

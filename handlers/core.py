@@ -19,8 +19,11 @@ from handlers import home as home_area
 from handlers import i18n
 from handlers.commands import SPECS
 from handlers.context import Context
+from handlers.destination import Destination, MessageRef
 from handlers.env import Defaults, Env, UserError
 from handlers.limits import check_command
+from handlers.notify import queue
+from handlers.onboarding import already_bound, welcome
 from handlers.parse import Command, ParseError, command_from_payload, is_command, parse
 from handlers.replies import Reply
 from storage.database import Database
@@ -148,6 +151,55 @@ class Core:
         with self.db.session() as session:
             workspace = self.workspace(session, ctx.platform, ctx.workspace, ctx.now)
             return home_area.home(session, ctx, workspace, ctx.locale or self.defaults.locale)
+
+    # --- what every adapter does the same way -----------------------------------------
+    def context(self, platform: str, workspace: str, channel: str, user: str, now: datetime, *,
+                private: bool = False, **about: Any) -> Context:
+        """The Context of an inbound message or click (`about`: user_name, locale, user_tz).
+        In a private chat (`private`) it acts on the channel `resolve_channel` picks."""
+        if private:
+            channel = self.resolve_channel(platform, workspace, channel, user)
+        return Context(platform=platform, workspace=workspace, channel=channel, user=user, now=now, **about)
+
+    def resolve_channel(self, platform: str, workspace: str, channel: str, user: str) -> str:
+        """The channel a private chat acts on: itself when bound to a project, else the user's
+        only project (when they are in exactly one), else itself."""
+        if self.channel_project(platform, workspace, channel):
+            return channel
+        projects = self.projects_of(platform, workspace, user)
+        return projects[0][0] if len(projects) == 1 else channel
+
+    def bot_joined(self, platform: str, workspace: str, channel: str, channel_name: str = "") -> Reply:
+        """What the bot says when added to a channel: the welcome card that binds it to a
+        project in one click, or which project it is bound to already."""
+        locale = self.defaults.locale
+        bound = self.channel_project(platform, workspace, channel)
+        if bound:
+            return already_bound(locale, bound)
+        return welcome(locale, timezone=self.defaults.timezone, channel_name=channel_name)
+
+    def queue(self, platform: str, key: str, destination: Destination, reply: Reply, *, now: datetime,
+              replaces: MessageRef | None = None) -> bool:
+        """Queue an answer in the outbox (False when `key` was queued before): an adapter's
+        answers are durable, retried and sent once, like the scheduler's."""
+        with self.db.session() as session:
+            workspace = self.workspace(session, platform, destination.workspace, now)
+            project_id = session.exec(select(Project.id).where(
+                Project.workspace_id == workspace.id, Project.channel_id == destination.about)).first()
+            return queue(session, key=key, platform=platform, destination=destination, reply=reply, now=now,
+                         replaces=replaces, workspace_id=workspace.id, project_id=project_id)
+
+    @staticmethod
+    def updates_in_place(args: Any, reply: Reply, *, form_in_card: bool = False) -> bool:
+        """Whether the answer to a click replaces the card clicked instead of adding a message:
+        when it shows the item the button was about (`args[0]`, e.g. `#12`), or when the click
+        submitted a form shown inside that card (the form is done with; the result takes its place)."""
+        if reply.error or reply.visibility != "channel":
+            return False
+        if form_in_card:
+            return bool(reply.cards)
+        subject = str(args[0]) if isinstance(args, (list, tuple)) and args else ""
+        return reply.shows_only(subject)
 
     # --- lookups for private chats, which carry no project of their own ----------------
     def channel_project(self, platform: str, workspace: str, channel: str) -> str | None:

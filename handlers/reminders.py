@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from handlers.calendar import Calendar
+from handlers.destination import Destination
 from handlers.env import Env
 from handlers.notify import queue
 from handlers.projects import status_card
@@ -63,9 +64,14 @@ def is_report_day(project: Project, day: date) -> bool:
 
 
 def _send(env: Env, key: str, kind: str, target: str, reply: Reply) -> bool:
+    """Queue `reply` for the project's channel `target` (kind "channel") or the user `target`
+    (kind "dm", its buttons acting in the project's channel)."""
     reply.locale = env.locale
-    return queue(env.session, key=key, platform=env.workspace.platform, target_kind=kind, target=target,
-                 reply=reply, now=env.now, workspace_id=env.workspace.id, project_id=env.project.id)
+    workspace = env.workspace.external_id
+    where = Destination.dm(workspace, target, project_channel=env.project.channel_id) if kind == "dm" \
+        else Destination.channel(workspace, target)
+    return queue(env.session, key=key, platform=env.workspace.platform, destination=where, reply=reply,
+                 now=env.now, workspace_id=env.workspace.id, project_id=env.project.id)
 
 
 def _late(env: Env, late: bool) -> str:

@@ -163,6 +163,9 @@ class Card:
     buttons: list[Button] = field(default_factory=list)
     form: Form | None = None
     footer: str = ""
+    # The item the card shows (`#12`, `R2`: the reference buttons carry), so an answer showing
+    # the item a button was about replaces the card clicked instead of adding one.
+    subject: str = ""
 
 
 @dataclass
@@ -182,6 +185,10 @@ class Reply:
     @classmethod
     def failure(cls, text: str, locale: str = "en") -> Reply:
         return cls(text=text, visibility="ephemeral", error=True, locale=locale)
+
+    def shows_only(self, subject: str) -> bool:
+        """The reply is one card about `subject` (and `subject` names an item)."""
+        return bool(subject) and len(self.cards) == 1 and self.cards[0].subject == subject
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
@@ -204,7 +211,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                       args=tuple(form["args"]),
                       inputs=tuple(Input(**{**i, "options": tuple(Option(**o) for o in i["options"])})
                                    for i in form["inputs"])) if form else None,
-            footer=c.get("footer", ""),
+            footer=c.get("footer", ""), subject=c.get("subject", ""),
         )
 
     return Reply(text=data.get("text", ""), cards=[card(c) for c in data.get("cards", [])],

@@ -7,10 +7,11 @@ from sqlmodel import col, select
 
 from handlers.calendar import Calendar
 from handlers.dates import DateParseError, parse_date, parse_date_range
+from handlers.destination import Destination
 from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.forms import fit_form
-from handlers.notify import queue, update_target
+from handlers.notify import queue
 from handlers.command import Command
 from handlers.grammar import STANDUP_MODES, Opt, command
 from handlers.replies import Card, Field, Form, Input, Reply, mention
@@ -116,8 +117,8 @@ def _update_summary(env: Env, run: StandupRun, entry: StandupEntry) -> None:
     text = original.payload.get("text", "") if original is not None else ""
     version = f"{entry.id}:{entry.updated_at.isoformat()}"
     queue(env.session, key=f"standup-summary-update:{run.project_id}:{run.day.isoformat()}:{version}",
-          platform=env.workspace.platform, target_kind="update", target=update_target(key),
-          reply=Reply(text=text, cards=[summary_card(env, run.day)], locale=env.locale), now=env.now,
+          platform=env.workspace.platform, replaces=key,
+          destination=Destination.channel(env.workspace.external_id, env.project.channel_id), reply=Reply(text=text, cards=[summary_card(env, run.day)], locale=env.locale), now=env.now,
           workspace_id=env.workspace.id, project_id=run.project_id)
 
 

@@ -127,7 +127,7 @@ def task_card(env: Env, task: Task, parent: Task | None = None, children: list[T
     if parent is not None:
         fields.append(Field(env.t("field.parent"), f"#{parent.number} {parent.title}"))
     card = Card(title=f"#{task.number} {task.title}", color=STATUS_COLORS[task.status], fields=fields,
-                text=task.description)
+                text=task.description, subject=f"#{task.number}")
     if task.source_link:
         card.fields.append(Field(env.t("field.link"), task.source_link, short=False))
     if children:
@@ -166,7 +166,8 @@ def risk_card(env: Env, risk: Risk) -> Card:
         value = getattr(risk, key)
         if value:
             fields.append(Field(env.t(f"field.{key}"), value, short=False))
-    card = Card(title=f"R{risk.number} {risk.title}", color=LEVEL_COLORS[risk.level], fields=fields)
+    card = Card(title=f"R{risk.number} {risk.title}", color=LEVEL_COLORS[risk.level], fields=fields,
+                subject=f"R{risk.number}")
     ref = f"R{risk.number}"
     if risk.status == "open":
         card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,),

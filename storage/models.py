@@ -280,13 +280,15 @@ class Notification(SQLModel, table=True):
     platform: str = Field(default="", max_length=16)
     workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
     project_id: int | None = Field(default=None, foreign_key="project.id")
-    target_kind: str = Field(default="channel", max_length=16)  # channel|dm|update
-    target: str = Field(max_length=200)
+    action: str = Field(default="send", max_length=16)  # send|update
+    # Where it goes (handlers.destination.Destination as JSON); once sent, where it went.
+    destination: dict[str, Any] = _json(nullable=False)
+    update_of: str | None = Field(default=None, max_length=200)  # an update of the message with this key
     payload: dict[str, Any] = _json(nullable=False)
     status: str = Field(default="pending", max_length=16, index=True)  # pending|sent|dead
     attempts: int = 0
     next_attempt_at: datetime = _utc(nullable=False)
     last_error: str = _text(nullable=False, default="")
-    message_ref: str | None = Field(default=None, max_length=200)
+    message_id: str | None = Field(default=None, max_length=200)  # the platform's id, once sent
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc(nullable=True)

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.feishu.events import EVENT_TYPES, Mention, command_text, form_values, message_text
-from bot.outbox import SENDING_KEY
+from handlers.destination import Destination, MessageRef
 from handlers.i18n import t
 from handlers.replies import Reply
 from storage.database import Database
@@ -360,11 +360,7 @@ def test_sends_carry_a_uuid_derived_from_the_outbox_key(bot: FeishuBot, fake: Fa
     messenger = bot.adapter.messenger
     refs = []
     for key in ("welcome:1", "welcome:1", "welcome:2"):  # the second is a retry after a lost response
-        token = SENDING_KEY.set(key)
-        try:
-            refs.append(messenger.post("oc_x", Reply(text="hi")))
-        finally:
-            SENDING_KEY.reset(token)
+        refs.append(messenger.send(Destination.channel("T1", "oc_x"), Reply(text="hi"), key=key))
     uuids = [c.body["uuid"] for c in fake.sent("create")]
     assert uuids[0] == uuids[1] != uuids[2] and all(len(u) <= 50 for u in uuids)
     assert refs[0] == refs[1] != refs[2]  # Feishu answers a repeated uuid with the first message
@@ -385,10 +381,8 @@ def test_a_thread_reply_falls_back_where_threads_are_off_and_a_recalled_command_
 
 
 def test_an_update_patches_the_card_in_place(bot: FeishuBot, fake: FakeFeishu) -> None:
-    from bot.outbox import Outgoing
-
-    bot.adapter.outbox.enqueue(Outgoing(key="summary:1", platform="feishu", target_kind="update",
-                                        target="oc_group|om_42", reply=Reply(text="已更新", locale="zh")))
+    bot.queue("summary:1", Destination.channel("T1", "oc_group"), Reply(text="已更新", locale="zh"),
+              replaces=MessageRef(Destination.channel("T1", "oc_group"), "om_42"))
     assert bot.deliver() == 1
     [patch] = fake.sent("patch")
     assert patch.path == "/open-apis/im/v1/messages/om_42" and patch.card["config"]["update_multi"] is True
@@ -422,7 +416,7 @@ def shown(card: dict) -> str:
 
 
 def statuses(bot: FeishuBot) -> list[str]:
-    with bot.runtime.db.session() as s:
+    with bot.deps.db.session() as s:
         return [n.status for n in s.exec(select(Notification).order_by(Notification.id))]
 
 

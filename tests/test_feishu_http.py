@@ -70,7 +70,7 @@ def test_a_card_callback_over_http_answers_with_a_toast_and_the_new_card(client:
     answer = post(client, bot, bot.payload(p.card_action, value)).json()
     assert answer["toast"]["type"] == "success"
     assert answer["card"]["data"]["header"]["template"] == "yellow"
-    with bot.runtime.db.session() as s:
+    with bot.deps.db.session() as s:
         assert s.exec(select(Task)).one().status == "doing"
 
 
@@ -110,7 +110,7 @@ def test_a_replayed_request_within_the_window_is_still_answered_only_once(client
     body = bot.payload(p.message, "@_user_1 /任务 新建 一次", mentions=[BOT])
     raw, headers = p.signed(body, encrypt_key=ENCRYPT_KEY, now=bot.clock.now())
     assert [client.post("/feishu/events", content=raw, headers=headers).status_code for _ in range(3)] == [200] * 3
-    with bot.runtime.db.session() as s:
+    with bot.deps.db.session() as s:
         assert len(list(s.exec(select(Task)))) == 1
 
 
@@ -141,6 +141,6 @@ def test_a_signed_event_repushed_hours_later_is_handled_once(client: httpx.Clien
         bot.clock.set(first_push + later)
         raw, headers = p.signed(body, encrypt_key=ENCRYPT_KEY, now=first_push)
         assert client.post("/feishu/events", content=raw, headers=headers).status_code == 200
-    with bot.runtime.db.session() as s:
+    with bot.deps.db.session() as s:
         assert [t.title for t in s.exec(select(Task))] == ["六小时后才到"]
     assert bot.deliver() == 2  # the project's answer and the task's, once each

@@ -222,3 +222,65 @@ def test_upgrade_from_0001_keeps_rows_and_fills_new_columns(db_url: str) -> None
         assert tuple(row) == ("Old", "channel", "09:00", 24, 2, "fri", False)
     finally:
         engine.dispose()
+
+
+def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) -> None:
+    """Rows queued or sent before 0006 still go (or are updated) where they were meant to."""
+    from sqlalchemy import create_engine, text
+
+    from sqlmodel import Session
+
+    from handlers.destination import Destination, MessageRef
+    from storage.models import Notification, Project
+
+    engine = create_engine(db_url)
+    old = [  # key, platform, target_kind, target, message_ref
+        ("slack-post", "slack", "channel", "C1?ws=T1", None),
+        ("slack-dm", "slack", "dm", "U2", None),  # workspace and project channel from the row
+        ("slack-sent", "slack", "dm", "U2", "D2?ws=T1&ctx=C1|1.5"),
+        ("feishu-thread", "feishu", "channel", "oc_g?reply=om_1&thread=1", None),
+        ("feishu-p2p", "feishu", "channel", "oc_p?reply=om_2&ctx=oc_g&p2p=1", None),
+        ("summary-update", "slack", "update", "key:slack-sent", None),
+        ("card-update", "slack", "update", "D2?ws=T1&ctx=C1|1.7", None),
+        ("console-dm", "console", "dm", "alice", "@alice|3"),
+    ]
+    try:
+        migrate.upgrade(engine, "0005")
+        now = datetime.now(timezone.utc)
+        with Session(engine) as session:  # 0006 changes only the outbox: these tables are as at head
+            session.add(Workspace(platform="slack", external_id="T1", created_at=now))
+            session.flush()
+            session.add(Project(workspace_id=1, channel_id="C1", name="ERP", created_by="pm", created_at=now))
+            session.commit()
+        with engine.begin() as conn:
+            for key, platform, kind, target, ref in old:
+                conn.execute(text(
+                    "INSERT INTO notification (key, platform, workspace_id, project_id, target_kind, target, payload, "
+                    "status, attempts, next_attempt_at, last_error, message_ref, created_at) VALUES (:key, :platform, "
+                    ":ws, :project, :kind, :target, '{}', :status, 0, CURRENT_TIMESTAMP, '', :ref, CURRENT_TIMESTAMP)"),
+                    {"key": key, "platform": platform, "kind": kind, "target": target, "ref": ref,
+                     "ws": 1 if platform == "slack" else None, "project": 1 if platform == "slack" else None,
+                     "status": "sent" if ref else "pending"})
+        migrate.upgrade(engine)
+        database = Database(db_url)
+        with database.session() as session:
+            rows = {n.key: n for n in session.exec(select(Notification))}
+        database.dispose()
+    finally:
+        engine.dispose()
+
+    def where(key: str) -> tuple[str, Destination, str | None, str | None]:
+        row = rows[key]
+        return row.action, Destination.from_dict(row.destination), row.update_of, row.message_id
+
+    assert where("slack-post") == ("send", Destination.channel("T1", "C1"), None, None)
+    assert where("slack-dm") == ("send", Destination.dm("T1", "U2", project_channel="C1"), None, None)
+    assert where("slack-sent") == ("send", Destination.dm("T1", "D2", project_channel="C1"), None, "1.5")
+    assert where("feishu-thread") == ("send", Destination("", "thread", "oc_g", reply_to="om_1"), None, None)
+    assert where("feishu-p2p") == ("send", Destination.dm("", "oc_p", reply_to="om_2", project_channel="oc_g"),
+                                   None, None)
+    assert where("summary-update")[::2] == ("update", "slack-sent")
+    card = where("card-update")
+    assert (card[0], MessageRef(card[1], card[3])) == \
+        ("update", MessageRef(Destination.channel("T1", "D2", project_channel="C1"), "1.7"))
+    assert where("console-dm") == ("send", Destination.dm("", "alice"), None, "3")

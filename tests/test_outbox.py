@@ -7,7 +7,10 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
-from bot.outbox import Outbox, Outgoing
+from bot.outbox import Outbox
+from handlers.core import Core
+from handlers.destination import Destination, MessageRef
+from handlers.notify import queue
 from handlers.replies import Card, Reply
 from storage.database import Database
 from storage.models import Notification
@@ -21,9 +24,10 @@ def _outbox(db: Database, messenger: RecordingMessenger, **kw) -> tuple[Outbox, 
     return Outbox(db, clock, {messenger.platform: messenger}, **kw), clock
 
 
-def _msg(key: str = "k1", kind: str = "channel", target: str = "C1") -> Outgoing:
-    return Outgoing(key=key, platform="console", target_kind=kind, target=target,
-                    reply=Reply(text="hi", cards=[Card(title="T")]))
+def _queue(db: Database, key: str = "k1", destination: Destination = Destination.channel("W1", "C1"), *,
+           replaces: MessageRef | None = None) -> bool:
+    return Core(db).queue("console", key, destination, Reply(text="hi", cards=[Card(title="T")]), now=T0,
+                          replaces=replaces)
 
 
 def _row(db: Database, key: str = "k1") -> Notification:
@@ -34,22 +38,22 @@ def _row(db: Database, key: str = "k1") -> Notification:
 def test_same_key_is_queued_and_sent_once(db: Database) -> None:
     messenger = RecordingMessenger()
     outbox, _ = _outbox(db, messenger)
-    assert outbox.enqueue(_msg()) is True
-    assert outbox.enqueue(_msg()) is False
+    assert _queue(db) is True
+    assert _queue(db) is False
     assert outbox.deliver() == 1
     assert outbox.deliver() == 0
-    assert outbox.enqueue(_msg()) is False  # also after it was sent
-    assert [(s.kind, s.target, s.reply.cards[0].title) for s in messenger.sent] == [("post", "C1", "T")]
+    assert _queue(db) is False  # also after it was sent
+    assert [(s.kind, s.target, s.reply.cards[0].title, s.key) for s in messenger.sent] == [("post", "C1", "T", "k1")]
     row = _row(db)
-    assert (row.status, row.attempts, row.message_ref) == ("sent", 1, "C1|m1")
-    assert outbox.sent_ref("k1").id == "m1"
+    assert (row.status, row.attempts, row.message_id) == ("sent", 1, "m1")
+    assert outbox.sent_ref("k1") == MessageRef(Destination.channel("W1", "C1"), "m1")
 
 
 def test_failed_send_is_retried_with_backoff_then_delivered_once(db: Database) -> None:
     messenger = RecordingMessenger()
     messenger.fail_next(SendFailed(), SendFailed())
     outbox, clock = _outbox(db, messenger)
-    outbox.enqueue(_msg())
+    _queue(db)
     assert outbox.deliver() == 0
     assert _row(db).next_attempt_at == T0 + timedelta(seconds=10)
     assert outbox.deliver() == 0  # not due yet: nothing is attempted
@@ -67,7 +71,7 @@ def test_retry_after_from_the_platform_is_honoured(db: Database) -> None:
     messenger = RecordingMessenger()
     messenger.fail_next(SendFailed("rate limited", retry_after=120))
     outbox, _ = _outbox(db, messenger)
-    outbox.enqueue(_msg())
+    _queue(db)
     outbox.deliver()
     assert _row(db).next_attempt_at == T0 + timedelta(seconds=120)
     assert "rate limited" in _row(db).last_error
@@ -77,7 +81,7 @@ def test_message_is_kept_as_dead_after_max_attempts_not_dropped(db: Database) ->
     messenger = RecordingMessenger()
     messenger.fail_next(*[SendFailed()] * 3)
     outbox, clock = _outbox(db, messenger, max_attempts=3)
-    outbox.enqueue(_msg())
+    _queue(db)
     for _ in range(3):
         outbox.deliver()
         clock.advance(timedelta(hours=2))
@@ -94,7 +98,7 @@ def test_a_leased_message_is_not_sent_twice_but_an_expired_lease_is_retaken(db: 
     doomed = RecordingMessenger()
     doomed.fail_next(ProcessDied())
     crashed, clock = _outbox(db, doomed)
-    crashed.enqueue(_msg())
+    _queue(db)
     with pytest.raises(ProcessDied):
         crashed.deliver()  # took the message, then died while sending it
     messenger = RecordingMessenger()
@@ -109,14 +113,30 @@ def test_a_leased_message_is_not_sent_twice_but_an_expired_lease_is_retaken(db: 
 def test_dm_and_update_targets(db: Database) -> None:
     messenger = RecordingMessenger()
     outbox, _ = _outbox(db, messenger)
-    outbox.enqueue(_msg("a", "dm", "alice"))
-    outbox.enqueue(_msg("b", "update", "C1|m9"))
+    _queue(db, "a", Destination.dm("W1", "alice", project_channel="C1"))
+    _queue(db, "b", replaces=MessageRef(Destination.channel("W1", "C1"), "m9"))
     outbox.deliver()
     assert [(s.kind, s.target, s.ref.id) for s in messenger.sent] == [("dm", "alice", "m1"), ("update", "C1", "m9")]
+    assert messenger.sent[0].ref.destination.project_channel == "C1"
+
+
+def test_an_update_by_key_waits_until_the_original_is_sent_then_replaces_it(db: Database) -> None:
+    messenger = RecordingMessenger()
+    messenger.fail_next(SendFailed())
+    outbox, clock = _outbox(db, messenger)
+    _queue(db, "summary")
+    with db.session() as session:
+        queue(session, key="summary-update", platform="console", destination=Destination.channel("W1", "C1"),
+              reply=Reply(text="later"), now=T0, replaces="summary")
+    assert outbox.deliver() == 0  # the original failed, so the update has nothing to replace yet
+    assert "NotSentYet" in _row(db, "summary-update").last_error
+    clock.advance(timedelta(seconds=30))
+    assert outbox.deliver() == 2
+    assert [(s.kind, s.ref.id, s.reply.text) for s in messenger.sent] == [("post", "m1", "hi"), ("update", "m1", "later")]
 
 
 def test_messages_for_a_platform_without_messenger_wait(db: Database) -> None:
     messenger = RecordingMessenger(platform="slack")
     outbox, _ = _outbox(db, messenger)
-    outbox.enqueue(_msg())  # for "console"
+    _queue(db)  # for "console"
     assert outbox.deliver() == 0 and _row(db).status == "pending"

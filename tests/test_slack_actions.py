@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.outbox import Outgoing
+from handlers.destination import Destination
 from handlers.replies import Button, Card, Reply
 from storage.models import StandupEntry, Task
 from tests.support.slack_bot import SlackBot, slack_bot, slack_fake, texts  # noqa: F401 - fixtures
@@ -91,8 +91,7 @@ def test_risk_card_buttons_update_the_risk(bot: SlackBot) -> None:
 
 def test_a_standup_prompt_opens_the_check_in_modal_and_the_answer_is_posted(bot: SlackBot, db) -> None:  # noqa: ANN001
     prompt = Reply(cards=[Card(title="Standup time", buttons=[Button("Check in", "standup", "checkin")])])
-    bot.adapter.outbox.enqueue(Outgoing(key="standup-prompt:test", platform="slack", target_kind="channel",
-                                        target="C1?ws=T1", reply=prompt))
+    bot.queue("standup-prompt:test", Destination.channel("T1", "C1"), prompt)
     bot.settle()
     bot.click(bot.last_post(), "Check in", user="U2")
     view = bot.last_view()
@@ -106,8 +105,7 @@ def test_a_standup_prompt_opens_the_check_in_modal_and_the_answer_is_posted(bot:
 def test_buttons_in_a_direct_message_act_in_the_project_channel(bot: SlackBot) -> None:
     bot.ok('add "From a DM" <@U2|bob>')
     reminder = Reply(cards=[Card(title="#1 From a DM", buttons=[Button("Done", "task", "done", ("#1",))])])
-    bot.adapter.outbox.enqueue(Outgoing(key="due-soon:test", platform="slack", target_kind="dm",
-                                        target="U2?ws=T1&ctx=C1", reply=reminder))
+    bot.queue("due-soon:test", Destination.dm("T1", "U2", project_channel="C1"), reminder)
     bot.settle()
     dm = bot.last_post()
     assert dm.body["channel"] == "U2" and '"ch":"C1"' in str(dm.blocks)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.slack.modals import Meta, first_input, form_modal, form_values
+from handlers.destination import Destination, MessageRef
 from handlers.replies import Form, Input, Option
 from tests.support.slack_payloads import state_values
 
@@ -16,8 +17,11 @@ FORM = Form("task", "update", (
 ), "Save", args=("#3",))
 
 
+MESSAGE = MessageRef(Destination.channel("T1", "C1"), "1.2").to_dict()
+
+
 def _modal(title: str = "Edit task #3") -> dict:
-    return form_modal(FORM, title=title, meta=Meta("task", "update", ["#3"], channel="C1", message="C1|1.2"),
+    return form_modal(FORM, title=title, meta=Meta("task", "update", ["#3"], channel="C1", message=MESSAGE),
                       locale="en", names=lambda _u: None)
 
 
@@ -43,7 +47,8 @@ def test_every_input_kind_becomes_its_slack_element_with_its_initial_value() -> 
 
 def test_the_private_metadata_carries_what_the_submission_needs() -> None:
     meta = Meta.decode(_modal()["private_metadata"])
-    assert meta == Meta("task", "update", ["#3"], channel="C1", message="C1|1.2")
+    assert meta == Meta("task", "update", ["#3"], channel="C1", message=MESSAGE)
+    assert MessageRef.from_dict(meta.message) == MessageRef(Destination.channel("T1", "C1"), "1.2")
     assert meta.payload() == {"command": "task", "action": "update", "args": ["#3"], "options": {}}
     assert Meta.decode("not json") is None
 

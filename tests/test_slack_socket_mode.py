@@ -53,7 +53,7 @@ def test_commands_and_events_arrive_over_the_socket_and_are_acknowledged(bot: Sl
     _push(bot, 3, "events_api", mention)
     _push(bot, 4, "events_api", mention, retry=1)  # Slack redelivers: nothing happens twice
     assert [a["envelope_id"] for a in bot.fake.ws_answers] == ["env-1", "env-2", "env-3", "env-4"]
-    with bot.runtime.db.session() as session:
+    with bot.deps.db.session() as session:
         assert sorted(session.exec(select(Task.title))) == ["From a socket mention", "Socket task"]
     # The started adapter's own delivery thread may be sending the last answer: wait for it, bounded.
     assert wait_until(lambda: len(bot.posts()) == 3, 10), bot.posts()

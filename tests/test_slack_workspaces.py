@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation
 from sqlmodel import select
 
-from bot.outbox import Outgoing
+from handlers.destination import Destination
 from handlers.replies import Reply
 from storage.models import Project, Workspace
 from tests.support.fake_slack import FakeSlack
@@ -47,10 +47,7 @@ def test_two_workspaces_with_the_same_channel_id_stay_apart(bot: SlackBot, db) -
 
 def test_scheduled_messages_use_the_token_of_their_workspace(bot: SlackBot, db) -> None:  # noqa: ANN001
     bot.ok('init "Team two project"', command="/project", team="T2", channel="C5")
-    with db.session() as session:
-        workspace, project = session.exec(select(Workspace.id, Project.id).join(Project)).one()
-    bot.adapter.outbox.enqueue(Outgoing(key="digest:test", platform="slack", target_kind="channel", target="C5",
-                                        reply=Reply(text="digest"), workspace_id=workspace, project_id=project))
+    bot.queue("digest:test", Destination.channel("T2", "C5"), Reply(text="digest"))
     bot.settle()
     assert (bot.last_post().token, bot.last_post().body["text"]) == ("xoxb-T2", "digest")
 

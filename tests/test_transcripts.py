@@ -15,27 +15,25 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.console.app import Console
+from bot.config import Config
 from bot.export import export
-from bot.outbox import Outbox
-from bot.scheduler import Scheduler
-from handlers.core import Core
+from bot.runtime import build
 from storage.database import Database
 
 HERE = Path(__file__).parent / "transcripts"
 
 
 def _run(db: Database, script: Path) -> str:
-    """The console as `pmbot console` wires it: scheduler behind `:advance`, outbox after commands."""
+    """The console exactly as `pmbot console` builds it (`bot.runtime.build`): scheduler behind
+    `:advance`, outbox after commands; a piped script, so no prompt and lines echoed."""
     out = io.StringIO()
-    clock = ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc))
-    core = Core(db)
-    outbox = Outbox(db, clock, {})
-    scheduler = Scheduler(db, core, outbox, clock)
-    console = Console(core, clock, workspace="T1", channel="erp", user="pm", out=out,
-                      run_due_jobs=scheduler.run_between, after_command=outbox.deliver)
-    outbox.messengers["console"] = console.messenger
-    console.run(script.read_text(encoding="utf-8").splitlines(), echo=True)
+    config = Config.model_validate({"console": {"workspace": "T1", "channel": "erp", "user": "pm"}})
+    runtime = build(config, clock=ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc)),
+                    db_url=db.engine.url.render_as_string(hide_password=False))
+    try:
+        runtime.console(stdin=io.StringIO(script.read_text(encoding="utf-8")), stdout=out)
+    finally:
+        runtime.close()
     return out.getvalue()
 
 

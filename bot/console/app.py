@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 
 from bot.console.render import Rendered, render
-from bot.messenger import MessageRef
+from bot.messenger import Destination, MessageRef
 from handlers.context import Context
 from handlers.core import Core
 from handlers.dates import DateParseError, parse_duration
@@ -59,15 +59,17 @@ class ConsoleMessenger:
         self.last = render(reply)
         print(f"{header}\n{self.last.text}" if header else self.last.text, file=self.out, flush=True)
 
-    def post(self, channel: str, reply: Reply) -> MessageRef:
-        return MessageRef(channel, self._emit(f"[#{channel}] pmbot:", reply))
+    def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
+        where = f"DM {_place(destination)}" if destination.kind == "dm" else _place(destination)
+        return MessageRef(destination, self._emit(f"[{where}] pmbot:", reply))
 
-    def dm(self, user: str, reply: Reply) -> MessageRef:
-        return MessageRef(f"@{user}", self._emit(f"[DM @{user}] pmbot:", reply))
+    def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
+        self._emit(f"[{_place(ref.destination)} message {ref.id} updated] pmbot:", reply)
 
-    def update(self, ref: MessageRef, reply: Reply) -> None:
-        where = ref.channel if ref.channel.startswith("@") else f"#{ref.channel}"
-        self._emit(f"[{where} message {ref.id} updated] pmbot:", reply)
+
+def _place(destination: Destination) -> str:
+    """`@user` for a DM, `#channel` otherwise."""
+    return f"{'@' if destination.kind == 'dm' else '#'}{destination.id}"
 
 
 class Console:

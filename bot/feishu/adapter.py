@@ -5,30 +5,29 @@ Construction imports no lark_oapi (so `create_adapter` is cheap and testable); `
 imports it — in the main thread for HTTP mode, so the first request does not pay the ~3 s
 import inside Feishu's 3-second deadline, and in the long-connection thread for ws mode.
 
-Answers are queued in the outbox (durable, idempotent, retried) and sent by a delivery thread
-that wakes when something is queued and every few seconds for retries. It uses its own
-`Outbox` over the same table with only the Feishu messenger, so it sends Feishu messages only;
-leases make it safe next to the runtime's outbox or other replicas.
+Answers are queued in the outbox (`Core.queue`: durable, idempotent, retried) and sent by a
+delivery thread that wakes when something is queued and every few seconds for retries. It
+delivers Feishu's rows only; leases make it safe next to the scheduler's deliveries or other
+replicas.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.routing import BaseRoute
 
+from bot.adapters import AdapterDeps
 from bot.clock import Clock, SystemClock
 from bot.feishu.events import FeishuEvents, NameBook, build_dispatcher
 from bot.feishu.http import FeishuWebhook
-from bot.feishu.messenger import FeishuMessenger
-from bot.feishu.pacing import Pacer
+from bot.feishu.messenger import LIMITS, FeishuMessenger
 from bot.feishu.ws import LongConnection
-from bot.outbox import DeliveryWorker, Outbox
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.outbox import DeliveryWorker
+from bot.pacing import Pacer
 
 __all__ = ["FeishuAdapter"]
 
@@ -38,16 +37,20 @@ log = logging.getLogger(__name__)
 class FeishuAdapter:
     platform = "feishu"
 
-    def __init__(self, runtime: Runtime, *, pacer: Pacer | None = None, request_clock: Clock | None = None,
+    def __init__(self, deps: AdapterDeps, *, sleep: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic, request_clock: Clock | None = None,
                  ws_client_factory: Callable[..., Any] | None = None) -> None:
-        self.config = runtime.config.feishu
+        """`sleep` and `monotonic` drive pacing (tests pass fakes)."""
+        self.config = deps.config
         self.names = NameBook()
         self.messenger = FeishuMessenger(app_id=self.config.app_id, app_secret=self.config.app_secret,
-                                         domain=self.config.domain, pacer=pacer, names=self.names)
-        self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
-        self.worker = DeliveryWorker(self.outbox.deliver, name="pmbot-feishu-delivery")
-        self.events = FeishuEvents(core=runtime.core, outbox=self.outbox, clock=runtime.clock,
-                                   defaults=runtime.core.defaults, kick=self.worker.kick,
+                                         domain=self.config.domain, names=self.names,
+                                         pacer=Pacer(**LIMITS, clock=monotonic, sleep=sleep))
+        self.outbox = deps.outbox
+        self.outbox.register(self.messenger)
+        self.worker = DeliveryWorker(self.deliver, name="pmbot-feishu-delivery")
+        self.events = FeishuEvents(core=deps.core, clock=deps.clock, defaults=deps.core.defaults,
+                                   kick=self.worker.kick,
                                    bot_open_id=self.messenger.known_bot_open_id, names=self.names)
         # Request timestamps are checked against real time, not the runtime's clock (which the
         # console's `:now` / `:advance` may have moved for a demo).
@@ -67,6 +70,10 @@ class FeishuAdapter:
                 self._dispatcher = build_dispatcher(self.events, encrypt_key=self.config.encrypt_key,
                                                     verification_token=self.config.verification_token)
             return self._dispatcher
+
+    def deliver(self) -> int:
+        """Send Feishu's queued messages that are due (the delivery thread's round)."""
+        return self.outbox.deliver(platform=self.platform)
 
     def routes(self) -> list[BaseRoute]:
         return [self.webhook.route()] if self.config.mode == "http" else []

@@ -11,10 +11,11 @@ Where answers go (Feishu has no ephemeral messages in groups):
   ("ephemeral": lists, forms, errors) is a *thread* reply under it, which keeps the group tidy
   and keeps people pickers in forms working (they offer the chat's members — in a private
   chat that would only be the speaker);
-- in a private chat every answer is a reply there. A private chat that is not bound to a
-  project acts on the user's project when they are in exactly one;
-- a click on a card answers within the callback: the card is replaced (channel answers),
-  a toast reports errors, and private answers are a thread reply under the card;
+- in a private chat every answer is a reply there. A private chat acts on the channel
+  `Core.resolve_channel` picks;
+- a click on a card answers within the callback: the card is replaced when the answer shows
+  the same item (`Core.updates_in_place`), a toast reports errors, and private answers are a
+  thread reply under the card;
 - bot menu items are answered in the user's private chat, once per project they are in;
 - opening the private chat with the bot (`im.chat.access_event.bot_p2p_chat_entered_v1`) is
   greeted with the command overview, once per user, in the language of the project the chat acts
@@ -33,18 +34,15 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
-from bot.feishu.messenger import Target
 from bot.feishu.render import plain, render
-from bot.outbox import Outbox, Outgoing
-from handlers.context import Context
+from bot.messenger import Destination
 from handlers.core import Core
 from handlers.env import Defaults
 from handlers.i18n import t
-from handlers.onboarding import already_bound, welcome
 from handlers.parse import is_command
 from handlers.replies import Reply
 
@@ -191,10 +189,9 @@ def _get(obj: Any, path: str) -> Any:
 # --- the handlers -----------------------------------------------------------------------------
 
 class FeishuEvents:
-    def __init__(self, *, core: Core, outbox: Outbox, clock: Clock, defaults: Defaults,
+    def __init__(self, *, core: Core, clock: Clock, defaults: Defaults,
                  kick: Callable[[], None], bot_open_id: Callable[[], str | None], names: NameBook) -> None:
         self.core = core
-        self.outbox = outbox
         self.clock = clock
         self.defaults = defaults
         self.kick = kick
@@ -220,21 +217,19 @@ class FeishuEvents:
         private = message.chat_type == "p2p"
         if not is_command(command):  # talking to the bot without a command: say how
             locale = self.defaults.locale
-            self._queue(f"feishu:reply:{message.message_id}", "channel",
-                        Target(message.chat_id, reply=message.message_id, thread=not private, p2p=private),
+            self._queue(f"feishu:reply:{message.message_id}",
+                        _answer(workspace, message.chat_id, message.message_id, user, private=private, thread=True),
                         Reply(text=t("error.not_a_command", locale), visibility="ephemeral", locale=locale))
             return
-        channel = self._private_channel(workspace, message.chat_id, user) if private else message.chat_id
-        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
-                      user_name=self.names(user) or "")
+        ctx = self.core.context(PLATFORM, workspace, message.chat_id, user, self.clock.now(), private=private,
+                                user_name=self.names(user) or "")
         reply = self.core.handle_text(ctx, command, delivery_keys=[
             f"feishu:event:{_get(data, 'header.event_id')}", f"feishu:msg:{message.message_id}"])
         if reply is None:
             return
-        target = Target(message.chat_id, reply=message.message_id,
-                        thread=reply.visibility == "ephemeral" and not private,
-                        ctx=channel if channel != message.chat_id else "", p2p=private)
-        self._queue(f"feishu:reply:{message.message_id}", "channel", target, reply)
+        self._queue(f"feishu:reply:{message.message_id}",
+                    _answer(workspace, message.chat_id, message.message_id, user, private=private,
+                            about=ctx.channel, thread=reply.visibility == "ephemeral"), reply)
 
     # --- card callbacks ----------------------------------------------------------------
     def on_card_action(self, data: Any) -> dict[str, Any]:
@@ -246,11 +241,9 @@ class FeishuEvents:
         if "command" not in value or not user:
             return {}
         workspace = _get(data, "header.tenant_key") or _get(event, "operator.tenant_key") or ""
-        channel = channel or chat
-        if private:
-            channel = self._private_channel(workspace, channel, user)
-        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
-                      user_name=self.names(user) or "")
+        ctx = self.core.context(PLATFORM, workspace, channel or chat, user, self.clock.now(), private=private,
+                                user_name=self.names(user) or "")
+        channel = ctx.channel
         token = _get(event, "token") or _get(data, "header.event_id")
         form = _get(event, "action.form_value")
         reply = self.core.handle_action(ctx, value, form_values(form) if form is not None else None,
@@ -260,18 +253,18 @@ class FeishuEvents:
             return {}
         if reply.error:
             return _toast("error", plain(reply.text.split("\n")[0], self.names))
-        here = Target(chat, reply=message, ctx=channel if channel != chat else "", p2p=private)
         if reply.visibility == "ephemeral":
-            self._queue(f"feishu:card:{token}", "channel", replace(here, thread=True), reply)
+            self._queue(f"feishu:card:{token}", _answer(workspace, chat, message, user, private=private,
+                                                        about=channel, thread=True), reply)
             return _toast("info", t("feishu.toast_see_reply", reply.locale))
         if channel != chat:  # acted in a private chat: the project's channel hears about it
-            self._queue(f"feishu:card:{token}:post", "channel", Target(channel), reply)
+            self._queue(f"feishu:card:{token}:post", Destination.channel(workspace, channel), reply)
         response = _toast("success", t("feishu.toast_done", reply.locale))
-        if reply.cards:
+        if self.core.updates_in_place(value.get("args"), reply, form_in_card=form is not None):
             response["card"] = {"type": "raw", "data": render(reply, channel=channel, private=private,
                                                                names=self.names)}
         elif channel == chat:
-            self._queue(f"feishu:card:{token}", "channel", here, reply)
+            self._queue(f"feishu:card:{token}", _answer(workspace, chat, message, user, private=private), reply)
         return response
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -281,11 +274,9 @@ class FeishuEvents:
         if not chat:
             return
         workspace = _get(data, "header.tenant_key") or _get(event, "operator_tenant_key") or ""
-        locale = self.defaults.locale
-        bound = self.core.channel_project(PLATFORM, workspace, chat)
-        reply = already_bound(locale, bound) if bound else \
-            welcome(locale, timezone=self.defaults.timezone, channel_name=_get(event, "name") or "")
-        self._queue(f"feishu:welcome:{chat}:{_get(data, 'header.event_id')}", "channel", Target(chat), reply)
+        reply = self.core.bot_joined(PLATFORM, workspace, chat, _get(event, "name") or "")
+        self._queue(f"feishu:welcome:{chat}:{_get(data, 'header.event_id')}", Destination.channel(workspace, chat),
+                    reply)
 
     def on_menu(self, data: Any) -> None:
         event = data.event
@@ -300,15 +291,16 @@ class FeishuEvents:
         projects = self.core.projects_of(PLATFORM, workspace, user)[:MENU_PROJECTS]
         if not projects:
             locale = self.defaults.locale
-            self._queue(f"feishu:menu:{event_id}", "dm", Target(user),
+            self._queue(f"feishu:menu:{event_id}", Destination.dm(workspace, user),
                         Reply(text=t("feishu.menu_no_project", locale), locale=locale))
             return
         for channel, _name in projects:
-            ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
-                          user_name=self.names(user) or "")
+            ctx = self.core.context(PLATFORM, workspace, channel, user, self.clock.now(),
+                                    user_name=self.names(user) or "")
             reply = self.core.handle_text(ctx, command)
             if reply is not None:
-                self._queue(f"feishu:menu:{event_id}:{channel}", "dm", Target(user, ctx=channel), reply)
+                self._queue(f"feishu:menu:{event_id}:{channel}", Destination.dm(workspace, user, project_channel=channel),
+                            reply)
 
     def on_p2p_entered(self, data: Any) -> None:
         """The user opened the private chat with the bot: greet them once with what it can do."""
@@ -317,30 +309,34 @@ class FeishuEvents:
         if not user or not chat:
             return
         workspace = _get(data, "header.tenant_key") or ""
-        channel = self._private_channel(workspace, chat, user)
-        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
-                      user_name=self.names(user) or "")
+        ctx = self.core.context(PLATFORM, workspace, chat, user, self.clock.now(), private=True,
+                                user_name=self.names(user) or "")
         reply = self.core.handle_text(ctx, HELP_COMMAND.get(self.defaults.locale, "/help"))
         if reply is None:
             return
         reply.text = t("feishu.hello", reply.locale)
-        self._queue(f"feishu:hello:{workspace}:{user}", "channel",
-                    Target(chat, ctx=channel if channel != chat else "", p2p=True), reply)
+        self._queue(f"feishu:hello:{workspace}:{user}", Destination.channel(workspace, chat, project_channel=ctx.channel),
+                    reply)
 
     def on_ignored(self, data: Any) -> None:
         """Subscribed events the bot has nothing to do for (read receipts, recalls)."""
 
     # --- helpers -----------------------------------------------------------------------
-    def _private_channel(self, workspace: str, chat: str, user: str) -> str:
-        """The channel a private chat acts on: itself when bound, else the user's only project."""
-        if self.core.channel_project(PLATFORM, workspace, chat):
-            return chat
-        projects = self.core.projects_of(PLATFORM, workspace, user)
-        return projects[0][0] if len(projects) == 1 else chat
-
-    def _queue(self, key: str, kind: str, target: Target, reply: Reply) -> None:
-        self.outbox.enqueue(Outgoing(key=key, platform=PLATFORM, target_kind=kind, target=target.encode(), reply=reply))
+    def _queue(self, key: str, destination: Destination, reply: Reply) -> None:
+        self.core.queue(PLATFORM, key, destination, reply, now=self.clock.now())
         self.kick()
+
+
+def _answer(workspace: str, chat: str, message: str, user: str, *, private: bool, about: str = "",
+            thread: bool = False) -> Destination:
+    """Where the answer to `message` in `chat` goes: a reply in the user's private chat, or in
+    the group — in a thread under it when only the speaker needs it (`thread`). `about` is the
+    channel whose project the answer is about."""
+    if private:
+        return Destination.dm(workspace, user, reply_to=message, project_channel=about or chat)
+    if thread:
+        return Destination(workspace, "thread", chat, reply_to=message, project_channel=about if about != chat else "")
+    return Destination.channel(workspace, chat, reply_to=message, project_channel=about)
 
 
 def _toast(kind: str, content: str) -> dict[str, Any]:

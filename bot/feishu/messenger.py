@@ -4,8 +4,8 @@ Every send is a card (`bot.feishu.render`), so user text is always escaped the s
 Reliability, in the order a send meets it:
 
 - pacing: `Pacer` keeps to 5 calls per second per chat / user / card and 50 per app;
-- idempotency: the outbox key of the message being sent (`bot.outbox.SENDING_KEY`) becomes
-  Feishu's `uuid` (a hash, ≤50 characters), so a retry after a lost response never posts twice;
+- idempotency: the outbox key of the message becomes Feishu's `uuid` (a hash, ≤50 characters),
+  so a retry after a lost response never posts twice;
 - rate limits: HTTP 429, code 99991400 or 230020 raise `RateLimited` with `retry_after` from
   the `x-ogw-ratelimit-reset` header, which the outbox honours when it reschedules;
 - a rejected tenant token (99991663) is dropped from the SDK's cache and the call repeated once;
@@ -14,9 +14,10 @@ Reliability, in the order a send meets it:
 - a reply to a recalled message becomes a new message in the chat; a thread reply in a chat
   without threads becomes a plain reply.
 
-Targets are strings the outbox can store (see `Target`): a chat id, or a chat id with a message
-to reply to, whether to reply in a thread, and the project channel the content belongs to (so
-buttons in a private chat act on that project). lark_oapi is imported on first use only.
+A `Destination` with `reply_to` is a reply to that message (in a thread for kind "thread");
+without, a new message in the chat (`oc_…`) or to the user (`ou_…`, kind "dm"). Its project
+channel is stamped into every button, so a click in a private chat acts on that project.
+lark_oapi is imported on first use only.
 """
 from __future__ import annotations
 
@@ -24,54 +25,27 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
-from bot.feishu.pacing import Pacer
 from bot.feishu.render import REQUEST_BUDGET, card_json, render
-from bot.messenger import MessageRef
-from bot.outbox import SENDING_KEY
+from bot.messenger import Destination, MessageRef
+from bot.pacing import Pacer
 from handlers.replies import Reply
 
-__all__ = ["FeishuError", "FeishuMessenger", "RateLimited", "Target"]
+__all__ = ["LIMITS", "FeishuError", "FeishuMessenger", "RateLimited"]
 
 RATE_LIMITED = {99991400, 230020}
 TOKEN_INVALID = {99991663, 99991661}
 RECALLED = 230011
+# "The length of the message content reaches its limit": the request body is over 30 KB.
 TOO_LARGE = 230025
 # Budgets tried in turn when Feishu refuses a card as too large; 0 renders the "too long" note.
 SHRINKING_BUDGETS = (REQUEST_BUDGET, REQUEST_BUDGET // 2, 0)
 NO_THREADS = {230071, 230072}
 DEFAULT_RETRY_AFTER = 1.0
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a message goes, stored as `<id>[?reply=om_…&thread=1&ctx=oc_…&p2p=1]`.
-
-    `id` is a chat id (posts) or an open_id (DMs); `reply` the message answered; `thread`
-    asks for a thread reply; `ctx` is the channel whose project the content is about (stamped
-    into every button), `p2p` marks a private chat.
-    """
-
-    id: str
-    reply: str = ""
-    thread: bool = False
-    ctx: str = ""
-    p2p: bool = False
-
-    def encode(self) -> str:
-        params = {k: v for k, v in (("reply", self.reply), ("thread", "1" if self.thread else ""),
-                                    ("ctx", self.ctx), ("p2p", "1" if self.p2p else "")) if v}
-        return f"{self.id}?{urlencode(params)}" if params else self.id
-
-    @classmethod
-    def parse(cls, text: str) -> Target:
-        ident, _, query = text.partition("?")
-        q = {k: v[0] for k, v in parse_qs(query).items()}
-        return cls(ident, reply=q.get("reply", ""), thread=q.get("thread") == "1", ctx=q.get("ctx", ""),
-                   p2p=q.get("p2p") == "1")
+# Sends per second per chat / user / card, and per app.
+LIMITS = {"per_key": 5, "per_app": 50}
+CHAT_PREFIX = "oc_"  # Feishu's chat ids; a DM may name the user's private chat instead of the user
 
 
 class FeishuError(Exception):
@@ -100,7 +74,7 @@ class FeishuMessenger:
         self.app_id = app_id
         self.app_secret = app_secret
         self.domain = domain.rstrip("/")
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or Pacer(**LIMITS)
         self.names = names or (lambda _user: None)
         self.timeout = timeout
         self._sdk: Any = None
@@ -108,32 +82,16 @@ class FeishuMessenger:
         self._bot_open_id: str | None = None
 
     # --- the Messenger port --------------------------------------------------------------
-    def post(self, channel: str, reply: Reply) -> MessageRef:
-        target = Target.parse(channel)
-
+    def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
         def send(content: str) -> Any:
-            if target.reply:
-                return self._reply(target, content)
-            self.pacer.wait(f"chat:{target.id}")
-            return self._create("chat_id", target.id, content)
+            if destination.reply_to:
+                return self._reply(destination, content, key)
+            return self._create(destination, content, key)
 
-        data = self._sized(reply, target.ctx or target.id, target.p2p, send)
-        return self._ref(data, target.ctx or target.id, target.p2p)
+        return MessageRef(destination, self._sized(reply, destination, send).message_id)
 
-    def dm(self, user: str, reply: Reply) -> MessageRef:
-        target = Target.parse(user)
-
-        def send(content: str) -> Any:
-            self.pacer.wait(f"user:{target.id}")
-            return self._create("open_id", target.id, content)
-
-        data = self._sized(reply, target.ctx, True, send)
-        return self._ref(data, target.ctx, True)
-
-    def update(self, ref: MessageRef, reply: Reply) -> None:
-        where = Target.parse(ref.channel)
-
-        def send(content: str) -> Any:
+    def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
+        def patch(content: str) -> Any:
             from lark_oapi.api.im.v1 import PatchMessageRequest, PatchMessageRequestBody
 
             self.pacer.wait(f"message:{ref.id}")
@@ -141,7 +99,7 @@ class FeishuMessenger:
                 PatchMessageRequestBody.builder().content(content).build()).build()
             return self._call(lambda: self._client().im.v1.message.patch(request))
 
-        self._sized(reply, where.ctx or ("" if where.p2p else where.id), where.p2p, send)
+        self._sized(reply, ref.destination, patch)
 
     # --- the bot itself ------------------------------------------------------------------
     def bot_open_id(self) -> str | None:
@@ -162,11 +120,12 @@ class FeishuMessenger:
         return self._bot_open_id
 
     # --- internals -----------------------------------------------------------------------
-    def _sized(self, reply: Reply, channel: str, private: bool, send: Callable[[str], Any]) -> Any:
+    def _sized(self, reply: Reply, destination: Destination, send: Callable[[str], Any]) -> Any:
         """Send `reply` as a card; when Feishu refuses it as too large (its size rule may count
         differently from ours), send it again shorter instead of failing until the outbox gives up."""
         def card(budget: int) -> str:
-            return card_json(render(reply, channel=channel, private=private, names=self.names, budget=budget))
+            return card_json(render(reply, channel=destination.about, private=destination.kind == "dm",
+                                    names=self.names, budget=budget))
 
         for budget in SHRINKING_BUDGETS[:-1]:
             try:
@@ -177,39 +136,36 @@ class FeishuMessenger:
         return send(card(SHRINKING_BUDGETS[-1]))
 
     @staticmethod
-    def _ref(data: Any, ctx: str, p2p: bool) -> MessageRef:
-        chat = getattr(data, "chat_id", None) or ctx
-        where = Target(chat, ctx=ctx if ctx != chat else "", p2p=p2p).encode()
-        return MessageRef(where, data.message_id)
+    def _pace_key(destination: Destination) -> str:
+        return f"{'user' if destination.kind == 'dm' else 'chat'}:{destination.id}"
 
-    def _create(self, id_type: str, receive_id: str, content: str) -> Any:
+    def _create(self, destination: Destination, content: str, key: str) -> Any:
+        """A new message in the chat, or to the user of a DM."""
         from lark_oapi.api.im.v1 import CreateMessageRequest, CreateMessageRequestBody
 
-        body = CreateMessageRequestBody.builder().receive_id(receive_id).msg_type("interactive").content(content)
-        key = SENDING_KEY.get()
-        if key:
-            body = body.uuid(idempotency_uuid(key))
-        request = CreateMessageRequest.builder().receive_id_type(id_type).request_body(body.build()).build()
+        to_user = destination.kind == "dm" and not destination.id.startswith(CHAT_PREFIX)
+        body = CreateMessageRequestBody.builder().receive_id(destination.id).msg_type("interactive") \
+            .content(content).uuid(idempotency_uuid(key))
+        request = CreateMessageRequest.builder().receive_id_type("open_id" if to_user else "chat_id") \
+            .request_body(body.build()).build()
+        self.pacer.wait(self._pace_key(destination))
         return self._call(lambda: self._client().im.v1.message.create(request))
 
-    def _reply(self, target: Target, content: str, thread: bool | None = None) -> Any:
+    def _reply(self, destination: Destination, content: str, key: str, thread: bool | None = None) -> Any:
         from lark_oapi.api.im.v1 import ReplyMessageRequest, ReplyMessageRequestBody
 
-        thread = target.thread if thread is None else thread
-        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content).reply_in_thread(thread)
-        key = SENDING_KEY.get()
-        if key:
-            body = body.uuid(idempotency_uuid(key))
-        request = ReplyMessageRequest.builder().message_id(target.reply).request_body(body.build()).build()
-        self.pacer.wait(f"chat:{target.id}")
+        thread = destination.kind == "thread" if thread is None else thread
+        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content).reply_in_thread(thread) \
+            .uuid(idempotency_uuid(key))
+        request = ReplyMessageRequest.builder().message_id(destination.reply_to).request_body(body.build()).build()
+        self.pacer.wait(self._pace_key(destination))
         try:
             return self._call(lambda: self._client().im.v1.message.reply(request))
         except FeishuError as exc:
             if exc.code in NO_THREADS and thread:
-                return self._reply(target, content, thread=False)
+                return self._reply(destination, content, key, thread=False)
             if exc.code == RECALLED:
-                self.pacer.wait(f"chat:{target.id}")
-                return self._create("chat_id", target.id, content)
+                return self._create(destination, content, key)
             raise
 
     def _call(self, send: Callable[[], Any]) -> Any:

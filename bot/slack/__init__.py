@@ -1,23 +1,23 @@
 """Slack messenger adapter: slash commands, Block Kit cards, modals, App Home, in Socket Mode or
 over HTTP, for one workspace (a bot token) or many (OAuth installs).
 
-`create_adapter(runtime)` is what `bot.runtime` calls when `[slack] enabled = true`; importing
-this package imports no Slack SDK. See `bot/slack/adapter.py` for the wiring, `bot/slack/app.py`
-for the listeners, and the README section "Slack" for setting up the app
-(`slack/manifest.json` creates it in one step).
+`create_adapter(deps)` is what the runtime calls (through `bot.adapters.REGISTRY`) when
+`[slack] enabled = true`; importing this package imports no Slack SDK. See `bot/slack/adapter.py`
+for the wiring, `bot/slack/app.py` for the listeners, and the README section "Slack" for setting
+up the app (`slack/manifest.json` creates it in one step).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.adapters import AdapterDeps
     from bot.slack.adapter import SlackAdapter
 
 __all__ = ["create_adapter"]
 
 
-def create_adapter(runtime: Runtime, **options: Any) -> SlackAdapter:
+def create_adapter(deps: AdapterDeps, **options: Any) -> SlackAdapter:
     from bot.slack.adapter import SlackAdapter
 
-    return SlackAdapter(runtime, **options)
+    return SlackAdapter(deps, **options)

@@ -7,9 +7,9 @@ mode) and starts the delivery thread; in HTTP mode bolt answers `POST /slack/eve
 bot's one ASGI server. Bolt's Starlette adapter dispatches synchronously, which would block the
 event loop while a listener waits for its ack, so the route runs the dispatch in a worker thread.
 
-Answers are queued in the outbox and sent by the adapter's own delivery thread through an
-`Outbox` holding only the Slack messenger; leases keep it safe next to the runtime's outbox
-(the scheduler) and other replicas.
+Answers are queued in the outbox (`Core.queue`) and sent by the adapter's own delivery thread,
+which delivers only Slack's rows; leases keep it safe next to the scheduler's deliveries and
+other replicas.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -28,16 +28,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.outbox import DeliveryWorker, Outbox
+from bot.adapters import AdapterDeps
+from bot.outbox import DeliveryWorker
 from bot.slack.app import SlackListeners
 from bot.slack.client import web_client
-from bot.slack.messenger import SlackMessenger, notification_origin
+from bot.slack.messenger import PER_CHANNEL, SlackMessenger
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, Tokens, oauth_settings
-from bot.slack.pacing import ChannelPacer
+from bot.pacing import Pacer
 from bot.slack.users import UserDirectory
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 __all__ = ["EVENTS_PATH", "SlackAdapter"]
 
@@ -81,15 +79,15 @@ class ListenerExecutor(ThreadPoolExecutor):
 class SlackAdapter:
     platform = "slack"
 
-    def __init__(self, runtime: Runtime, *, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, deps: AdapterDeps, *, sleep: Callable[[float], None] = time.sleep,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         """`sleep` and `monotonic` drive pacing, rate-limit waits and the users.info cache (tests
         pass fakes)."""
-        self.config = cfg = runtime.config.slack
+        self.config = cfg = deps.config
         self.client = web_client(cfg.bot_token or None, base_url=cfg.api_base_url, sleep=sleep)
         oauth = cfg.client_id and cfg.client_secret
         settings = oauth_settings(client_id=cfg.client_id, client_secret=cfg.client_secret,
-                                  engine=runtime.db.engine) if oauth else None
+                                  engine=deps.db.engine) if oauth else None
         self.tokens = Tokens(bot_token=cfg.bot_token, store=settings.installation_store if settings else None,
                              client_id=cfg.client_id, client_secret=cfg.client_secret, client=self.client)
         self.executor = ListenerExecutor()
@@ -99,12 +97,13 @@ class SlackAdapter:
         self.users = UserDirectory(clock=monotonic)
         self._clients: dict[str, WebClient] = {}
         self._clients_lock = threading.Lock()
-        self.messenger = SlackMessenger(client_for=self.client_for, pacer=ChannelPacer(clock=monotonic, sleep=sleep),
-                                        names=self.users.names, origin=lambda key: notification_origin(runtime.db, key))
-        self.outbox = Outbox(runtime.db, runtime.clock, {self.platform: self.messenger})
-        self.worker = DeliveryWorker(self.outbox.deliver, name="pmbot-slack-delivery")
-        self.listeners = SlackListeners(core=runtime.core, outbox=self.outbox, kick=self.worker.kick, users=self.users,
-                                        clock=runtime.clock, commands=cfg.commands)
+        self.messenger = SlackMessenger(client_for=self.client_for, names=self.users.names,
+                                        pacer=Pacer(per_key=PER_CHANNEL, clock=monotonic, sleep=sleep))
+        self.outbox = deps.outbox
+        self.outbox.register(self.messenger)
+        self.worker = DeliveryWorker(self.deliver, name="pmbot-slack-delivery")
+        self.listeners = SlackListeners(core=deps.core, kick=self.worker.kick, users=self.users, clock=deps.clock,
+                                        commands=cfg.commands)
         self.listeners.register(self.app)
         self._socket: Any = None
         self._stopping = threading.Event()
@@ -136,6 +135,10 @@ class SlackAdapter:
         self.executor.wait_idle(10)
         self.executor.shutdown(wait=False)
         self.worker.stop()
+
+    def deliver(self) -> int:
+        """Send Slack's queued messages that are due (the delivery thread's round)."""
+        return self.outbox.deliver(platform=self.platform)
 
     # --- clients -------------------------------------------------------------------------
     def client_for(self, workspace: str) -> WebClient:

@@ -10,10 +10,11 @@ zone and language from `users.info`), asks the core, and delivers the answer the
 - an answer for the channel -> queued in the outbox under a key derived from the delivery, so a
   failed post is retried and a retried delivery never posts twice;
 - an answer holding a form -> a modal (views.open with the request's trigger_id);
-- a click whose answer shows the same item as the card clicked -> that message is updated in
-  place (chat.update through the outbox; an ephemeral card is replaced by a channel post).
+- a click whose answer shows the same item as the card clicked (`Core.updates_in_place`) -> that
+  message is updated in place (chat.update through the outbox; an ephemeral card is replaced by a
+  channel post).
 
-A slash command in a direct message acts on the user's project when they are in exactly one.
+A slash command in a direct message acts on the channel `Core.resolve_channel` picks.
 
 View submissions are the exception to "ack first": their ack carries the answer (inline errors
 under the first input, or a read-only result view), so the core runs before it.
@@ -35,9 +36,8 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.outbox import Outbox, Outgoing
+from bot.messenger import Destination, MessageRef
 from bot.slack.home import render_home
-from bot.slack.messenger import Target
 from bot.slack.modals import (
     FORM_CALLBACK,
     Meta,
@@ -53,7 +53,6 @@ from bot.slack.users import UserDirectory
 from handlers.context import Context
 from handlers.core import Core
 from handlers.i18n import t
-from handlers.onboarding import already_bound, welcome
 from handlers.parse import is_command
 from handlers.replies import Card, Reply
 
@@ -107,10 +106,9 @@ def readable_text(text: str, names: Callable[[str], str | None]) -> str:
 # --- listeners --------------------------------------------------------------------------------
 
 class SlackListeners:
-    def __init__(self, *, core: Core, outbox: Outbox, kick: Callable[[], None], users: UserDirectory,
-                 clock: Clock, commands: Mapping[str, str]) -> None:
+    def __init__(self, *, core: Core, kick: Callable[[], None], users: UserDirectory, clock: Clock,
+                 commands: Mapping[str, str]) -> None:
         self.core = core
-        self.outbox = outbox
         self.kick = kick
         self.users = users
         self.clock = clock
@@ -131,8 +129,7 @@ class SlackListeners:
         ack()
         area = self.commands[body["command"]]
         ctx = self._ctx(client, context, user=body["user_id"], channel=body["channel_id"],
-                        fallback_name=body.get("user_name") or "")
-        ctx = replace(ctx, channel=self._project_channel(ctx))
+                        fallback_name=body.get("user_name") or "", private=body["channel_id"].startswith("D"))
         key = f"slack:cmd:{body['trigger_id']}"
         text = f"/{area} {command_text(body.get('text') or '')}".rstrip()
         reply = self.core.handle_text(ctx, text, delivery_keys=[key])
@@ -165,16 +162,16 @@ class SlackListeners:
         if reply is None:
             return
         message = body.get("message") or {}
-        in_place = ""
+        in_place = None
         if message and not home and not container.get("is_ephemeral") and _cards_in(message) == 1:
-            in_place = f"{Target(where, ctx.workspace, channel if channel != where else '').encode()}|{message['ts']}"
+            in_place = MessageRef(Destination.channel(ctx.workspace, where, project_channel=channel), message["ts"])
         if home:
             self._answer_on_home(reply, ctx, client, key=key, trigger_id=trigger)
             return
         if _form_card(reply) is not None or reply.error or reply.visibility == "ephemeral":
             self._answer(reply, ctx, client, key=key, respond=respond, trigger_id=trigger, message=in_place)
             return
-        if _same_item(value.get("args"), reply):
+        if self.core.updates_in_place(value.get("args"), reply):
             if container.get("is_ephemeral"):
                 _responded(lambda: respond(delete_original=True))
             elif in_place:
@@ -206,9 +203,10 @@ class SlackListeners:
             ack(response_action="update", view=info_modal(reply, names=names))
             return
         ack()
-        if meta.message and _same_item(meta.args, reply):
-            self._update(key, meta.message, reply)
-            if Target.parse(meta.message.partition("|")[0]).id != meta.channel:
+        if meta.message and self.core.updates_in_place(meta.args, reply):
+            message = MessageRef.from_dict(meta.message)
+            self._update(key, message, reply)
+            if message.destination.id != meta.channel:
                 self._post(key, ctx, reply)
         else:
             self._post(key, ctx, reply)
@@ -268,11 +266,8 @@ class SlackListeners:
         if not channel or event.get("user") != context.bot_user_id:
             return
         workspace = workspace_key(context.enterprise_id, context.team_id)
-        defaults = self.core.defaults
-        bound = self.core.channel_project(PLATFORM, workspace, channel)
-        reply = already_bound(defaults.locale, bound) if bound else \
-            welcome(defaults.locale, timezone=defaults.timezone, channel_name=self._channel_name(client, channel))
-        self._post(f"slack:welcome:{channel}:{body.get('event_id')}", None, reply, target=Target(channel, workspace))
+        reply = self.core.bot_joined(PLATFORM, workspace, channel, self._channel_name(client, channel))
+        self._queue(f"slack:welcome:{channel}:{body.get('event_id')}", Destination.channel(workspace, channel), reply)
 
     @staticmethod
     def _channel_name(client: Any, channel: str) -> str:
@@ -282,21 +277,15 @@ class SlackListeners:
             return ""
 
     # --- answering ---------------------------------------------------------------------
-    def _ctx(self, client: Any, context: Any, *, user: str, channel: str, fallback_name: str = "") -> Context:
+    def _ctx(self, client: Any, context: Any, *, user: str, channel: str, fallback_name: str = "",
+             private: bool = False) -> Context:
         workspace = workspace_key(context.enterprise_id, context.team_id)
         who = self.users.lookup(client, workspace, user)
-        return Context(platform=PLATFORM, workspace=workspace, channel=channel, user=user, now=self.clock.now(),
-                       user_name=who.name or fallback_name, locale=who.locale, user_tz=who.tz)
-
-    def _project_channel(self, ctx: Context) -> str:
-        """A command in a direct message acts on the user's project when they are in exactly one."""
-        if not ctx.channel.startswith("D") or self.core.channel_project(PLATFORM, ctx.workspace, ctx.channel):
-            return ctx.channel
-        projects = self.core.projects_of(PLATFORM, ctx.workspace, ctx.user)
-        return projects[0][0] if len(projects) == 1 else ctx.channel
+        return self.core.context(PLATFORM, workspace, channel, user, self.clock.now(), private=private,
+                                 user_name=who.name or fallback_name, locale=who.locale, user_tz=who.tz)
 
     def _answer(self, reply: Reply, ctx: Context, client: Any, *, key: str, respond: Any = None,
-                trigger_id: str | None = None, message: str = "") -> None:
+                trigger_id: str | None = None, message: MessageRef | None = None) -> None:
         card = _form_card(reply)
         if card is not None and not reply.error and trigger_id:
             if self._open_form(client, trigger_id, card.title, card.form, ctx, reply.locale, message=message):
@@ -320,8 +309,9 @@ class SlackListeners:
             self._publish_home(client, ctx)
 
     def _open_form(self, client: Any, trigger_id: str, title: str, form: Any, ctx: Context, locale: str, *,
-                   message: str = "", home: bool = False) -> bool:
-        meta = Meta(form.command, form.action, list(form.args), channel=ctx.channel, message=message, home=home)
+                   message: MessageRef | None = None, home: bool = False) -> bool:
+        meta = Meta(form.command, form.action, list(form.args), channel=ctx.channel,
+                    message=message.to_dict() if message else {}, home=home)
         view = form_modal(form, title=title, meta=meta, locale=locale, names=self.users.names(ctx.workspace))
         try:
             client.views_open(trigger_id=trigger_id, view=view)
@@ -337,15 +327,14 @@ class SlackListeners:
             return
         _quietly(lambda: client.chat_postEphemeral(channel=ctx.channel, user=ctx.user, **body))
 
-    def _post(self, key: str, ctx: Context | None, reply: Reply, *, target: Target | None = None) -> None:
-        target = target or Target(ctx.channel, ctx.workspace)
-        self.outbox.enqueue(Outgoing(key=f"{key}:post", platform=PLATFORM, target_kind="channel",
-                                     target=target.encode(), reply=reply))
-        self.kick()
+    def _post(self, key: str, ctx: Context, reply: Reply) -> None:
+        self._queue(f"{key}:post", Destination.channel(ctx.workspace, ctx.channel), reply)
 
-    def _update(self, key: str, message: str, reply: Reply) -> None:
-        self.outbox.enqueue(Outgoing(key=f"{key}:update", platform=PLATFORM, target_kind="update", target=message,
-                                     reply=reply))
+    def _update(self, key: str, message: MessageRef, reply: Reply) -> None:
+        self._queue(f"{key}:update", message.destination, reply, replaces=message)
+
+    def _queue(self, key: str, destination: Destination, reply: Reply, *, replaces: MessageRef | None = None) -> None:
+        self.core.queue(PLATFORM, key, destination, reply, now=self.clock.now(), replaces=replaces)
         self.kick()
 
     def _publish_home(self, client: Any, ctx: Context) -> None:
@@ -361,12 +350,6 @@ def _form_card(reply: Reply) -> Card | None:
 def _cards_in(message: dict[str, Any]) -> int:
     """How many cards a message the bot rendered holds (from its block ids)."""
     return len({card_index(b.get("block_id")) for b in message.get("blocks") or []} - {None})
-
-
-def _same_item(args: Any, reply: Reply) -> bool:
-    """The answer shows the item the form or button was about (`#12 …`, `R2 …`): update, don't post."""
-    ref = str(args[0]) if isinstance(args, list) and args else ""
-    return bool(ref) and len(reply.cards) == 1 and reply.cards[0].title.startswith(f"{ref} ")
 
 
 def _responded(call: Callable[[], Any]) -> bool:

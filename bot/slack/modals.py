@@ -68,7 +68,8 @@ class Meta:
     action: str
     args: list[str] = field(default_factory=list)
     channel: str = ""  # the project channel the form acts in
-    message: str = ""  # "channel|ts" of the message the form was opened from, to update in place
+    # The MessageRef (as a dict) of the message the form was opened from, to update it in place.
+    message: dict[str, Any] = field(default_factory=dict)
     home: bool = False  # opened from App Home: refresh it afterwards
 
     def encode(self) -> str:
@@ -80,7 +81,8 @@ class Meta:
             data = json.loads(text or "")
             return cls(command=str(data["command"]), action=str(data["action"]),
                        args=[str(a) for a in data.get("args") or []], channel=str(data.get("channel") or ""),
-                       message=str(data.get("message") or ""), home=bool(data.get("home")))
+                       message=data["message"] if isinstance(data.get("message"), dict) else {},
+                       home=bool(data.get("home")))
         except (ValueError, KeyError, TypeError):
             return None
 

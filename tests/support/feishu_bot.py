@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
-from types import SimpleNamespace
 from typing import Any
 
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.feishu import create_adapter
-from bot.feishu.pacing import Pacer
+from bot.adapters import AdapterDeps
+from bot.outbox import Outbox
 from bot.runtime import defaults_from
 from handlers.core import Core
+from handlers.destination import Destination, MessageRef
+from handlers.replies import Reply
 from storage.database import Database
 from tests.support import feishu_payloads as p
 from tests.support.fake_feishu import FakeFeishu
@@ -44,9 +46,8 @@ class FeishuBot:
         self.sleeps: list[float] = []
         config = feishu_config(fake.url, self.app_id, mode)
         core = Core(db, defaults_from(config))
-        # What the adapter takes from the runtime.
-        self.runtime = SimpleNamespace(config=config, db=db, core=core, clock=self.clock)
-        self.adapter = create_adapter(self.runtime, pacer=Pacer(clock=lambda: self.monotonic, sleep=self._sleep),
+        self.deps = AdapterDeps(config=config.feishu, core=core, db=db, clock=self.clock, outbox=Outbox(db, self.clock))
+        self.adapter = create_adapter(self.deps, monotonic=lambda: self.monotonic, sleep=self._sleep,
                                       request_clock=self.clock, **adapter_options)
         self.core = core
 
@@ -85,9 +86,13 @@ class FeishuBot:
     def payload(self, build: Any, *args: Any, **kw: Any) -> dict[str, Any]:
         return build(*args, token=TOKEN, app_id=self.app_id, **kw)
 
+    def queue(self, key: str, destination: Destination, reply: Reply, *, replaces: MessageRef | None = None) -> None:
+        """Queue a message as the scheduler or an event handler does; `deliver()` sends it."""
+        self.core.queue("feishu", key, destination, reply, now=self.clock.now(), replaces=replaces)
+
     # --- bot -> Feishu -----------------------------------------------------------------
     def deliver(self) -> int:
-        return self.adapter.outbox.deliver()
+        return self.adapter.deliver()
 
 
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:

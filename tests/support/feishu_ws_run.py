@@ -11,15 +11,16 @@ import json
 import sys
 import threading
 import uuid
-from types import SimpleNamespace
 from typing import Any
 
 from tests.support.waiting import wait_until
 
 
 def main(db_path: str) -> dict[str, Any]:
+    from bot.adapters import AdapterDeps
     from bot.clock import SystemClock
     from bot.feishu import create_adapter
+    from bot.outbox import Outbox
     from bot.runtime import defaults_from
     from handlers.core import Core
     from storage.database import Database
@@ -45,8 +46,10 @@ def main(db_path: str) -> dict[str, Any]:
     db.upgrade()
     app_id = f"cli_ws_{uuid.uuid4().hex[:8]}"
     config = feishu_config(fake.url, app_id, mode="ws")
-    runtime = SimpleNamespace(config=config, db=db, core=Core(db, defaults_from(config)), clock=SystemClock())
-    adapter = create_adapter(runtime, ws_client_factory=factory)
+    clock = SystemClock()
+    deps = AdapterDeps(config=config.feishu, core=Core(db, defaults_from(config)), db=db, clock=clock,
+                       outbox=Outbox(db, clock))
+    adapter = create_adapter(deps, ws_client_factory=factory)
     seen["lark_after_create"] = any(m.startswith("lark_oapi") for m in sys.modules)
     seen["routes"] = len(adapter.routes())
     adapter.start()

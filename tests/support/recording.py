@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.messenger import MessageRef
+from bot.messenger import Destination, MessageRef
 from handlers.replies import Reply
 
 
@@ -16,9 +16,10 @@ class SendFailed(Exception):
 @dataclass
 class Sent:
     kind: str  # post | dm | update
-    target: str
+    target: str  # the channel or user id
     reply: Reply
     ref: MessageRef
+    key: str = ""
 
 
 @dataclass
@@ -30,21 +31,18 @@ class RecordingMessenger:
     def fail_next(self, *errors: Exception) -> None:
         self.failures.extend(errors)
 
-    def _record(self, kind: str, target: str, reply: Reply, ref: MessageRef | None = None) -> MessageRef:
+    def _record(self, kind: str, reply: Reply, ref: MessageRef, key: str) -> MessageRef:
         if self.failures:
             raise self.failures.pop(0)
-        ref = ref or MessageRef(target, f"m{len(self.sent) + 1}")
-        self.sent.append(Sent(kind, target, reply, ref))
+        self.sent.append(Sent(kind, ref.destination.id, reply, ref, key))
         return ref
 
-    def post(self, channel: str, reply: Reply) -> MessageRef:
-        return self._record("post", channel, reply)
+    def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
+        kind = "dm" if destination.kind == "dm" else "post"
+        return self._record(kind, reply, MessageRef(destination, f"m{len(self.sent) + 1}"), key)
 
-    def dm(self, user: str, reply: Reply) -> MessageRef:
-        return self._record("dm", user, reply)
-
-    def update(self, ref: MessageRef, reply: Reply) -> None:
-        self._record("update", ref.channel, reply, ref)
+    def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
+        self._record("update", reply, ref, key)
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import ManualClock
-from bot.messenger import MessageRef
+from bot.messenger import Destination, MessageRef
 from bot.outbox import Outbox
 from bot.scheduler import LeaderLock, Scheduler
 from handlers.core import Core
@@ -54,25 +54,23 @@ class FileMessenger:
     def __init__(self, log: Log) -> None:
         self.log = log
 
-    def _write(self, kind: str, target: str, reply: Reply) -> MessageRef:
-        self.log.write(sent=kind, to=target, title=reply.cards[0].title if reply.cards else reply.text)
-        return MessageRef(target, str(os.getpid()))
+    def _write(self, kind: str, destination: Destination, reply: Reply) -> MessageRef:
+        self.log.write(sent=kind, to=destination.id, title=reply.cards[0].title if reply.cards else reply.text)
+        return MessageRef(destination, str(os.getpid()))
 
-    def post(self, channel: str, reply: Reply) -> MessageRef:
-        return self._write("post", channel, reply)
+    def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
+        return self._write("dm" if destination.kind == "dm" else "post", destination, reply)
 
-    def dm(self, user: str, reply: Reply) -> MessageRef:
-        return self._write("dm", user, reply)
-
-    def update(self, ref: MessageRef, reply: Reply) -> None:
-        self._write("update", ref.channel, reply)
+    def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
+        self._write("update", ref.destination, reply)
 
 
 def main(url: str, log_file: str, now_iso: str) -> None:
     db = Database(url)
     log = Log(Path(log_file))
     clock = ManualClock(datetime.fromisoformat(now_iso))
-    outbox = Outbox(db, clock, {"console": FileMessenger(log)})
+    outbox = Outbox(db, clock)
+    outbox.register(FileMessenger(log))
     scheduler = Scheduler(db, Core(db), outbox, clock, tick_seconds=1)
     scheduler.leader = ReportingLock(db, log)
     scheduler.start()

@@ -17,7 +17,6 @@ import asyncio
 import itertools
 import json
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -27,9 +26,13 @@ from slack_bolt.request import BoltRequest
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.http import create_app
+from bot.adapters import AdapterDeps
+from bot.outbox import Outbox
 from bot.runtime import defaults_from
 from bot.slack import create_adapter
 from handlers.core import Core
+from handlers.destination import Destination
+from handlers.replies import Reply
 from storage.database import Database
 from tests.chat import START
 from tests.support import slack_payloads as p
@@ -115,8 +118,9 @@ class SlackBot:
         self.sleeps: list[float] = []
         config = slack_config(fake, **slack)
         self.core = Core(db, defaults_from(config))
-        self.runtime = SimpleNamespace(config=config, db=db, core=self.core, clock=self.clock)
-        self.adapter = create_adapter(self.runtime, sleep=self._sleep, monotonic=lambda: self.monotonic)
+        self.deps = AdapterDeps(config=config.slack, core=self.core, db=db, clock=self.clock,
+                                outbox=Outbox(db, self.clock))
+        self.adapter = create_adapter(self.deps, sleep=self._sleep, monotonic=lambda: self.monotonic)
         self.http = AsgiClient(create_app([self.adapter]))
         self._ids = itertools.count(1)
 
@@ -126,6 +130,10 @@ class SlackBot:
 
     def close(self) -> None:
         self.adapter.stop()
+
+    def queue(self, key: str, destination: Destination, reply: Reply) -> None:
+        """Queue a message as the scheduler or a listener does; `settle()` sends it."""
+        self.core.queue("slack", key, destination, reply, now=self.clock.now())
 
     # --- Slack -> bot --------------------------------------------------------------------
     def deliver(self, payload: dict[str, Any], kind: str, *, via: str | None = None,
@@ -152,7 +160,7 @@ class SlackBot:
     def settle(self) -> None:
         """Wait until the listeners this request started are done, then send what they queued."""
         assert self.adapter.executor.wait_idle(10), "a listener did not finish"
-        self.adapter.outbox.deliver()
+        self.adapter.deliver()
 
     def command(self, text: str, *, command: str = "/task", **kw: Any) -> tuple[int, str]:
         via = kw.pop("via", None)

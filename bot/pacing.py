@@ -1,11 +1,11 @@
-"""Client-side pacing of Feishu API calls, so the bot stays under the platform's rate limits.
+"""Client-side pacing of outbound API calls, one implementation for every messenger.
 
-Feishu limits message sends to 5 per second per chat (shared by every bot in a group) and per
-user, card patches to 5 per second per message, and the whole app to 50 per second. A limited
-call is refused with HTTP 429 / code 99991400 (or 230020), which the outbox then retries later;
-pacing keeps that the exception. `Pacer.wait(*keys)` reserves the next free slot in every window
-the call belongs to and sleeps until then. The clock and the sleeper are injected, so tests
-never sleep.
+Platforms refuse sustained traffic above their rate limits (Slack: about one message per second
+per channel; Feishu: 5 sends per second per chat or user, 5 patches per second per message, 50
+calls per second per app). A refused call is retried by the outbox later; pacing keeps that the
+exception. Each messenger builds a `Pacer` with its platform's limits, and `Pacer.wait(key)`
+reserves the next free slot in the key's window and in the app-wide one, then sleeps until then.
+The clock and the sleeper are injected, so tests never sleep.
 """
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ from collections.abc import Callable
 
 __all__ = ["Pacer", "Window"]
 
+MAX_KEYS = 10_000  # idle keys are forgotten beyond this many, so memory stays bounded
+
 
 class Window:
     """At most `limit` calls per `period` seconds for one key (a sliding window of reservations)."""
 
-    def __init__(self, limit: int, period: float = 1.0) -> None:
+    def __init__(self, limit: int, period: float = 1.0, max_keys: int = MAX_KEYS) -> None:
         self.limit = limit
         self.period = period
+        self.max_keys = max_keys
         self._slots: dict[str, deque[float]] = {}
 
     def next_free(self, key: str, now: float) -> float:
@@ -42,19 +45,25 @@ class Window:
         slots.append(at)
         while len(slots) > self.limit:
             slots.popleft()
-        if len(self._slots) > 10_000:  # forget idle keys so memory stays bounded
+        if len(self._slots) > self.max_keys:
             for idle in [k for k, s in self._slots.items() if not s or s[-1] < at - self.period]:
                 del self._slots[idle]
 
+    def remembered(self) -> int:
+        """How many keys the window holds reservations for."""
+        return len(self._slots)
+
 
 class Pacer:
-    """Shared by all sending threads. Reservations are made under a lock; sleeping is not."""
+    """At most `per_key` calls per second for each key (a channel, a user, a message) and, when
+    `per_app` is set, at most that many per second in all. Shared by all sending threads:
+    reservations are made under a lock; sleeping is not."""
 
-    def __init__(self, *, per_target: int = 5, per_app: int = 50,
+    def __init__(self, *, per_key: int, per_app: int | None = None, max_keys: int = MAX_KEYS,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self._target = Window(per_target)
-        self._app = Window(per_app)
+        self._key = Window(per_key, max_keys=max_keys)
+        self._app = Window(per_app) if per_app else None
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -66,13 +75,20 @@ class Pacer:
             at = now
             # Both windows must have room at the same instant; a few rounds settle it.
             for _ in range(8):
-                later = max(self._target.next_free(key, at), self._app.next_free("*", at))
+                later = self._key.next_free(key, at)
+                if self._app is not None:
+                    later = max(later, self._app.next_free("*", at))
                 if later == at:
                     break
                 at = later
-            self._target.take(key, at)
-            self._app.take("*", at)
+            self._key.take(key, at)
+            if self._app is not None:
+                self._app.take("*", at)
         delay = at - now
         if delay > 0:
             self._sleep(delay)
         return delay
+
+    def remembered(self) -> int:
+        """How many keys the pacer holds reservations for (idle ones are forgotten past `max_keys`)."""
+        return self._key.remembered()
