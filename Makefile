@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG := $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ $(STAMP): pyproject.toml | $(PY)
 run: $(STAMP)
 	$(VENV)/bin/pmbot run --config $(CONFIG)
 
-test: $(STAMP)
+# House rules as tools: lint and format (ruff), the layering contracts (import-linter).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+
+test: lint
 	bash scripts/ensure-postgres.sh
 	$(PY) -m pytest
 

@@ -8,6 +8,7 @@ handler, commit) for a write and for reads over a few hundred tasks; one schedul
 many projects. Wall-clock medians over repeated runs; they are for comparison between
 versions on the same machine, never asserted in tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import ManualClock
@@ -26,20 +27,20 @@ from handlers.core import Core
 from handlers.parse import parse
 from storage.database import Database
 
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 class NullMessenger:
     platform = "bench"
 
-    def post(self, channel, reply):  # noqa: ANN001, ANN201
+    def post(self, channel, reply):
         from bot.messenger import MessageRef
 
         return MessageRef(channel, "1")
 
     dm = post
 
-    def update(self, ref, reply):  # noqa: ANN001, ANN201
+    def update(self, ref, reply):
         return None
 
 
@@ -86,7 +87,7 @@ def main() -> None:
     instants = iter(NOW + timedelta(minutes=m) for m in range(0, 100_000, 30))
     med, worst = timed(lambda: scheduler.tick(next(instants)), 20)
     rows.append(("scheduler tick, 51 projects, 1,300 tasks", f"{med * 1e3:.1f} ms", f"{worst * 1e3:.1f} ms"))
-    med, worst = timed(lambda: scheduler.tick(datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)), 3)
+    med, worst = timed(lambda: scheduler.tick(datetime(2026, 11, 24, 1, 0, tzinfo=UTC)), 3)
     rows.append(("tick at 09:00 local that queues 51 digests + DMs", f"{med * 1e3:.1f} ms", f"{worst * 1e3:.1f} ms"))
 
     print(f"| benchmark ({db.dialect}) | median | worst |\n|---|---|---|")

@@ -9,6 +9,7 @@ The runtime finds adapters by name in `REGISTRY` and imports an adapter's packag
 config section says `enabled = true`, so no SDK is loaded otherwise. A new messenger is its own
 package under `bot/` exposing `create_adapter(deps, **options)`, plus one line here.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """`pmbot` — run | console | tick | export | db upgrade | check-config."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,9 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pmbot", description="Project-management chat bot for Slack, Feishu and the terminal.")
+    parser = argparse.ArgumentParser(
+        prog="pmbot", description="Project-management chat bot for Slack, Feishu and the terminal."
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
 
     def add(name: str, help_: str, db: bool = False) -> argparse.ArgumentParser:
@@ -53,8 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

@@ -1,7 +1,8 @@
 """Injected time. Production uses `SystemClock`; the console and tests move a `ManualClock`."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = ["Clock", "ManualClock", "OffsetClock", "SystemClock"]
@@ -13,14 +14,14 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:
     """A clock that only moves when told to (console `:now` / `:advance`, tests)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = (start or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        self._now = (start or datetime.now(UTC)).astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
@@ -28,7 +29,7 @@ class ManualClock:
     def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("ManualClock.set needs an aware datetime")
-        self._now = moment.astimezone(timezone.utc)
+        self._now = moment.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
@@ -42,12 +43,12 @@ class OffsetClock:
         self._offset = timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        return datetime.now(UTC) + self._offset
 
     def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("OffsetClock.set needs an aware datetime")
-        self._offset = moment - datetime.now(timezone.utc)
+        self._offset = moment - datetime.now(UTC)
 
     def advance(self, delta: timedelta) -> None:
         self._offset += delta

@@ -4,6 +4,7 @@ pydantic-settings reads both (the environment wins over the file); validation ha
 and `load()` raises `ConfigError` listing every problem at once (unknown keys, bad values, missing
 credentials for an enabled adapter), so `pmbot check-config` can print them all.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
-    SettingsError,
     EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -51,8 +52,14 @@ class ConsoleConfig(_Section):
     user: str = "me"
 
 
-SLACK_COMMANDS = {"task": "/task", "risk": "/risk", "standup": "/standup", "retro": "/retro",
-                  "project": "/project", "pm": "/pm"}
+SLACK_COMMANDS = {
+    "task": "/task",
+    "risk": "/risk",
+    "standup": "/standup",
+    "retro": "/retro",
+    "project": "/project",
+    "pm": "/pm",
+}
 
 
 class SlackConfig(_Section):
@@ -84,7 +91,7 @@ class SlackConfig(_Section):
             pairs = [p.partition("=") for p in value.split(",") if p.strip()]
             value = {k.strip(): v.strip() for k, _, v in pairs}
         if not isinstance(value, dict):
-            raise ValueError("must map pmbot commands to slash commands, e.g. task = \"/pm-task\"")
+            raise ValueError('must map pmbot commands to slash commands, e.g. task = "/pm-task"')
         unknown = sorted(set(value) - set(SLACK_COMMANDS))
         if unknown:
             raise ValueError(f"unknown command(s) {', '.join(unknown)}; known: {', '.join(SLACK_COMMANDS)}")
@@ -130,8 +137,13 @@ class FeishuConfig(_Section):
         value = value.rstrip("/")
         parts = urlsplit(value)
         loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
-        if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.path or parts.query \
-                or "@" in parts.netloc:
+        if (
+            not (parts.scheme == "https" or loopback)
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or "@" in parts.netloc
+        ):
             raise ValueError(f"{value!r} must be an origin like https://open.feishu.cn or https://open.larksuite.com")
         return value
 
@@ -190,8 +202,9 @@ class DefaultsConfig(_Section):
 
 
 # What `load()` reads: the TOML file and the environment (None: the process environment).
-_SOURCES: ContextVar[tuple[Path | None, Mapping[str, str] | None]] = ContextVar("pmbot_config_sources",
-                                                                               default=(None, None))
+_SOURCES: ContextVar[tuple[Path | None, Mapping[str, str] | None]] = ContextVar(
+    "pmbot_config_sources", default=(None, None)
+)
 
 
 class _Environment(EnvSettingsSource):
@@ -207,8 +220,13 @@ class _Environment(EnvSettingsSource):
 
 
 class Config(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid",
-                                      validate_default=True, validate_assignment=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+        validate_assignment=True,
+    )
 
     storage: StorageConfig = StorageConfig()
     http: HttpConfig = HttpConfig()
@@ -219,14 +237,21 @@ class Config(BaseSettings):
     defaults: DefaultsConfig = DefaultsConfig()
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource,
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Explicit values, then the environment, then the TOML file being loaded."""
         path, environ = _SOURCES.get()
-        return (init_settings, _Environment(settings_cls, environ),
-                TomlConfigSettingsSource(settings_cls, toml_file=path, deep_merge=True))
+        return (
+            init_settings,
+            _Environment(settings_cls, environ),
+            TomlConfigSettingsSource(settings_cls, toml_file=path, deep_merge=True),
+        )
 
 
 class ConfigError(Exception):

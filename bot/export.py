@@ -27,6 +27,7 @@ agree), has no trailing whitespace on any line and ends with one newline.
 Projects are selected by `Project.name`; names are unique per workspace only, so a name
 shared by projects of different workspaces selects all of them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,7 +36,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,10 +51,37 @@ KINDS = ("tasks", "risks", "standups", "retros")
 FORMATS = ("json", "csv", "md")
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    "tasks": ("project", "number", "title", "status", "priority", "due", "responsible", "accountable",
-              "consulted", "informed", "parent", "created_at", "closed_at"),
-    "risks": ("project", "number", "title", "category", "probability", "impact", "score", "level",
-              "strategy", "owner", "status", "review_date", "mitigation", "contingency"),
+    "tasks": (
+        "project",
+        "number",
+        "title",
+        "status",
+        "priority",
+        "due",
+        "responsible",
+        "accountable",
+        "consulted",
+        "informed",
+        "parent",
+        "created_at",
+        "closed_at",
+    ),
+    "risks": (
+        "project",
+        "number",
+        "title",
+        "category",
+        "probability",
+        "impact",
+        "score",
+        "level",
+        "strategy",
+        "owner",
+        "status",
+        "review_date",
+        "mitigation",
+        "contingency",
+    ),
     "standups": ("project", "date", "user", "yesterday", "today", "blockers", "late", "updated_at"),
     "retros": ("project", "number", "title", "status", "started_by", "started_at", "closed_at", "items"),
 }
@@ -70,6 +98,7 @@ class ExportError(ValueError):
 
 
 # --- selection ----------------------------------------------------------------------------
+
 
 def _normalise_name(name: str) -> str:
     return " ".join(name.split())
@@ -118,8 +147,9 @@ def _select(session: Session, project: str | None) -> _Selected:
 
 # --- values -------------------------------------------------------------------------------
 
+
 def _instant(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value is not None else None
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 def _day(value: date | None) -> str | None:
@@ -130,7 +160,7 @@ def _zone(project: Project) -> ZoneInfo | timezone:
     try:
         return ZoneInfo(project.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def _due(task: Task, project: Project) -> str | None:
@@ -159,21 +189,26 @@ def _tasks(session: Session, sel: _Selected) -> Pairs:
             if parent is None:  # not expected: parents live in the same project
                 row = session.get(Task, t.parent_id)
                 parent = row.number if row is not None else None
-        out.append((project, {
-            "project": project.name,
-            "number": t.number,
-            "title": t.title,
-            "status": t.status,
-            "priority": t.priority,
-            "due": _due(t, project),
-            "responsible": t.responsible,
-            "accountable": t.accountable,
-            "consulted": list(t.consulted or []),
-            "informed": list(t.informed or []),
-            "parent": parent,
-            "created_at": _instant(t.created_at),
-            "closed_at": _instant(t.closed_at),
-        }))
+        out.append(
+            (
+                project,
+                {
+                    "project": project.name,
+                    "number": t.number,
+                    "title": t.title,
+                    "status": t.status,
+                    "priority": t.priority,
+                    "due": _due(t, project),
+                    "responsible": t.responsible,
+                    "accountable": t.accountable,
+                    "consulted": list(t.consulted or []),
+                    "informed": list(t.informed or []),
+                    "parent": parent,
+                    "created_at": _instant(t.created_at),
+                    "closed_at": _instant(t.closed_at),
+                },
+            )
+        )
     return out
 
 
@@ -182,43 +217,57 @@ def _risks(session: Session, sel: _Selected) -> Pairs:
         return []
     risks = list(session.exec(select(Risk).where(Risk.project_id.in_(sel.ids))))
     risks.sort(key=lambda r: (sel.order[r.project_id], r.number, r.id))
-    return [(sel.by_id[r.project_id], {
-        "project": sel.by_id[r.project_id].name,
-        "number": r.number,
-        "title": r.title,
-        "category": r.category,
-        "probability": r.probability,
-        "impact": r.impact,
-        "score": r.score,
-        "level": r.level,
-        "strategy": r.strategy,
-        "owner": r.owner,
-        "status": r.status,
-        "review_date": _day(r.review_date),
-        "mitigation": r.mitigation,
-        "contingency": r.contingency,
-    }) for r in risks]
+    return [
+        (
+            sel.by_id[r.project_id],
+            {
+                "project": sel.by_id[r.project_id].name,
+                "number": r.number,
+                "title": r.title,
+                "category": r.category,
+                "probability": r.probability,
+                "impact": r.impact,
+                "score": r.score,
+                "level": r.level,
+                "strategy": r.strategy,
+                "owner": r.owner,
+                "status": r.status,
+                "review_date": _day(r.review_date),
+                "mitigation": r.mitigation,
+                "contingency": r.contingency,
+            },
+        )
+        for r in risks
+    ]
 
 
 def _standups(session: Session, sel: _Selected) -> Pairs:
     if not sel.ids:
         return []
-    pairs = list(session.exec(
-        select(StandupEntry, StandupRun)
-        .join(StandupRun, StandupEntry.run_id == StandupRun.id)
-        .where(StandupRun.project_id.in_(sel.ids))
-    ))
+    pairs = list(
+        session.exec(
+            select(StandupEntry, StandupRun)
+            .join(StandupRun, StandupEntry.run_id == StandupRun.id)
+            .where(StandupRun.project_id.in_(sel.ids))
+        )
+    )
     pairs.sort(key=lambda er: (sel.order[er[1].project_id], er[1].day, er[0].id))
-    return [(sel.by_id[run.project_id], {
-        "project": sel.by_id[run.project_id].name,
-        "date": _day(run.day),
-        "user": entry.user_id,
-        "yesterday": entry.yesterday,
-        "today": entry.today,
-        "blockers": entry.blockers,
-        "late": bool(entry.late),
-        "updated_at": _instant(entry.updated_at),
-    }) for entry, run in pairs]
+    return [
+        (
+            sel.by_id[run.project_id],
+            {
+                "project": sel.by_id[run.project_id].name,
+                "date": _day(run.day),
+                "user": entry.user_id,
+                "yesterday": entry.yesterday,
+                "today": entry.today,
+                "blockers": entry.blockers,
+                "late": bool(entry.late),
+                "updated_at": _instant(entry.updated_at),
+            },
+        )
+        for entry, run in pairs
+    ]
 
 
 def _retros(session: Session, sel: _Selected) -> Pairs:
@@ -230,21 +279,32 @@ def _retros(session: Session, sel: _Selected) -> Pairs:
     if retros:
         for item in session.exec(select(RetroItem).where(RetroItem.retro_id.in_(list(items)))):
             items[item.retro_id].append(item)
-    return [(sel.by_id[r.project_id], {
-        "project": sel.by_id[r.project_id].name,
-        "number": r.number,
-        "title": r.title,
-        "status": r.status,
-        "started_by": r.started_by,
-        "started_at": _instant(r.started_at),
-        "closed_at": _instant(r.closed_at),
-        "items": [{"kind": i.kind, "text": i.text, "author": i.author}
-                  for i in sorted(items[r.id], key=lambda i: i.id)],
-    }) for r in retros]
+    return [
+        (
+            sel.by_id[r.project_id],
+            {
+                "project": sel.by_id[r.project_id].name,
+                "number": r.number,
+                "title": r.title,
+                "status": r.status,
+                "started_by": r.started_by,
+                "started_at": _instant(r.started_at),
+                "closed_at": _instant(r.closed_at),
+                "items": [
+                    {"kind": i.kind, "text": i.text, "author": i.author}
+                    for i in sorted(items[r.id], key=lambda i: i.id)
+                ],
+            },
+        )
+        for r in retros
+    ]
 
 
 _BUILDERS: dict[str, Callable[[Session, _Selected], Pairs]] = {
-    "tasks": _tasks, "risks": _risks, "standups": _standups, "retros": _retros,
+    "tasks": _tasks,
+    "risks": _risks,
+    "standups": _standups,
+    "retros": _retros,
 }
 
 
@@ -338,8 +398,7 @@ def md_text(value: Any) -> str:
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     text = _MD_PUNCT.sub(r"\\\1", text)
     lines = [line.strip() for line in text.split("\n")]
-    lines = [_MD_LINE_START.sub(_escape_marker, line).replace("<", "&lt;").replace(">", "&gt;")
-             for line in lines]
+    lines = [_MD_LINE_START.sub(_escape_marker, line).replace("<", "&lt;").replace(">", "&gt;") for line in lines]
     while lines and not lines[-1]:
         lines.pop()
     while lines and not lines[0]:
@@ -390,14 +449,26 @@ def _local_day(instant: str | None, project: Project) -> str:
 def _md_tasks(sel: _Selected, groups: Groups) -> str:
     blocks = []
     for project, recs in groups:
-        block = _project_heading(sel, project) + [""]
+        block = [*_project_heading(sel, project), ""]
         if recs:
             block += _table(
                 ("Number", "Title", "Status", "Priority", "Due", "R", "A", "C", "I", "Parent"),
-                ((f"#{r['number']}", _cell(r["title"]), r["status"], r["priority"], _md_due(r["due"]),
-                  _cell(r["responsible"]), _cell(r["accountable"]), _cell(r["consulted"]),
-                  _cell(r["informed"]), f"#{r['parent']}" if r["parent"] is not None else "")
-                 for r in recs))
+                (
+                    (
+                        f"#{r['number']}",
+                        _cell(r["title"]),
+                        r["status"],
+                        r["priority"],
+                        _md_due(r["due"]),
+                        _cell(r["responsible"]),
+                        _cell(r["accountable"]),
+                        _cell(r["consulted"]),
+                        _cell(r["informed"]),
+                        f"#{r['parent']}" if r["parent"] is not None else "",
+                    )
+                    for r in recs
+                ),
+            )
         else:
             block.append("_No tasks._")
         blocks.append(block)
@@ -411,12 +482,40 @@ def _md_risks(sel: _Selected, groups: Groups) -> str:
         if recs:
             ranked = sorted(recs, key=lambda r: (-r["score"], -r["impact"], r["number"]))
             block += _table(
-                ("Number", "Title", "Category", "P", "I", "Score", "Level", "Strategy", "Owner", "Status",
-                 "Review", "Mitigation", "Contingency"),
-                ((f"R{r['number']}", _cell(r["title"]), r["category"], str(r["probability"]),
-                  str(r["impact"]), str(r["score"]), r["level"], r["strategy"], _cell(r["owner"]),
-                  r["status"], r["review_date"] or "", _cell(r["mitigation"]), _cell(r["contingency"]))
-                 for r in ranked))
+                (
+                    "Number",
+                    "Title",
+                    "Category",
+                    "P",
+                    "I",
+                    "Score",
+                    "Level",
+                    "Strategy",
+                    "Owner",
+                    "Status",
+                    "Review",
+                    "Mitigation",
+                    "Contingency",
+                ),
+                (
+                    (
+                        f"R{r['number']}",
+                        _cell(r["title"]),
+                        r["category"],
+                        str(r["probability"]),
+                        str(r["impact"]),
+                        str(r["score"]),
+                        r["level"],
+                        r["strategy"],
+                        _cell(r["owner"]),
+                        r["status"],
+                        r["review_date"] or "",
+                        _cell(r["mitigation"]),
+                        _cell(r["contingency"]),
+                    )
+                    for r in ranked
+                ),
+            )
         else:
             block.append("_No risks._")
         blocks.append(block)
@@ -435,10 +534,14 @@ def _md_standups(sel: _Selected, groups: Groups) -> str:
                 day = r["date"]
                 block += ["", f"### {day}"]
             late = " (late)" if r["late"] else ""
-            block += ["", f"#### {md_text(r['user'])}{late}", "",
-                      f"- **Yesterday:** {md_text(r['yesterday']) or '—'}",
-                      f"- **Today:** {md_text(r['today']) or '—'}",
-                      f"- **Blockers:** {md_text(r['blockers']) or '—'}"]
+            block += [
+                "",
+                f"#### {md_text(r['user'])}{late}",
+                "",
+                f"- **Yesterday:** {md_text(r['yesterday']) or '—'}",
+                f"- **Today:** {md_text(r['today']) or '—'}",
+                f"- **Blockers:** {md_text(r['blockers']) or '—'}",
+            ]
         blocks.append(block)
     return _document("Standups", blocks, "_No projects._")
 
@@ -448,8 +551,9 @@ def _md_retros(sel: _Selected, groups: Groups) -> str:
     for project, recs in groups:
         for r in recs:
             title = md_text(r["title"]) or "Untitled"
-            status = (f"Status: {r['status']} · started {_local_day(r['started_at'], project)}"
-                      f" by {md_text(r['started_by'])}")
+            status = (
+                f"Status: {r['status']} · started {_local_day(r['started_at'], project)} by {md_text(r['started_by'])}"
+            )
             if r["closed_at"]:
                 status += f" · closed {_local_day(r['closed_at'], project)}"
             block = [f"## Retro #{r['number']} — {title} ({md_text(sel.label(project))})", "", status]
@@ -463,5 +567,8 @@ def _md_retros(sel: _Selected, groups: Groups) -> str:
 
 
 _MARKDOWN: dict[str, Callable[[_Selected, Groups], str]] = {
-    "tasks": _md_tasks, "risks": _md_risks, "standups": _md_standups, "retros": _md_retros,
+    "tasks": _md_tasks,
+    "risks": _md_risks,
+    "standups": _md_standups,
+    "retros": _md_retros,
 }

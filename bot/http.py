@@ -1,4 +1,5 @@
 """The bot's one ASGI app: POST /slack/events, POST /feishu/events (from the adapters), GET /healthz."""
+
 from __future__ import annotations
 
 import threading
@@ -30,8 +31,7 @@ class HttpServer:
     def __init__(self, app: Starlette, host: str, port: int) -> None:
         import uvicorn
 
-        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                                    lifespan="off"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, name="pmbot-http", daemon=True)
 
     def start(self) -> None:

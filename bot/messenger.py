@@ -6,6 +6,7 @@ message goes is a typed `Destination` carrying everything the platform needs —
 messenger never looks anything up. `key` is the outbox key of the message: platforms that
 deduplicate sends by a client token (Feishu's `uuid`) use it, so a retry never posts twice.
 """
+
 from __future__ import annotations
 
 from typing import Protocol

@@ -8,6 +8,7 @@ after `max_attempts` it is marked `dead` and logged, never silently dropped. A r
 leased (status `sending`, lease in `next_attempt_at`) so two processes never send it at the
 same time; a lease left by a crashed process expires.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,9 @@ class NotSentYet(Exception):
 
 
 class Outbox:
-    def __init__(self, db: Database, clock: Clock, messengers: Mapping[str, Messenger] | None = None, *,
-                 max_attempts: int = 12) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, messengers: Mapping[str, Messenger] | None = None, *, max_attempts: int = 12
+    ) -> None:
         self.db = db
         self.clock = clock
         self.messengers = dict(messengers or {})
@@ -61,13 +63,18 @@ class Outbox:
         now = now or self.clock.now()
         platforms = [platform] if platform else list(self.messengers)
         with self.db.session() as session:
-            ids = list(session.exec(
-                select(Notification.id).where(
-                    or_(Notification.status == "pending", Notification.status == "sending"),
-                    Notification.next_attempt_at <= now,
-                    Notification.platform.in_(platforms),
-                ).order_by(Notification.id).limit(limit)
-            ))
+            ids = list(
+                session.exec(
+                    select(Notification.id)
+                    .where(
+                        or_(Notification.status == "pending", Notification.status == "sending"),
+                        Notification.next_attempt_at <= now,
+                        Notification.platform.in_(platforms),
+                    )
+                    .order_by(Notification.id)
+                    .limit(limit)
+                )
+            )
         return sum(1 for nid in ids if self._send_one(nid, now))
 
     def sent_ref(self, key: str) -> MessageRef | None:
@@ -80,8 +87,11 @@ class Outbox:
         with self.db.session() as session:
             claimed = session.execute(
                 update(Notification)
-                .where(Notification.id == nid, Notification.next_attempt_at <= now,
-                       or_(Notification.status == "pending", Notification.status == "sending"))
+                .where(
+                    Notification.id == nid,
+                    Notification.next_attempt_at <= now,
+                    or_(Notification.status == "pending", Notification.status == "sending"),
+                )
                 .values(status="sending", next_attempt_at=now + LEASE)
             ).rowcount
             if claimed != 1:
@@ -99,9 +109,18 @@ class Outbox:
             self._failed(row, now, exc)
             return False
         with self.db.session() as session:
-            session.execute(update(Notification).where(Notification.id == nid).values(
-                status="sent", sent_at=self.clock.now(), attempts=row.attempts + 1,
-                destination=ref.destination.to_dict(), message_id=ref.id, last_error=""))
+            session.execute(
+                update(Notification)
+                .where(Notification.id == nid)
+                .values(
+                    status="sent",
+                    sent_at=self.clock.now(),
+                    attempts=row.attempts + 1,
+                    destination=ref.destination.to_dict(),
+                    message_id=ref.id,
+                    last_error="",
+                )
+            )
         return True
 
     def _replaced(self, row: Notification) -> MessageRef:
@@ -129,8 +148,12 @@ class Outbox:
         delay = min(MAX_DELAY, BASE_DELAY * (2 ** (attempts - 1)))
         if isinstance(retry_after, (int, float)) and retry_after > 0:
             delay = max(delay, timedelta(seconds=retry_after))
-        values: dict[str, Any] = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:2000],
-                                  "status": "pending", "next_attempt_at": now + delay}
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+            "status": "pending",
+            "next_attempt_at": now + delay,
+        }
         if attempts >= self.max_attempts:
             values["status"] = "dead"
             log.error("giving up on notification %s (%s) after %d attempts: %s", row.id, row.key, attempts, exc)
@@ -149,8 +172,7 @@ class DeliveryWorker:
     `interval` seconds for retries that fell due. Listeners queue and return within the
     platform's 3-second deadline; pacing sleeps happen here, never in a listener."""
 
-    def __init__(self, deliver: Callable[[], int], *, interval: float = 2.0,
-                 name: str = "pmbot-delivery") -> None:
+    def __init__(self, deliver: Callable[[], int], *, interval: float = 2.0, name: str = "pmbot-delivery") -> None:
         self.deliver = deliver
         self.interval = interval
         self._wake = threading.Event()

@@ -7,6 +7,7 @@ exception. Each messenger builds a `Pacer` with its platform's limits, and `Pace
 reserves the next free slot in the key's window and in the app-wide one, then sleeps until then.
 The clock and the sleeper are injected, so tests never sleep.
 """
+
 from __future__ import annotations
 
 import threading
@@ -59,9 +60,15 @@ class Pacer:
     `per_app` is set, at most that many per second in all. Shared by all sending threads:
     reservations are made under a lock; sleeping is not."""
 
-    def __init__(self, *, per_key: int, per_app: int | None = None, max_keys: int = MAX_KEYS,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        per_key: int,
+        per_app: int | None = None,
+        max_keys: int = MAX_KEYS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._key = Window(per_key, max_keys=max_keys)
         self._app = Window(per_app) if per_app else None
         self._clock = clock

@@ -5,6 +5,7 @@
 the HTTP app when an adapter runs in HTTP mode, and then either runs the console in the
 foreground or waits for a signal.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,16 +40,30 @@ class Runtime:
     adapters: list[Adapter] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
-    def console(self, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                channel: str | None = None, user: str | None = None) -> None:
+    def console(
+        self,
+        *,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+        channel: str | None = None,
+        user: str | None = None,
+    ) -> None:
         """Run the terminal chat until EOF; a pipe is read as a script (no prompt, lines echoed)."""
         from bot.console.app import Console
 
         clock = self.clock if hasattr(self.clock, "advance") else OffsetClock()
         cfg = self.config.console
-        console = Console(self.core, clock, workspace=cfg.workspace, channel=channel or cfg.channel,
-                          user=user or cfg.user, out=stdout, locale=self.config.defaults.locale,
-                          run_due_jobs=self.scheduler.run_between, after_command=self.outbox.deliver)
+        console = Console(
+            self.core,
+            clock,
+            workspace=cfg.workspace,
+            channel=channel or cfg.channel,
+            user=user or cfg.user,
+            out=stdout,
+            locale=self.config.defaults.locale,
+            run_due_jobs=self.scheduler.run_between,
+            after_command=self.outbox.deliver,
+        )
         self.outbox.register(console.messenger)
         interactive = stdin.isatty()
         # A script is deterministic: only `:advance` runs jobs. Interactively, real time passes too.
@@ -63,8 +78,9 @@ class Runtime:
 
     def deps(self, name: str) -> AdapterDeps:
         """What the adapter `name` is given: its config section and the shared core parts."""
-        return AdapterDeps(config=getattr(self.config, name), core=self.core, db=self.db, clock=self.clock,
-                           outbox=self.outbox)
+        return AdapterDeps(
+            config=getattr(self.config, name), core=self.core, db=self.db, clock=self.clock, outbox=self.outbox
+        )
 
     def enabled(self) -> list[str]:
         """The registered messengers whose config section enables them."""
@@ -106,7 +122,7 @@ class Runtime:
                 adapter.stop()
         return 0
 
-    def _start_http(self):  # noqa: ANN202 - HttpServer | None, imported lazily
+    def _start_http(self):
         routes = [a for a in self.adapters if a.routes()]
         if not routes:
             return None
@@ -129,8 +145,13 @@ class Runtime:
 
 def defaults_from(config: Config) -> Defaults:
     d = config.defaults
-    return Defaults(timezone=d.timezone, locale=d.locale, standup_time=d.standup_time, workdays=d.workdays,
-                    holidays_country=d.holidays_country.upper())
+    return Defaults(
+        timezone=d.timezone,
+        locale=d.locale,
+        standup_time=d.standup_time,
+        workdays=d.workdays,
+        holidays_country=d.holidays_country.upper(),
+    )
 
 
 def build(config: Config, *, clock: Clock | None = None, db_url: str | None = None) -> Runtime:

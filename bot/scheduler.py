@@ -12,8 +12,10 @@ its next tick.
 `tick(now)` is also `pmbot tick [--now]`; `run_between(start, end)` replays every instant at
 which something fell due (the console's `:advance`), so a week can be demoed in seconds.
 """
+
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -74,10 +76,8 @@ class LeaderLock:
             return False
 
     def _drop(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the connection may be gone already
             self._conn.invalidate()
-        except Exception:  # noqa: BLE001 - already gone
-            pass
         self._conn = None
 
     def release(self) -> None:
@@ -86,7 +86,7 @@ class LeaderLock:
                 try:
                     self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
                     self._conn.close()
-                except Exception:  # noqa: BLE001 - closing is enough
+                except Exception:
                     pass
                 self._conn = None
 
@@ -141,9 +141,18 @@ class Scheduler:
 
         _REGISTRY[self._id] = self
         self._aps = BackgroundScheduler(timezone="UTC")
-        self._aps.add_job(_tick_job, "interval", seconds=self.tick_seconds, args=[self._id], id="pmbot-tick",
-                          replace_existing=True, coalesce=True, max_instances=1,
-                          misfire_grace_time=self.tick_seconds, next_run_time=datetime.now().astimezone())
+        self._aps.add_job(
+            _tick_job,
+            "interval",
+            seconds=self.tick_seconds,
+            args=[self._id],
+            id="pmbot-tick",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self.tick_seconds,
+            next_run_time=datetime.now().astimezone(),
+        )
         self._aps.start()
 
     def stop(self) -> None:

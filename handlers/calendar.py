@@ -3,6 +3,7 @@
 Public holidays come from the `holidays` package, which also models mainland China's make-up
 working days (调休: a Saturday or Sunday that is a working day), via `weekend_workdays`.
 """
+
 from __future__ import annotations
 
 import re
@@ -165,9 +166,12 @@ class Calendar:
         key = _holiday_key(_HOLIDAY_ALIASES.get(name.strip(), name))
         if not key:
             return None
-        days = [day for year in range(today.year - 1, today.year + 2)
-                for day, keys in _holiday_keys(self.country.upper(), year)
-                if key in keys or any(_shortened(k, key) for k in keys)]
+        days = [
+            day
+            for year in range(today.year - 1, today.year + 2)
+            for day, keys in _holiday_keys(self.country.upper(), year)
+            if key in keys or any(_shortened(k, key) for k in keys)
+        ]
         runs: list[list[date]] = []
         for day in days:
             if runs and (day - runs[-1][-1]).days < _HOLIDAY_GAP:

@@ -3,6 +3,7 @@
 A coercer gets the option's key, its trimmed non-empty text, its `Opt` and the usage key for
 errors, and returns the typed value or raises a ParseError naming what was wrong.
 """
+
 from __future__ import annotations
 
 import re
@@ -125,8 +126,18 @@ def _tz(key: str, value: str, opt: Opt, usage: str) -> str:
     return value
 
 
-_LOCALES = {"en": "en", "english": "en", "英文": "en", "英语": "en",
-            "zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "zh-cn": "zh", "zh_cn": "zh"}
+_LOCALES = {
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+    "zh": "zh",
+    "cn": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "zh-cn": "zh",
+    "zh_cn": "zh",
+}
 
 
 def _locale(key: str, value: str, opt: Opt, usage: str) -> str:
@@ -176,11 +187,24 @@ def _bool(key: str, value: str, opt: Opt, usage: str) -> bool:
 
 
 COERCERS: dict[str, Coercer] = {
-    "text": _as_text, "date": _as_text, "daterange": _as_text,
-    "int5": _scale, "days_count": _days_count, "bool": _bool,
-    "enum": _enum, "locale": _locale, "country": _country, "tz": _tz,
-    "user": _user, "users": _users, "participants": _participants, "ref": _ref,
-    "time": _time, "duration": _duration, "days": _days, "weekday": _weekday,
+    "text": _as_text,
+    "date": _as_text,
+    "daterange": _as_text,
+    "int5": _scale,
+    "days_count": _days_count,
+    "bool": _bool,
+    "enum": _enum,
+    "locale": _locale,
+    "country": _country,
+    "tz": _tz,
+    "user": _user,
+    "users": _users,
+    "participants": _participants,
+    "ref": _ref,
+    "time": _time,
+    "duration": _duration,
+    "days": _days,
+    "weekday": _weekday,
 }
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -3,6 +3,7 @@
 Kept apart from the grammar so that the area modules, which declare their commands, can use
 these types without importing the parser (which imports them to learn the grammar).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@
 permission rule, handler). The parser reads its grammar from here and the core its handler.
 Collecting is explicit and happens once, here: the decorator itself registers nothing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,4 +1,5 @@
 """The typed context every inbound message or card action is handled in."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

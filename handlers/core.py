@@ -5,6 +5,7 @@ workspace and the project bound to the channel, parses, checks, dispatches to th
 module and turns every user mistake into an error reply with the usage line. Nothing a
 user types escapes as an exception.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,14 @@ class Core:
             return None
         return self._run(ctx, lambda: parse(text), delivery_keys, typed=_typed_locale(text))
 
-    def handle_action(self, ctx: Context, payload: dict[str, Any], form: dict[str, Any] | None = None,
-                      *, delivery_keys: Sequence[str] = ()) -> Reply | None:
+    def handle_action(
+        self,
+        ctx: Context,
+        payload: dict[str, Any],
+        form: dict[str, Any] | None = None,
+        *,
+        delivery_keys: Sequence[str] = (),
+    ) -> Reply | None:
         """Answer a button click or form submission (payload from `Button.payload()`)."""
         return self._run(ctx, lambda: command_from_payload(payload, form), delivery_keys)
 
@@ -72,8 +79,9 @@ class Core:
         return self._run(ctx, lambda: command, delivery_keys)
 
     # --- machinery --------------------------------------------------------------------
-    def _run(self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str],
-             typed: str | None = None) -> Reply | None:
+    def _run(
+        self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str], typed: str | None = None
+    ) -> Reply | None:
         try:
             with self.db.session() as session:
                 if not self._first_delivery(session, keys, ctx.now):
@@ -134,17 +142,37 @@ class Core:
                 select(Member).where(Member.project_id == project.id, Member.user_id == ctx.user)
             ).first()
         locale = ctx.locale or (project.locale if project else typed or self.defaults.locale)
-        return Env(session=session, ctx=ctx, workspace=workspace, project=project, member=member,
-                   locale=locale, defaults=self.defaults)
+        return Env(
+            session=session,
+            ctx=ctx,
+            workspace=workspace,
+            project=project,
+            member=member,
+            locale=locale,
+            defaults=self.defaults,
+        )
 
     def project_env(self, session: Session, project_id: int, now: datetime) -> Env:
         """The Env the scheduler speaks in: the project's channel, as the bot itself."""
         project = session.get(Project, project_id)
         workspace = session.get(Workspace, project.workspace_id)
-        ctx = Context(platform=workspace.platform, workspace=workspace.external_id, channel=project.channel_id,
-                      user=BOT_USER, user_name=BOT_USER, now=now)
-        return Env(session=session, ctx=ctx, workspace=workspace, project=project, member=None,
-                   locale=project.locale, defaults=self.defaults)
+        ctx = Context(
+            platform=workspace.platform,
+            workspace=workspace.external_id,
+            channel=project.channel_id,
+            user=BOT_USER,
+            user_name=BOT_USER,
+            now=now,
+        )
+        return Env(
+            session=session,
+            ctx=ctx,
+            workspace=workspace,
+            project=project,
+            member=None,
+            locale=project.locale,
+            defaults=self.defaults,
+        )
 
     def home(self, ctx: Context) -> home_area.Home:
         """The user's overview across the workspace's projects (Slack's App Home), read-only."""
@@ -153,8 +181,17 @@ class Core:
             return home_area.home(session, ctx, workspace, ctx.locale or self.defaults.locale)
 
     # --- what every adapter does the same way -----------------------------------------
-    def context(self, platform: str, workspace: str, channel: str, user: str, now: datetime, *,
-                private: bool = False, **about: Any) -> Context:
+    def context(
+        self,
+        platform: str,
+        workspace: str,
+        channel: str,
+        user: str,
+        now: datetime,
+        *,
+        private: bool = False,
+        **about: Any,
+    ) -> Context:
         """The Context of an inbound message or click (`about`: user_name, locale, user_tz).
         In a private chat (`private`) it acts on the channel `resolve_channel` picks."""
         if private:
@@ -178,16 +215,34 @@ class Core:
             return already_bound(locale, bound)
         return welcome(locale, timezone=self.defaults.timezone, channel_name=channel_name)
 
-    def queue(self, platform: str, key: str, destination: Destination, reply: Reply, *, now: datetime,
-              replaces: MessageRef | None = None) -> bool:
+    def queue(
+        self,
+        platform: str,
+        key: str,
+        destination: Destination,
+        reply: Reply,
+        *,
+        now: datetime,
+        replaces: MessageRef | None = None,
+    ) -> bool:
         """Queue an answer in the outbox (False when `key` was queued before): an adapter's
         answers are durable, retried and sent once, like the scheduler's."""
         with self.db.session() as session:
             workspace = self.workspace(session, platform, destination.workspace, now)
-            project_id = session.exec(select(Project.id).where(
-                Project.workspace_id == workspace.id, Project.channel_id == destination.about)).first()
-            return queue(session, key=key, platform=platform, destination=destination, reply=reply, now=now,
-                         replaces=replaces, workspace_id=workspace.id, project_id=project_id)
+            project_id = session.exec(
+                select(Project.id).where(Project.workspace_id == workspace.id, Project.channel_id == destination.about)
+            ).first()
+            return queue(
+                session,
+                key=key,
+                platform=platform,
+                destination=destination,
+                reply=reply,
+                now=now,
+                replaces=replaces,
+                workspace_id=workspace.id,
+                project_id=project_id,
+            )
 
     @staticmethod
     def updates_in_place(args: Any, reply: Reply, *, form_in_card: bool = False) -> bool:
@@ -206,9 +261,11 @@ class Core:
         """The name of the project bound to `channel`, or None."""
         with self.db.session() as session:
             return session.exec(
-                select(Project.name).join(Workspace, Workspace.id == Project.workspace_id)
-                .where(Workspace.platform == platform, Workspace.external_id == workspace,
-                       Project.channel_id == channel)
+                select(Project.name)
+                .join(Workspace, Workspace.id == Project.workspace_id)
+                .where(
+                    Workspace.platform == platform, Workspace.external_id == workspace, Project.channel_id == channel
+                )
             ).first()
 
     def projects_of(self, platform: str, workspace: str, user: str) -> list[tuple[str, str]]:

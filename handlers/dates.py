@@ -70,14 +70,16 @@ Rules (relative to "today" = `now.astimezone(tz).date()`, ISO weeks Mon..Sun):
   equivalent existing wall time (02:30 on a spring-forward day becomes 03:30); repeated
   wall times use their first occurrence.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable, Literal
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -110,8 +112,7 @@ class DateParseError(ValueError):
     date could mean. The exception message is for logs only.
     """
 
-    def __init__(self, text: str, reason: Reason, part: str = "",
-                 readings: tuple[date, ...] = ()) -> None:
+    def __init__(self, text: str, reason: Reason, part: str = "", readings: tuple[date, ...] = ()) -> None:
         super().__init__(text, reason)
         self.text = text
         self.reason = reason
@@ -129,10 +130,17 @@ class DateParseError(ValueError):
         if self.reason == "unknown" and self.part != self.text:
             return UserError("error.date_unknown_part", usage, value=self.text, part=self.part)
         if self.reason == "ambiguous" and self.readings:
-            return UserError("error.date_ambiguous", usage, value=self.text,
-                             readings=" / ".join(d.isoformat() for d in self.readings))
-        codes = {"ambiguous": "error.time_ambiguous", "invalid": "error.date_invalid",
-                 "reversed": "error.date_reversed"}
+            return UserError(
+                "error.date_ambiguous",
+                usage,
+                value=self.text,
+                readings=" / ".join(d.isoformat() for d in self.readings),
+            )
+        codes = {
+            "ambiguous": "error.time_ambiguous",
+            "invalid": "error.date_invalid",
+            "reversed": "error.date_reversed",
+        }
         return UserError(codes.get(self.reason, "error.bad_date"), usage, value=self.text)
 
 
@@ -173,7 +181,7 @@ def _resolve_wall(day: date, wall: time, tz: ZoneInfo) -> datetime:
     does on wall time, ignoring the offset) stay correct.
     """
     naive = datetime.combine(day, wall).replace(fold=0)
-    return naive.replace(tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
+    return naive.replace(tzinfo=tz).astimezone(_dt.UTC).astimezone(tz)
 
 
 # ---------------------------------------------------------------------------
@@ -212,13 +220,30 @@ _TRADITIONAL = str.maketrans(
 _CJK = "\u2e80-\u9fff\uf900-\ufaff"
 _SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
 
-_ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-                  "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
-                  "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth"]
+_ORDINAL_WORDS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+]
 _ORDINALS = {word: n for n, word in enumerate(_ORDINAL_WORDS, 1)}
 _ORDINALS.update({"twentieth": 20, "thirtieth": 30, "thirty-first": 31, "thirty first": 31})
-_ORDINALS.update({f"twenty{sep}{w}": 20 + n for n, w in enumerate(_ORDINAL_WORDS[:9], 1)
-                  for sep in ("-", " ")})
+_ORDINALS.update({f"twenty{sep}{w}": 20 + n for n, w in enumerate(_ORDINAL_WORDS[:9], 1) for sep in ("-", " ")})
 _ORDINAL_RE = re.compile(r"\b(" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + r")\b")
 _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
@@ -280,15 +305,40 @@ def _local_now(now: datetime, tz: ZoneInfo) -> datetime:
 # Numbers
 # ---------------------------------------------------------------------------
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 # Strict forms only (一, 十, 十二, 二十, 二十三) so that "周二十点" can be split as
 # 周二 + 十点 instead of swallowing "二十" greedily as an opaque run of numerals.
 _CN_NUM = r"(?:[0-9]{1,4}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[零〇一二两三四五六七八九])"
 
-_EN_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-             "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-             "twelve": 12}
+_EN_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 _EN_NUM_WORDS = "(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 # Digits may touch their unit ("3d"); words need a space, so "ad" or "am" is not "1 d"/"1 m".
 _EN_NUM = rf"(?:(?P<n>-?[0-9]{{1,4}})\s*|(?P<nw>{_EN_NUM_WORDS})\s+)"
@@ -424,12 +474,31 @@ def _year(m: re.Match[str], ctx: _Ctx) -> int | None:
 # Periods and points in them ("end of next month", 下旬, Q1)
 # ---------------------------------------------------------------------------
 
-_POINTS = {"start": "start", "beginning": "start", "early": "start", "初": "start",
-           "mid": "mid", "middle": "mid", "中": "mid",
-           "end": "end", "late": "end", "底": "end", "末": "end",
-           "上旬": "xun1", "中旬": "xun2", "下旬": "xun3"}
-_PERIOD_WORDS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year",
-                 "月": "month", "季度": "quarter", "年": "year"}
+_POINTS = {
+    "start": "start",
+    "beginning": "start",
+    "early": "start",
+    "初": "start",
+    "mid": "mid",
+    "middle": "mid",
+    "中": "mid",
+    "end": "end",
+    "late": "end",
+    "底": "end",
+    "末": "end",
+    "上旬": "xun1",
+    "中旬": "xun2",
+    "下旬": "xun3",
+}
+_PERIOD_WORDS = {
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+    "月": "month",
+    "季度": "quarter",
+    "年": "year",
+}
 
 
 def _period_of(kind: str, day: date) -> date:
@@ -443,8 +512,12 @@ def _period_of(kind: str, day: date) -> date:
     return date(day.year, 1, 1)
 
 
-_PERIOD_STEP = {"week": relativedelta(weeks=1), "month": relativedelta(months=1),
-                "quarter": relativedelta(months=3), "year": relativedelta(years=1)}
+_PERIOD_STEP = {
+    "week": relativedelta(weeks=1),
+    "month": relativedelta(months=1),
+    "quarter": relativedelta(months=3),
+    "year": relativedelta(years=1),
+}
 
 
 def _point(kind: str, first: date, point: str) -> date:
@@ -519,31 +592,112 @@ _DateResult = date | Due
 _Matcher = Callable[[re.Match[str], _Ctx], "_DateResult | None"]
 
 _WEEKDAYS_EN = {
-    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
-    "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4,
-    "friday": 4, "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+    "mon": 0,
+    "monday": 0,
+    "tue": 1,
+    "tues": 1,
+    "tuesday": 1,
+    "wed": 2,
+    "weds": 2,
+    "wednesday": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "thursday": 3,
+    "fri": 4,
+    "friday": 4,
+    "sat": 5,
+    "saturday": 5,
+    "sun": 6,
+    "sunday": 6,
 }
 _WD_EN = "(?P<wd>" + "|".join(sorted(_WEEKDAYS_EN, key=len, reverse=True)) + r")\.?"
-_WEEKDAYS_CN = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
-                "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_WEEKDAYS_CN = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
 
 _MONTHS_EN = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8,
-    "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10,
-    "nov": 11, "november": 11, "dec": 12, "december": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
 }
 _MON_EN = "(?P<mon>" + "|".join(sorted(_MONTHS_EN, key=len, reverse=True)) + r")\.?"
 
-_DAY_UNITS = {"d": "d", "day": "d", "days": "d", "w": "w", "wk": "w", "wks": "w",
-              "week": "w", "weeks": "w", "mo": "mo", "mos": "mo", "month": "mo",
-              "months": "mo", "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
-              "min": "min", "mins": "min", "minute": "min", "minutes": "min",
-              "working day": "wd", "working days": "wd", "business day": "wd",
-              "business days": "wd"}
+_DAY_UNITS = {
+    "d": "d",
+    "day": "d",
+    "days": "d",
+    "w": "w",
+    "wk": "w",
+    "wks": "w",
+    "week": "w",
+    "weeks": "w",
+    "mo": "mo",
+    "mos": "mo",
+    "month": "mo",
+    "months": "mo",
+    "h": "h",
+    "hr": "h",
+    "hrs": "h",
+    "hour": "h",
+    "hours": "h",
+    "min": "min",
+    "mins": "min",
+    "minute": "min",
+    "minutes": "min",
+    "working day": "wd",
+    "working days": "wd",
+    "business day": "wd",
+    "business days": "wd",
+}
 _UNIT_EN = "(?P<unit>" + "|".join(sorted(_DAY_UNITS, key=len, reverse=True)) + ")"
-_CN_UNITS = {"天": "d", "日": "d", "周": "w", "星期": "w", "礼拜": "w", "月": "mo",
-             "小时": "h", "钟头": "h", "分钟": "min", "工作日": "wd"}
+_CN_UNITS = {
+    "天": "d",
+    "日": "d",
+    "周": "w",
+    "星期": "w",
+    "礼拜": "w",
+    "月": "mo",
+    "小时": "h",
+    "钟头": "h",
+    "分钟": "min",
+    "工作日": "wd",
+}
 _CN_UNIT = "(?P<unit>天|周|个?星期|个?礼拜|个月|个?小时|个?钟头|分钟|个?工作日)"
 _EN_POINT = "(?P<pt>start|beginning|early|mid|middle|end|late)"
 _EN_YEAR = r"(?:\s+(?P<y>[0-9]{4})|\s+(?P<yw>this|next|last)\s+year)?"
@@ -577,11 +731,12 @@ def _offset(ctx: _Ctx, n: int, unit: str) -> _DateResult:
 def _instant(ctx: _Ctx, delta: timedelta) -> Due:
     """Now plus elapsed time (absolute, so DST-safe), as a wall-time Due."""
     tz = ctx.now_local.tzinfo
-    moment = (ctx.now_local.astimezone(timezone.utc) + delta).astimezone(tz)
+    moment = (ctx.now_local.astimezone(_dt.UTC) + delta).astimezone(tz)
     return Due(moment.date(), moment.time().replace(second=0, microsecond=0))
 
 
 # Composed expressions: a day named inside another expression ("before fri", 国庆后3天).
+
 
 def _span(text: str, ctx: _Ctx) -> tuple[date, date, bool] | None:
     """The days `text` names: (first, last, is_holiday); a plain date is (d, d, False).
@@ -596,19 +751,19 @@ def _span(text: str, ctx: _Ctx) -> tuple[date, date, bool] | None:
 
 
 def _before(m: re.Match[str], ctx: _Ctx) -> date | None:
-    """"before X": the working day before X (before its first day, for a holiday)."""
+    """ "before X": the working day before X (before its first day, for a holiday)."""
     span = _span(m["rest"], ctx)
     return None if span is None else ctx.calendar.previous_working_day(span[0])
 
 
 def _after(m: re.Match[str], ctx: _Ctx) -> date | None:
-    """"after X" / X后: the first working day after X (after its last day, for a holiday)."""
+    """ "after X" / X后: the first working day after X (after its last day, for a holiday)."""
     span = _span(m["rest"], ctx)
     return None if span is None else ctx.calendar.next_working_day(span[1])
 
 
 def _by(m: re.Match[str], ctx: _Ctx) -> date | None:
-    """"by X" / "on X": X itself (a holiday's first day)."""
+    """ "by X" / "on X": X itself (a holiday's first day)."""
     span = _span(m["rest"], ctx)
     return None if span is None else span[0]
 
@@ -632,8 +787,7 @@ def _offset_from(ctx: _Ctx, rest: str, n: int, unit: str, backwards: bool) -> _D
 
 
 def _en_offset_from(m: re.Match[str], ctx: _Ctx) -> _DateResult | None:
-    return _offset_from(ctx, m["rest"], _en_int(m["n"] or m["nw"]), _DAY_UNITS[m["unit"]],
-                        m["dir"] == "before")
+    return _offset_from(ctx, m["rest"], _en_int(m["n"] or m["nw"]), _DAY_UNITS[m["unit"]], m["dir"] == "before")
 
 
 def _cn_unit(unit: str) -> str:
@@ -641,8 +795,7 @@ def _cn_unit(unit: str) -> str:
 
 
 def _cn_offset_from(m: re.Match[str], ctx: _Ctx) -> _DateResult | None:
-    return _offset_from(ctx, m["rest"], _cn_int(m["n"]), _cn_unit(m["unit"]),
-                        m["dir"].endswith("前"))
+    return _offset_from(ctx, m["rest"], _cn_int(m["n"]), _cn_unit(m["unit"]), m["dir"].endswith("前"))
 
 
 _WEEKDAY_YEARS = 12  # a month-day falls on every weekday within this many years (Feb 29: 28)
@@ -672,8 +825,13 @@ def _with_weekday(ctx: _Ctx, weekday: int, rest: str) -> date | None:
 # English ------------------------------------------------------------------
 
 _EN_DAY_WORDS = {
-    "today": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "tomorow": 1,
-    "day after tomorrow": 2, "the day after tomorrow": 2,
+    "today": 0,
+    "tomorrow": 1,
+    "tmr": 1,
+    "tmrw": 1,
+    "tomorow": 1,
+    "day after tomorrow": 2,
+    "the day after tomorrow": 2,
     "yesterday": -1,
 }
 
@@ -697,37 +855,42 @@ def _en_month_day(m: re.Match[str], ctx: _Ctx) -> date:
 
 
 _EN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
-    (re.compile("(?:" + "|".join(_EN_DAY_WORDS) + ")"),
-     lambda m, c: c.today + timedelta(days=_EN_DAY_WORDS[m[0]])),
-    (re.compile(rf"(?:(?P<mod>this|next|coming)\s+)?{_WD_EN}(?P<nextweek>\s+next\s+week)?"),
-     _en_weekday),
+    (re.compile("(?:" + "|".join(_EN_DAY_WORDS) + ")"), lambda m, c: c.today + timedelta(days=_EN_DAY_WORDS[m[0]])),
+    (re.compile(rf"(?:(?P<mod>this|next|coming)\s+)?{_WD_EN}(?P<nextweek>\s+next\s+week)?"), _en_weekday),
     (re.compile(r"next\s+week"), lambda m, c: _monday(c.today) + timedelta(weeks=1)),
     (re.compile(r"(?:this\s+)?weekend"), lambda m, c: _weekday_in_week(c, 6, 0)),
     (re.compile(r"next\s+weekend"), lambda m, c: _weekday_in_week(c, 6, 1)),
-    (re.compile(r"eo(?P<per>[wmqy])"),
-     lambda m, c: _relative_point(c, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m["per"]],
-                                  "end", None)),
-    (re.compile(rf"{_EN_POINT}\s+(?:of\s+)?(?:the\s+)?(?:this\s+|(?P<next>next)\s+)?"
-                r"(?P<per>week|month|quarter|year)"),
-     _period_point),
-    (re.compile(r"(?:(?:start|beginning)\s+of\s+)?next\s+month"),
-     lambda m, c: c.today + relativedelta(months=1, day=1)),
+    (
+        re.compile(r"eo(?P<per>[wmqy])"),
+        lambda m, c: _relative_point(
+            c, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m["per"]], "end", None
+        ),
+    ),
+    (
+        re.compile(
+            rf"{_EN_POINT}\s+(?:of\s+)?(?:the\s+)?(?:this\s+|(?P<next>next)\s+)?"
+            r"(?P<per>week|month|quarter|year)"
+        ),
+        _period_point,
+    ),
+    (
+        re.compile(r"(?:(?:start|beginning)\s+of\s+)?next\s+month"),
+        lambda m, c: c.today + relativedelta(months=1, day=1),
+    ),
     (re.compile(r"(?:this|(?P<next>next))\s+(?P<per>quarter)(?P<pt>)"), _period_point),
     (re.compile(rf"{_EN_POINT}\s+(?:of\s+)?{_MON_EN}{_EN_YEAR}"), _month_point),
     (re.compile(rf"(?:{_EN_POINT}\s+(?:of\s+)?)?q(?P<q>[1-4]){_EN_YEAR}"), _quarter_point),
     (re.compile(r"(?P<y>[0-9]{4})\s*q(?P<q>[1-4])(?P<pt>)"), _quarter_point),
-    (re.compile(r"next\s+(?:working|business)\s+day"),
-     lambda m, c: c.calendar.next_working_day(c.today)),
-    (re.compile(rf"(?:in\s+|within\s+)?{_EN_NUM}{_UNIT_EN}(?:\s+(?:from\s+now|later))?"),
-     _en_relative),
+    (re.compile(r"next\s+(?:working|business)\s+day"), lambda m, c: c.calendar.next_working_day(c.today)),
+    (re.compile(rf"(?:in\s+|within\s+)?{_EN_NUM}{_UNIT_EN}(?:\s+(?:from\s+now|later))?"), _en_relative),
     (re.compile(rf"{_MON_EN}\s*(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?{_EN_YEAR}"), _en_month_day),
-    (re.compile(rf"(?:the\s+)?(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{_MON_EN}{_EN_YEAR}"),
-     _en_month_day),
-    (re.compile(r"(?:the\s+)?(?P<d>[0-9]{1,2})(?:st|nd|rd|th)"),
-     lambda m, c: _next_day_of_month(c.today, int(m["d"]), c.text)),
+    (re.compile(rf"(?:the\s+)?(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{_MON_EN}{_EN_YEAR}"), _en_month_day),
+    (
+        re.compile(r"(?:the\s+)?(?P<d>[0-9]{1,2})(?:st|nd|rd|th)"),
+        lambda m, c: _next_day_of_month(c.today, int(m["d"]), c.text),
+    ),
     # Compositions come last: their inner part is any of the above.
-    (re.compile(rf"{_WD_EN}\s+(?P<rest>.+)"),
-     lambda m, c: _with_weekday(c, _WEEKDAYS_EN[m["wd"]], m["rest"])),
+    (re.compile(rf"{_WD_EN}\s+(?P<rest>.+)"), lambda m, c: _with_weekday(c, _WEEKDAYS_EN[m["wd"]], m["rest"])),
     (re.compile(rf"{_EN_NUM}{_UNIT_EN}\s+(?P<dir>from|after|before)\s+(?P<rest>.+)"), _en_offset_from),
     (re.compile(r"before\s+(?P<rest>.+)"), _before),
     (re.compile(r"after\s+(?P<rest>.+)"), _after),
@@ -738,7 +901,7 @@ _EN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
 
 
 def _numeric(m: re.Match[str], ctx: _Ctx) -> date:
-    """"12/3": month-first and day-first readings; refused unless they are the same day."""
+    """ "12/3": month-first and day-first readings; refused unless they are the same day."""
     first, second = int(m["a"]), int(m["b"])
     year = None
     if m["y"]:
@@ -759,18 +922,21 @@ def _numeric(m: re.Match[str], ctx: _Ctx) -> date:
 
 
 _NUMERIC_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
-    (re.compile(r"(?P<y>[0-9]{4})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"),
-     lambda m, c: _explicit(int(m["y"]), int(m["m"]), int(m["d"]), c.text)),
-    (re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
-     lambda m, c: _explicit(int(m["y"]), int(m["m"]), int(m["d"]), c.text)),
+    (
+        re.compile(r"(?P<y>[0-9]{4})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"),
+        lambda m, c: _explicit(int(m["y"]), int(m["m"]), int(m["d"]), c.text),
+    ),
+    (
+        re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
+        lambda m, c: _explicit(int(m["y"]), int(m["m"]), int(m["d"]), c.text),
+    ),
     # US month-first vs day-first cannot be told apart: offer both instead of guessing.
     (re.compile(r"(?P<a>[0-9]{1,2})(?P<sep>[-/.])(?P<b>[0-9]{1,2})(?:(?P=sep)(?P<y>[0-9]{2,4}))?"), _numeric),
 ]
 
 # Chinese ------------------------------------------------------------------
 
-_CN_DAY_WORDS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
-                 "昨天": -1, "昨日": -1, "前天": -2}
+_CN_DAY_WORDS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3, "昨天": -1, "昨日": -1, "前天": -2}
 _CN_WEEK = "(?:周|星期|礼拜)"
 _CN_THIS = "(?:本|这个?)"
 _CN_NEXT = "(?P<next>下+)个?"
@@ -806,41 +972,42 @@ def _cn_month_relative_day(m: re.Match[str], ctx: _Ctx) -> date:
 
 
 _CN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
-    (re.compile("(?:" + "|".join(sorted(_CN_DAY_WORDS, key=len, reverse=True)) + ")"),
-     lambda m, c: c.today + timedelta(days=_CN_DAY_WORDS[m[0]])),
-    (re.compile(rf"(?:(?P<this>{_CN_THIS})|{_CN_NEXT})?{_CN_WEEK}(?P<d>[一二三四五六日天1-7])"),
-     _cn_weekday),
-    (re.compile(rf"{_CN_NEXT}{_CN_WEEK}"),
-     lambda m, c: _monday(c.today) + timedelta(weeks=len(m["next"]))),
+    (
+        re.compile("(?:" + "|".join(sorted(_CN_DAY_WORDS, key=len, reverse=True)) + ")"),
+        lambda m, c: c.today + timedelta(days=_CN_DAY_WORDS[m[0]]),
+    ),
+    (re.compile(rf"(?:(?P<this>{_CN_THIS})|{_CN_NEXT})?{_CN_WEEK}(?P<d>[一二三四五六日天1-7])"), _cn_weekday),
+    (re.compile(rf"{_CN_NEXT}{_CN_WEEK}"), lambda m, c: _monday(c.today) + timedelta(weeks=len(m["next"]))),
     (re.compile(rf"{_CN_THIS}?周末"), lambda m, c: _weekday_in_week(c, 6, 0)),
     (re.compile(rf"{_CN_NEXT}周末"), lambda m, c: _weekday_in_week(c, 6, len(m["next"]))),
     (re.compile(rf"(?:{_CN_THIS}|{_CN_NEXT})?(?P<per>月|季度){_CN_POINT}"), _period_point),
-    (re.compile(rf"{_CN_NEXT}月初?"),
-     lambda m, c: c.today + relativedelta(months=len(m["next"]), day=1)),
+    (re.compile(rf"{_CN_NEXT}月初?"), lambda m, c: c.today + relativedelta(months=len(m["next"]), day=1)),
     (re.compile(rf"(?:{_CN_THIS}|{_CN_NEXT})(?P<per>季度)(?P<pt>)"), _period_point),
-    (re.compile(rf"(?:{_CN_YEAR_PREFIX}年?|(?P<per>年)){_CN_POINT}"),
-     lambda m, c: _period_point_year(m, c)),
-    (re.compile(rf"(?:{_CN_THIS}|{_CN_NEXT})?月?(?P<pt>上旬|中旬|下旬)"),
-     lambda m, c: _relative_point(c, "month", _POINTS[m["pt"]], _ahead(m))),
+    (re.compile(rf"(?:{_CN_YEAR_PREFIX}年?|(?P<per>年)){_CN_POINT}"), lambda m, c: _period_point_year(m, c)),
+    (
+        re.compile(rf"(?:{_CN_THIS}|{_CN_NEXT})?月?(?P<pt>上旬|中旬|下旬)"),
+        lambda m, c: _relative_point(c, "month", _POINTS[m["pt"]], _ahead(m)),
+    ),
     (re.compile(rf"{_CN_YEAR_PREFIX}?(?P<m>{_CN_NUM})月份?(?P<pt>初|中|底|末|上旬|中旬|下旬)"), _month_point),
-    (re.compile(rf"{_CN_YEAR_PREFIX}?(?:第?(?P<q>[一二三四1-4])季度|q(?P<qq>[1-4])){_CN_POINT}?"),
-     lambda m, c: _quarter_point(_QuarterMatch(m), c)),
+    (
+        re.compile(rf"{_CN_YEAR_PREFIX}?(?:第?(?P<q>[一二三四1-4])季度|q(?P<qq>[1-4])){_CN_POINT}?"),
+        lambda m, c: _quarter_point(_QuarterMatch(m), c),
+    ),
     (re.compile(r"下一?个工作日"), lambda m, c: c.calendar.next_working_day(c.today)),
-    (re.compile(rf"(?P<n>{_CN_NUM})(?:{_CN_UNIT}{_CN_REL_SUFFIX}?|日{_CN_REL_SUFFIX})"),
-     _cn_relative),
-    (re.compile(rf"(?P<n>{_CN_NUM})(?:{_CN_UNIT}|(?P<day>日))(?:之前|以前|前)"),  # 3天前: ago
-     lambda m, c: _step(c, c.today, -_cn_int(m["n"]), _cn_unit(m["unit"] or "日"))),
-    (re.compile(rf"半个?(?:小时|钟头){_CN_REL_SUFFIX}?"),
-     lambda m, c: _instant(c, timedelta(minutes=30))),
-    (re.compile(rf"{_CN_YEAR_PREFIX}?(?P<m>{_CN_NUM})月(?P<d>{_CN_NUM})(?:日|号)?"),
-     _cn_month_day),
-    (re.compile(rf"(?:(?P<this>{_CN_THIS})|{_CN_NEXT})月(?P<d>{_CN_NUM})(?:日|号)"),
-     _cn_month_relative_day),
-    (re.compile(rf"(?P<d>{_CN_NUM})(?:日|号)"),
-     lambda m, c: _next_day_of_month(c.today, _cn_int(m["d"]), c.text)),
+    (re.compile(rf"(?P<n>{_CN_NUM})(?:{_CN_UNIT}{_CN_REL_SUFFIX}?|日{_CN_REL_SUFFIX})"), _cn_relative),
+    (
+        re.compile(rf"(?P<n>{_CN_NUM})(?:{_CN_UNIT}|(?P<day>日))(?:之前|以前|前)"),  # 3天前: ago
+        lambda m, c: _step(c, c.today, -_cn_int(m["n"]), _cn_unit(m["unit"] or "日")),
+    ),
+    (re.compile(rf"半个?(?:小时|钟头){_CN_REL_SUFFIX}?"), lambda m, c: _instant(c, timedelta(minutes=30))),
+    (re.compile(rf"{_CN_YEAR_PREFIX}?(?P<m>{_CN_NUM})月(?P<d>{_CN_NUM})(?:日|号)?"), _cn_month_day),
+    (re.compile(rf"(?:(?P<this>{_CN_THIS})|{_CN_NEXT})月(?P<d>{_CN_NUM})(?:日|号)"), _cn_month_relative_day),
+    (re.compile(rf"(?P<d>{_CN_NUM})(?:日|号)"), lambda m, c: _next_day_of_month(c.today, _cn_int(m["d"]), c.text)),
     # Compositions come last: their inner part is any of the above.
-    (re.compile(rf"(?P<rest>.+?(?:日|号)){_CN_WEEK}(?P<d>[一二三四五六日天])"),
-     lambda m, c: _with_weekday(c, _WEEKDAYS_CN[m["d"]], m["rest"])),
+    (
+        re.compile(rf"(?P<rest>.+?(?:日|号)){_CN_WEEK}(?P<d>[一二三四五六日天])"),
+        lambda m, c: _with_weekday(c, _WEEKDAYS_CN[m["d"]], m["rest"]),
+    ),
     (re.compile(rf"(?P<rest>.+?)(?P<dir>之后|以后|后|之前|以前|前)(?P<n>{_CN_NUM}){_CN_UNIT}"), _cn_offset_from),
     (re.compile(r"(?P<rest>.+?)(?:之前|以前|前)"), _cn_by),
     (re.compile(r"(?P<rest>.+?)(?:之后|以后|后)"), _after),
@@ -900,19 +1067,43 @@ def _match_date(s: str, ctx: _Ctx) -> _DateResult | None:
 
 # Parts of the day: the deadline each means said without an hour (None: not a deadline).
 PARTS_OF_DAY: dict[str, time | None] = {
-    "small_hours": None, "morning": time(12, 0), "noon": time(12, 0),
-    "afternoon": time(18, 0), "eod": time(18, 0), "evening": time(21, 0),
+    "small_hours": None,
+    "morning": time(12, 0),
+    "noon": time(12, 0),
+    "afternoon": time(18, 0),
+    "eod": time(18, 0),
+    "evening": time(21, 0),
 }
 _PART_WORDS = {
     "凌晨": "small_hours",
-    "morning": "morning", "上午": "morning", "早上": "morning", "早晨": "morning", "清晨": "morning",
-    "noon": "noon", "midday": "noon", "lunchtime": "noon", "中午": "noon",
-    "afternoon": "afternoon", "下午": "afternoon", "傍晚": "afternoon",
-    "evening": "evening", "night": "evening", "晚上": "evening", "夜里": "evening",
-    "夜间": "evening", "晚间": "evening",
-    "eod": "eod", "cob": "eod", "end of day": "eod", "end of the day": "eod",
-    "close of business": "eod", "下班前": "eod", "下班之前": "eod", "下班以前": "eod",
-    "下班": "eod", "收工前": "eod",
+    "morning": "morning",
+    "上午": "morning",
+    "早上": "morning",
+    "早晨": "morning",
+    "清晨": "morning",
+    "noon": "noon",
+    "midday": "noon",
+    "lunchtime": "noon",
+    "中午": "noon",
+    "afternoon": "afternoon",
+    "下午": "afternoon",
+    "傍晚": "afternoon",
+    "evening": "evening",
+    "night": "evening",
+    "晚上": "evening",
+    "夜里": "evening",
+    "夜间": "evening",
+    "晚间": "evening",
+    "eod": "eod",
+    "cob": "eod",
+    "end of day": "eod",
+    "end of the day": "eod",
+    "close of business": "eod",
+    "下班前": "eod",
+    "下班之前": "eod",
+    "下班以前": "eod",
+    "下班": "eod",
+    "收工前": "eod",
 }
 _PART_ALT = "|".join(re.escape(w) for w in sorted(_PART_WORDS, key=len, reverse=True))
 _PART_PREFIX = re.compile(rf"(?P<part>{_PART_ALT})(?:\s*(?:at\s+|@)\s*|\s*)")
@@ -933,15 +1124,15 @@ def _parse_time(s: str, text: str, *, due: bool, connector: bool = False) -> tim
     """
     at = _AT.match(s)
     if at:
-        s, connector = s[at.end():], True
+        s, connector = s[at.end() :], True
     part, rest = None, s
     m = _PART_PREFIX.match(s)
     if m:
-        part, rest = _PART_WORDS[m["part"]], s[m.end():]
+        part, rest = _PART_WORDS[m["part"]], s[m.end() :]
     else:
         m = _PART_SUFFIX.search(s)
         if m:
-            part, rest = _PART_WORDS[m["part"]], s[:m.start()]
+            part, rest = _PART_WORDS[m["part"]], s[: m.start()]
     rest = rest.strip()
     if not rest:
         return PARTS_OF_DAY[part] if part and (due or part == "noon") else None
@@ -1014,7 +1205,7 @@ def _time_splits(s: str):
         yield date_part, s[i:], date_part != head
     for j in range(1, len(s)):
         if s[j] == " ":
-            yield s[j + 1:].strip(), s[:j], False
+            yield s[j + 1 :].strip(), s[:j], False
 
 
 # ---------------------------------------------------------------------------
@@ -1022,20 +1213,66 @@ def _time_splits(s: str):
 # ---------------------------------------------------------------------------
 
 _EN_KNOWN = {
-    *_WEEKDAYS_EN, *_MONTHS_EN, *_EN_WORDS, *_ORDINAL_WORDS,
+    *_WEEKDAYS_EN,
+    *_MONTHS_EN,
+    *_EN_WORDS,
+    *_ORDINAL_WORDS,
     *(w for words in _EN_DAY_WORDS for w in words.split()),
     *(w for words in _DAY_UNITS for w in words.split()),
     *(w for words in _PART_WORDS for w in words.split() if w.isascii()),
-    "next", "this", "coming", "in", "at", "on", "the", "of", "end", "and", "by", "before",
-    "after", "from", "now", "later", "within", "until", "till", "no", "than", "to",
-    "through", "last", "start", "beginning", "early", "mid", "middle", "late", "week",
-    "weekend", "month", "quarter", "year", "eow", "eom", "eoq", "eoy", "am", "pm", "day",
-    "days", "after", "tonight",
+    "next",
+    "this",
+    "coming",
+    "in",
+    "at",
+    "on",
+    "the",
+    "of",
+    "end",
+    "and",
+    "by",
+    "before",
+    "after",
+    "from",
+    "now",
+    "later",
+    "within",
+    "until",
+    "till",
+    "no",
+    "than",
+    "to",
+    "through",
+    "last",
+    "start",
+    "beginning",
+    "early",
+    "mid",
+    "middle",
+    "late",
+    "week",
+    "weekend",
+    "month",
+    "quarter",
+    "year",
+    "eow",
+    "eom",
+    "eoq",
+    "eoy",
+    "am",
+    "pm",
+    "day",
+    "days",
+    "tonight",
 }
 _EN_TOKEN_OK = re.compile(r"[0-9:./~\-]+(?:st|nd|rd|th|am|pm|[dwhm]|mo|min)?|q[1-4]|\.\.")
-_CN_KNOWN = set("".join(_CN_DAY_WORDS) + "".join(_PART_WORDS) + "".join(_CN_DIGITS)
-                + "周星期礼拜本这个下上月日号年天后前之以内点时半分刻整钟小时头季度第工作旬初中底末"
-                + "今明去从到至份大两十0123456789:.~-q")
+_CN_KNOWN = set(
+    "".join(_CN_DAY_WORDS)
+    + "".join(_PART_WORDS)
+    + "".join(_CN_DIGITS)
+    + "周星期礼拜本这个下上月日号年天后前之以内点时半分刻整钟小时头季度第工作旬初中底末"
+    + "今明去从到至份大两十0123456789:.~-q"
+)
 _CN_UNKNOWN_RUN = re.compile("[^" + re.escape("".join(sorted(_CN_KNOWN))) + "]+")
 
 
@@ -1060,14 +1297,14 @@ def _unknown_part(s: str, ctx: _Ctx) -> str:
 # ---------------------------------------------------------------------------
 
 # 今晚8点 -> 今天晚上8点, 明早 -> 明天早上.
-_CN_DAY_PERIOD = {"今晚": "今天晚上", "明晚": "明天晚上", "昨晚": "昨天晚上",
-                  "今早": "今天早上", "明早": "明天早上"}
+_CN_DAY_PERIOD = {"今晚": "今天晚上", "明晚": "明天晚上", "昨晚": "昨天晚上", "今早": "今天早上", "明早": "明天早上"}
 _CN_DAY_PERIOD_RE = re.compile("|".join(_CN_DAY_PERIOD))
 _DEFAULT_CALENDAR = Calendar()
 
 
-def parse_due(text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFAULT_CALENDAR,
-              *, start: date | None = None) -> Due:
+def parse_due(
+    text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFAULT_CALENDAR, *, start: date | None = None
+) -> Due:
     """Parse a due date with an optional time of day; see the module docstring.
 
     `calendar` gives working days and holiday names; `start` is the start of the range
@@ -1101,8 +1338,8 @@ def parse_due(text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFA
         return None if at is None else Due(day, at)
 
     result = attempt(whole)
-    for date_part, time_part, connector in ([] if result else _time_splits(s)):
-        result = attempt(lambda: split(date_part, time_part, connector))
+    for date_part, time_part, connector in [] if result else _time_splits(s):
+        result = attempt(lambda d=date_part, t=time_part, c=connector: split(d, t, c))
         if result:
             break
     if result:
@@ -1110,8 +1347,9 @@ def parse_due(text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFA
     raise error or DateParseError(original, "unknown", part=_unknown_part(s, ctx))
 
 
-def parse_date(text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFAULT_CALENDAR,
-               *, start: date | None = None) -> date:
+def parse_date(
+    text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFAULT_CALENDAR, *, start: date | None = None
+) -> date:
     """Same grammar as `parse_due`; a time of day, if given, is accepted and dropped."""
     return parse_due(text, now, tz, calendar, start=start).date
 
@@ -1120,9 +1358,10 @@ _RANGE_SEP = re.compile(r"\s*(?:\.\.|~|到|至)\s*|\s+(?:to|until|till|through|t
 _RANGE_LEAD_IN = re.compile(r"^(?:from\s+|从)")
 
 
-def parse_date_range(text: str, now: datetime, tz: ZoneInfo,
-                     calendar: Calendar = _DEFAULT_CALENDAR) -> tuple[date, date]:
-    """"A..B", "A~B", "A to B", "A到B", "A至B" (optionally "from"/从 first); a single date
+def parse_date_range(
+    text: str, now: datetime, tz: ZoneInfo, calendar: Calendar = _DEFAULT_CALENDAR
+) -> tuple[date, date]:
+    """ "A..B", "A~B", "A to B", "A到B", "A至B" (optionally "from"/从 first); a single date
     is (d, d). Read as a whole: see the module docstring. Hyphens are not separators
     because ISO dates contain them.
     """
@@ -1150,7 +1389,7 @@ def parse_date_range(text: str, now: datetime, tz: ZoneInfo,
     return start, end
 
 
-_PROBE_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
+_PROBE_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=_dt.UTC)
 
 
 def is_date_expression(text: str) -> bool:
@@ -1228,7 +1467,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 def parse_time_of_day(text: str) -> time:
-    """"09:30", "9am", "5:30pm", "noon", "上午9点", "9点半", "下午3点", "15点", "中午": a
+    """ "09:30", "9am", "5:30pm", "noon", "上午9点", "9点半", "下午3点", "15点", "中午": a
     setting's time of day, on the 24-hour clock (no work-hours rule, no deadlines)."""
     s, original = _prepare(text)
     s = _CN_DAY_PERIOD_RE.sub(lambda m: _CN_DAY_PERIOD[m[0]][2:], s)

@@ -6,6 +6,7 @@ message is for), the kind of place, the platform's id of it, the message it answ
 project channel the content is about when it is shown somewhere else (a DM, a private chat). The
 outbox stores it as JSON on the row; `MessageRef` names a message once sent, to replace it later.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
@@ -29,8 +30,13 @@ class Destination:
 
     @classmethod
     def channel(cls, workspace: str, channel: str, *, reply_to: str = "", project_channel: str = "") -> Destination:
-        return cls(workspace, "channel", channel, reply_to=reply_to,
-                   project_channel=project_channel if project_channel != channel else "")
+        return cls(
+            workspace,
+            "channel",
+            channel,
+            reply_to=reply_to,
+            project_channel=project_channel if project_channel != channel else "",
+        )
 
     @classmethod
     def dm(cls, workspace: str, user: str, *, project_channel: str = "", reply_to: str = "") -> Destination:
@@ -50,8 +56,9 @@ class Destination:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Destination:
-        return cls(**{k: str(data.get(k) or "") for k in ("workspace", "kind", "id", "reply_to",
-                                                             "project_channel", "user")})
+        return cls(
+            **{k: str(data.get(k) or "") for k in ("workspace", "kind", "id", "reply_to", "project_channel", "user")}
+        )
 
 
 @dataclass(frozen=True)

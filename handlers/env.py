@@ -3,6 +3,7 @@
 `Env` is built once per inbound command by `handlers.core`. Handlers raise `UserError`
 for anything the user got wrong; the core turns it into an error reply with usage.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -93,8 +94,13 @@ class Env:
             select(Member).where(Member.project_id == self.project.id, Member.user_id == user_id)
         ).first()
         if member is None:
-            member = Member(workspace_id=self.workspace.id, project_id=self.project.id,
-                            user_id=user_id, display_name=name or user_id, joined_at=self.now)
+            member = Member(
+                workspace_id=self.workspace.id,
+                project_id=self.project.id,
+                user_id=user_id,
+                display_name=name or user_id,
+                joined_at=self.now,
+            )
             self.session.add(member)
             self.session.flush()
         elif name and name != user_id and member.display_name != name:
@@ -108,17 +114,31 @@ class Env:
         return {m.user_id: m.display_name or m.user_id for m in rows}
 
     # --- audit ------------------------------------------------------------------------
-    def audit(self, entity: str, entity_id: int | None, action: str,
-              before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    def audit(
+        self,
+        entity: str,
+        entity_id: int | None,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
         if before is not None and after is not None:
             changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
             before = {k: before.get(k) for k in sorted(changed)}
             after = {k: after.get(k) for k in sorted(changed)}
-        self.session.add(AuditEvent(
-            workspace_id=self.workspace.id, project_id=self.project.id if self.project else None,
-            actor=self.user, entity=entity, entity_id=entity_id, action=action,
-            before=before, after=after, at=self.now,
-        ))
+        self.session.add(
+            AuditEvent(
+                workspace_id=self.workspace.id,
+                project_id=self.project.id if self.project else None,
+                actor=self.user,
+                entity=entity,
+                entity_id=entity_id,
+                action=action,
+                before=before,
+                after=after,
+                at=self.now,
+            )
+        )
 
 
 _SKIP = {"id", "workspace_id", "project_id", "created_at", "updated_at"}

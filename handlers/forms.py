@@ -5,6 +5,7 @@
 A form field holds at most `FORM_TEXT_MAX` characters on every platform, so an edit form leaves
 out a longer stored text (saving the form then leaves it as it is) and says how to change it.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -28,8 +29,16 @@ def fit_form(env: Env, card: Card, command: str) -> Card:
     if not long:
         return card
     card.form = replace(card.form, inputs=tuple(i for i in card.form.inputs if i not in long))
-    notes = [env.t("form.left_out", field=i.label, length=len(i.initial or ""), max=FORM_TEXT_MAX,
-                   command=f'{command} {i.name}:"…"') for i in long]
+    notes = [
+        env.t(
+            "form.left_out",
+            field=i.label,
+            length=len(i.initial or ""),
+            max=FORM_TEXT_MAX,
+            command=f'{command} {i.name}:"…"',
+        )
+        for i in long
+    ]
     card.text = "\n".join([card.text, *notes] if card.text else notes)
     return card
 
@@ -57,11 +66,18 @@ def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "
         Input("title", env.t("field.title"), "text", required=True, initial=t.title if t else (title or None)),
         Input("responsible", env.t("field.responsible"), "user", initial=t.responsible if t else None),
         Input("accountable", env.t("field.accountable"), "user", initial=t.accountable if t else None),
-        Input("consulted", env.t("field.consulted"), "users", initial=",".join(t.consulted) if t and t.consulted else None),
+        Input(
+            "consulted", env.t("field.consulted"), "users", initial=",".join(t.consulted) if t and t.consulted else None
+        ),
         Input("informed", env.t("field.informed"), "users", initial=",".join(t.informed) if t and t.informed else None),
         Input("due", env.t("field.due"), due_kind, initial=due),
-        Input("priority", env.t("field.priority"), "select", initial=t.priority if t else "medium",
-              options=_choices(env, "priority", PRIORITIES)),
+        Input(
+            "priority",
+            env.t("field.priority"),
+            "select",
+            initial=t.priority if t else "medium",
+            options=_choices(env, "priority", PRIORITIES),
+        ),
         Input("parent", env.t("field.parent"), "text", initial=parent or None, placeholder="#3"),
         Input("description", env.t("field.description"), "textarea", initial=(t.description or None) if t else None),
     ]
@@ -71,30 +87,54 @@ def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "
         form = Form("task", "add", tuple(inputs), env.t("button.create"))
         return Card(title=env.t("form.new_task"), color="blue", form=form)
     form = Form("task", "update", tuple(inputs), env.t("button.save"), args=(f"#{t.number}",))
-    return fit_form(env, Card(title=env.t("form.edit_task", ref=f"#{t.number}"), color="blue", form=form),
-                    f"/task update #{t.number}")
+    return fit_form(
+        env,
+        Card(title=env.t("form.edit_task", ref=f"#{t.number}"), color="blue", form=form),
+        f"/task update #{t.number}",
+    )
 
 
 def risk_form(env: Env, risk: Risk | None = None, title: str = "") -> Card:
     r = risk
     inputs = (
         Input("title", env.t("field.title"), "text", required=True, initial=r.title if r else (title or None)),
-        Input("category", env.t("field.category"), "select", initial=r.category if r else "technical",
-              options=_choices(env, "category", CATEGORIES)),
-        Input("probability", env.t("field.probability"), "select", initial=str(r.probability) if r else "3",
-              options=_scale()),
+        Input(
+            "category",
+            env.t("field.category"),
+            "select",
+            initial=r.category if r else "technical",
+            options=_choices(env, "category", CATEGORIES),
+        ),
+        Input(
+            "probability",
+            env.t("field.probability"),
+            "select",
+            initial=str(r.probability) if r else "3",
+            options=_scale(),
+        ),
         Input("impact", env.t("field.impact"), "select", initial=str(r.impact) if r else "3", options=_scale()),
         Input("owner", env.t("field.owner"), "user", initial=r.owner if r else env.user),
-        Input("strategy", env.t("field.strategy"), "select", initial=r.strategy if r else "mitigate",
-              options=_choices(env, "strategy", STRATEGIES)),
+        Input(
+            "strategy",
+            env.t("field.strategy"),
+            "select",
+            initial=r.strategy if r else "mitigate",
+            options=_choices(env, "strategy", STRATEGIES),
+        ),
         Input("trigger", env.t("field.trigger"), "text", initial=(r.trigger or None) if r else None),
         Input("mitigation", env.t("field.mitigation"), "textarea", initial=(r.mitigation or None) if r else None),
         Input("contingency", env.t("field.contingency"), "textarea", initial=(r.contingency or None) if r else None),
-        Input("review", env.t("field.review"), "date", initial=r.review_date.isoformat() if r and r.review_date else None),
+        Input(
+            "review", env.t("field.review"), "date", initial=r.review_date.isoformat() if r and r.review_date else None
+        ),
     )
     if r is None:
-        return Card(title=env.t("form.new_risk"), color="orange",
-                    form=Form("risk", "add", inputs, env.t("button.create")))
-    card = Card(title=env.t("form.edit_risk", ref=f"R{r.number}"), color="orange",
-                form=Form("risk", "update", inputs, env.t("button.save"), args=(f"R{r.number}",)))
+        return Card(
+            title=env.t("form.new_risk"), color="orange", form=Form("risk", "add", inputs, env.t("button.create"))
+        )
+    card = Card(
+        title=env.t("form.edit_risk", ref=f"R{r.number}"),
+        color="orange",
+        form=Form("risk", "update", inputs, env.t("button.save"), args=(f"R{r.number}",)),
+    )
     return fit_form(env, card, f"/risk update R{r.number}")

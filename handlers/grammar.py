@@ -11,6 +11,7 @@ The usage line of `area.action` is `i18n.USAGE[area.action]`, which is also the 
 in `/area help`; tests/test_commands.py checks that every command has a handler, a usage line in
 both languages and a permission rule. Shared option sets and enumerated values live here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -26,8 +27,18 @@ if TYPE_CHECKING:
 
     Handler = Callable[[Env, Command], Reply]
 
-__all__ = ["AREA_ALIASES", "CLEARABLE", "DEFAULT_ACTIONS", "GENERAL_ENTRY", "Args", "Opt", "Spec",
-           "alias_table", "command", "spec_of"]
+__all__ = [
+    "AREA_ALIASES",
+    "CLEARABLE",
+    "DEFAULT_ACTIONS",
+    "GENERAL_ENTRY",
+    "Args",
+    "Opt",
+    "Spec",
+    "alias_table",
+    "command",
+    "spec_of",
+]
 
 # What follows the action word:
 #   none: nothing; text: required free text (a title); optional_text;
@@ -69,16 +80,35 @@ _H = TypeVar("_H", bound="Handler")
 _OWN_RULE = "<area.action>"
 
 
-def command(area: str, action: str, aliases: tuple[str, ...], *, options: dict[str, Opt] | None = None,
-            args: Args = "none", mentions: bool = False, filters: dict[str, tuple[str, ...]] | None = None,
-            rule: str | None = _OWN_RULE) -> Callable[[_H], _H]:
+def command(
+    area: str,
+    action: str,
+    aliases: tuple[str, ...],
+    *,
+    options: dict[str, Opt] | None = None,
+    args: Args = "none",
+    mentions: bool = False,
+    filters: dict[str, tuple[str, ...]] | None = None,
+    rule: str | None = _OWN_RULE,
+) -> Callable[[_H], _H]:
     """Declare the decorated function as the handler of `/area action`. Attaches the definition
     and returns the function unchanged; nothing is registered until `handlers.commands` collects."""
+
     def attach(handler: _H) -> _H:
-        spec = Spec(area, action, aliases, handler, dict(options or {}), args, mentions, filters,
-                    f"{area}.{action}" if rule == _OWN_RULE else rule)
+        spec = Spec(
+            area,
+            action,
+            aliases,
+            handler,
+            dict(options or {}),
+            args,
+            mentions,
+            filters,
+            f"{area}.{action}" if rule == _OWN_RULE else rule,
+        )
         handler.__command__ = spec  # type: ignore[attr-defined]
         return handler
+
     return attach
 
 
@@ -110,27 +140,51 @@ AREA_ALIASES: dict[str, tuple[str, ...]] = {
 # `/pm task add ...` and `/pm help` go through the general entry point.
 GENERAL_ENTRY = ("pm", "bot", "pmbot")
 # The action used when an area is given no action word.
-DEFAULT_ACTIONS = {"project": "status", "task": "list", "risk": "list", "standup": "checkin",
-                   "retro": "show", "help": "help"}
+DEFAULT_ACTIONS = {
+    "project": "status",
+    "task": "list",
+    "risk": "list",
+    "standup": "checkin",
+    "retro": "show",
+    "help": "help",
+}
 # Every area but `help` has `/area help`, listing its commands.
 HELP_ALIASES = ("帮助", "?")
 
 # --- enumerated values ------------------------------------------------------------------------
 
-PRIORITIES = {"low": ("低", "l"), "medium": ("中", "med", "normal", "m"),
-              "high": ("高", "h"), "urgent": ("紧急", "critical", "u")}
-TASK_STATUSES = {"todo": ("待办", "open", "to-do"), "doing": ("进行中", "in-progress", "started", "wip"),
-                 "blocked": ("阻塞", "受阻"), "done": ("完成", "已完成", "closed"),
-                 "cancelled": ("取消", "已取消", "canceled")}
-CATEGORIES = {"technical": ("技术", "tech"), "resource": ("资源", "res"),
-              "schedule": ("进度", "时间", "sched"), "compliance": ("合规", "comp", "legal")}
-STRATEGIES = {"avoid": ("规避", "回避"), "mitigate": ("减轻", "缓解"),
-              "transfer": ("转移",), "accept": ("接受",)}
-RISK_STATUSES = {"open": ("打开", "开放", "未关闭"), "mitigating": ("处理中", "缓解中", "应对中"),
-                 "closed": ("关闭", "已关闭"), "occurred": ("已发生", "发生")}
+PRIORITIES = {
+    "low": ("低", "l"),
+    "medium": ("中", "med", "normal", "m"),
+    "high": ("高", "h"),
+    "urgent": ("紧急", "critical", "u"),
+}
+TASK_STATUSES = {
+    "todo": ("待办", "open", "to-do"),
+    "doing": ("进行中", "in-progress", "started", "wip"),
+    "blocked": ("阻塞", "受阻"),
+    "done": ("完成", "已完成", "closed"),
+    "cancelled": ("取消", "已取消", "canceled"),
+}
+CATEGORIES = {
+    "technical": ("技术", "tech"),
+    "resource": ("资源", "res"),
+    "schedule": ("进度", "时间", "sched"),
+    "compliance": ("合规", "comp", "legal"),
+}
+STRATEGIES = {"avoid": ("规避", "回避"), "mitigate": ("减轻", "缓解"), "transfer": ("转移",), "accept": ("接受",)}
+RISK_STATUSES = {
+    "open": ("打开", "开放", "未关闭"),
+    "mitigating": ("处理中", "缓解中", "应对中"),
+    "closed": ("关闭", "已关闭"),
+    "occurred": ("已发生", "发生"),
+}
 STANDUP_MODES = {"channel": ("群", "频道", "群聊"), "dm": ("私信", "单聊"), "both": ("都", "两者", "全部")}
-RETRO_KINDS = {"well": ("好", "做得好", "好的", "good"), "bad": ("不好", "不足", "问题", "差"),
-               "improve": ("改进", "待改进", "改善", "action")}
+RETRO_KINDS = {
+    "well": ("好", "做得好", "好的", "good"),
+    "bad": ("不好", "不足", "问题", "差"),
+    "improve": ("改进", "待改进", "改善", "action"),
+}
 
 # --- option sets shared by several commands ---------------------------------------------------
 

@@ -1,4 +1,5 @@
 """`/help` and `/<area> help`: the usage lines of the command language, in the user's locale."""
+
 from __future__ import annotations
 
 from handlers import i18n
@@ -13,10 +14,14 @@ AREAS = ("project", "task", "risk", "standup", "retro")
 def area_help(env: Env, area: str) -> Reply:
     """Every command of `area` by its usage line, in the catalogue's order (tests/test_commands.py
     checks that the usage lines are exactly the area's commands)."""
-    lines = [i18n.usage(key, env.locale, prefix=False)
-             for key in i18n.USAGE if key.startswith(f"{area}.") and key != f"{area}.help"]
-    card = Card(title=env.t(f"help.title_{area}"), text=env.t(f"help.about_{area}"), lines=lines,
-                footer=env.t("help.footer"))
+    lines = [
+        i18n.usage(key, env.locale, prefix=False)
+        for key in i18n.USAGE
+        if key.startswith(f"{area}.") and key != f"{area}.help"
+    ]
+    card = Card(
+        title=env.t(f"help.title_{area}"), text=env.t(f"help.about_{area}"), lines=lines, footer=env.t("help.footer")
+    )
     return Reply(cards=[card], visibility="ephemeral")
 
 

@@ -8,6 +8,7 @@ channel its buttons act in (a home surface belongs to no channel). What it shows
 - per project: my standup today (checked in, not yet, away, no standup) and my task counts,
   with quick actions — check in, new task, new risk, my tasks.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -51,32 +52,64 @@ class Home:
 
 
 def home(session: Session, ctx: Context, workspace: Workspace, locale: str) -> Home:
-    rows = list(session.exec(
-        select(Project, Member).join(Member, Member.project_id == Project.id)
-        .where(Project.workspace_id == workspace.id, Member.user_id == ctx.user)
-        .order_by(Project.name)
-    ))
+    rows = list(
+        session.exec(
+            select(Project, Member)
+            .join(Member, Member.project_id == Project.id)
+            .where(Project.workspace_id == workspace.id, Member.user_id == ctx.user)
+            .order_by(Project.name)
+        )
+    )
     out = Home(locale=locale)
     out.sections.append(HomeSection(_intro(ctx, locale, len(rows))))
     if not rows:
         return out
-    envs = {p.id: Env(session=session, ctx=replace(ctx, channel=p.channel_id), workspace=workspace, project=p,
-                      member=m, locale=locale) for p, m in rows}
-    tasks = list(session.exec(
-        select(Task).where(Task.project_id.in_(list(envs)), Task.status.in_(OPEN_STATUSES),
-                           or_(Task.responsible == ctx.user, Task.accountable == ctx.user))
-    ))
+    envs = {
+        p.id: Env(
+            session=session,
+            ctx=replace(ctx, channel=p.channel_id),
+            workspace=workspace,
+            project=p,
+            member=m,
+            locale=locale,
+        )
+        for p, m in rows
+    }
+    tasks = list(
+        session.exec(
+            select(Task).where(
+                Task.project_id.in_(list(envs)),
+                Task.status.in_(OPEN_STATUSES),
+                or_(Task.responsible == ctx.user, Task.accountable == ctx.user),
+            )
+        )
+    )
     tasks.sort(key=lambda task: _urgency(envs[task.project_id], task))
     mine = [task for task in tasks if task.responsible == ctx.user]
     approving = [task for task in tasks if task.accountable == ctx.user and task.responsible != ctx.user]
     late = any(is_overdue(envs[x.project_id], x) for x in mine)
-    out.sections.append(HomeSection(_overview(
-        t("home.my_tasks", locale, count=len(mine)), [_line(envs[x.project_id], x) for x in mine],
-        t("home.my_tasks_empty", locale), locale, "red" if late else "blue")))
-    out.sections.append(HomeSection(_overview(
-        t("home.accountable", locale, count=len(approving)),
-        [f"{_line(envs[x.project_id], x)} · {who(x.responsible)}" for x in approving],
-        t("home.accountable_empty", locale), locale, "blue")))
+    out.sections.append(
+        HomeSection(
+            _overview(
+                t("home.my_tasks", locale, count=len(mine)),
+                [_line(envs[x.project_id], x) for x in mine],
+                t("home.my_tasks_empty", locale),
+                locale,
+                "red" if late else "blue",
+            )
+        )
+    )
+    out.sections.append(
+        HomeSection(
+            _overview(
+                t("home.accountable", locale, count=len(approving)),
+                [f"{_line(envs[x.project_id], x)} · {who(x.responsible)}" for x in approving],
+                t("home.accountable_empty", locale),
+                locale,
+                "blue",
+            )
+        )
+    )
     for project, member in rows:
         env = envs[project.id]
         own = [x for x in mine if x.project_id == project.id]
@@ -98,8 +131,13 @@ def _intro(ctx: Context, locale: str, projects: int) -> Card:
 
 def _urgency(env: Env, task: Task) -> tuple:
     end = due_end(env, task)
-    return (not is_overdue(env, task), end is None, end or datetime.max.replace(tzinfo=env.now.tzinfo),
-            env.project.name, task.number)
+    return (
+        not is_overdue(env, task),
+        end is None,
+        end or datetime.max.replace(tzinfo=env.now.tzinfo),
+        env.project.name,
+        task.number,
+    )
 
 
 def _line(env: Env, task: Task) -> str:
@@ -118,15 +156,22 @@ def _overview(title: str, lines: list[str], empty: str, locale: str, color: str)
 
 def _standup(env: Env, member: Member) -> str:
     project, today = env.project, env.today
-    if not project.standup_enabled or member.user_id not in enrolled(env, today) \
-            or not is_standup_day(project.standup_days, project.holidays_country, today):
+    if (
+        not project.standup_enabled
+        or member.user_id not in enrolled(env, today)
+        or not is_standup_day(project.standup_days, project.holidays_country, today)
+    ):
         return env.t("home.standup_none")
     if is_away(member, today):
         return env.t("home.standup_away")
     run = get_run(env, today)
-    entry = env.session.exec(
-        select(StandupEntry).where(StandupEntry.run_id == run.id, StandupEntry.user_id == member.user_id)
-    ).first() if run is not None else None
+    entry = (
+        env.session.exec(
+            select(StandupEntry).where(StandupEntry.run_id == run.id, StandupEntry.user_id == member.user_id)
+        ).first()
+        if run is not None
+        else None
+    )
     if entry is not None:
         return env.t("home.standup_done", time=entry.updated_at.astimezone(env.tz).strftime("%H:%M"))
     return env.t("home.standup_pending", time=project.standup_time)
@@ -134,10 +179,14 @@ def _standup(env: Env, member: Member) -> str:
 
 def _project_card(env: Env, member: Member, own: list[Task]) -> Card:
     overdue = sum(1 for x in own if is_overdue(env, x))
-    card = Card(title=env.project.name, color="red" if overdue else "blue", fields=[
-        Field(env.t("home.standup_field"), _standup(env, member)),
-        Field(env.t("home.tasks_field"), env.t("home.tasks_count", open=len(own), overdue=overdue)),
-    ])
+    card = Card(
+        title=env.project.name,
+        color="red" if overdue else "blue",
+        fields=[
+            Field(env.t("home.standup_field"), _standup(env, member)),
+            Field(env.t("home.tasks_field"), env.t("home.tasks_count", open=len(own), overdue=overdue)),
+        ],
+    )
     card.buttons = [
         Button(env.t("button.check_in"), "standup", "checkin", style="primary"),
         Button(env.t("button.new_task"), "task", "form"),

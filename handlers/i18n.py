@@ -4,6 +4,7 @@
 usage line of a command. Tests check that every key has both languages and that every key
 the code uses exists.
 """
+
 from __future__ import annotations
 
 from string import Formatter
@@ -11,118 +12,189 @@ from typing import Any
 
 __all__ = ["CATALOGUE", "USAGE", "t", "usage"]
 
-_DATE_EXAMPLES_EN = "today, tomorrow, fri, \"next monday\", \"in 3 days\", 2026-12-01, \"Dec 1\", eow, eom, \"tomorrow 5pm\""
+_DATE_EXAMPLES_EN = 'today, tomorrow, fri, "next monday", "in 3 days", 2026-12-01, "Dec 1", eow, eom, "tomorrow 5pm"'
 _DATE_EXAMPLES_ZH = "今天、明天、后天、周五、下周一、3天后、12月1日、月底、明天下午3点、2026-12-01"
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # --- parse errors ---
     "error.unclosed_quote": {"en": "A quote {quote} is not closed.", "zh": "引号 {quote} 没有闭合。"},
     "error.not_a_command": {"en": "Commands start with /, e.g. /help.", "zh": "命令以 / 开头,例如 /帮助。"},
-    "error.unknown_command": {"en": "I don't know the command {command}. Try /help.",
-                              "zh": "不认识命令 {command}。试试 /帮助。"},
-    "error.unknown_action": {"en": "/{area} has no action \"{action}\".", "zh": "/{area} 没有 “{action}” 这个操作。"},
-    "error.unknown_option": {"en": "Unknown option \"{key}:\". Put text with a colon in quotes.",
-                             "zh": "未知选项 “{key}:”。含冒号的文字请加引号。"},
-    "error.duplicate_option": {"en": "The option \"{key}:\" is given twice.", "zh": "选项 “{key}:” 重复了。"},
-    "error.unexpected_mention": {"en": "This command takes no @mention ({value}).",
-                                 "zh": "这个命令不接受 @提及({value})。"},
-    "error.unexpected_text": {"en": "I did not expect \"{value}\" here.", "zh": "这里不应有 “{value}”。"},
+    "error.unknown_command": {
+        "en": "I don't know the command {command}. Try /help.",
+        "zh": "不认识命令 {command}。试试 /帮助。",
+    },
+    "error.unknown_action": {"en": '/{area} has no action "{action}".', "zh": "/{area} 没有 “{action}” 这个操作。"},
+    "error.unknown_option": {
+        "en": 'Unknown option "{key}:". Put text with a colon in quotes.',
+        "zh": "未知选项 “{key}:”。含冒号的文字请加引号。",
+    },
+    "error.duplicate_option": {"en": 'The option "{key}:" is given twice.', "zh": "选项 “{key}:” 重复了。"},
+    "error.unexpected_mention": {
+        "en": "This command takes no @mention ({value}).",
+        "zh": "这个命令不接受 @提及({value})。",
+    },
+    "error.unexpected_text": {"en": 'I did not expect "{value}" here.', "zh": "这里不应有 “{value}”。"},
     "error.missing_title": {"en": "A title is missing.", "zh": "缺少标题。"},
     "error.missing_text": {"en": "The text is missing.", "zh": "缺少内容。"},
     "error.missing_ref": {"en": "Say which item, e.g. #12.", "zh": "请指明是哪一项,例如 #12。"},
-    "error.unknown_filter": {"en": "Unknown filter \"{value}\".", "zh": "未知的筛选 “{value}”。"},
-    "error.missing_kind": {"en": "Say which kind first (\"{value}\" is not one).", "zh": "请先写类别(“{value}” 不是)。"},
-    "error.bad_ref": {"en": "\"{value}\" is not a number like #12 or R2.", "zh": "“{value}” 不是编号,应形如 #12 或 R2。"},
-    "error.bad_user": {"en": "{key}: expects @people, got \"{value}\".", "zh": "{key}: 需要 @某人,收到的是 “{value}”。"},
-    "error.one_user": {"en": "{key}: takes one person, got \"{value}\".", "zh": "{key}: 只能是一个人,收到的是 “{value}”。"},
+    "error.unknown_filter": {"en": 'Unknown filter "{value}".', "zh": "未知的筛选 “{value}”。"},
+    "error.missing_kind": {"en": 'Say which kind first ("{value}" is not one).', "zh": "请先写类别(“{value}” 不是)。"},
+    "error.bad_ref": {"en": '"{value}" is not a number like #12 or R2.', "zh": "“{value}” 不是编号,应形如 #12 或 R2。"},
+    "error.bad_user": {"en": '{key}: expects @people, got "{value}".', "zh": "{key}: 需要 @某人,收到的是 “{value}”。"},
+    "error.one_user": {
+        "en": '{key}: takes one person, got "{value}".',
+        "zh": "{key}: 只能是一个人,收到的是 “{value}”。",
+    },
     "error.missing_user": {"en": "Mention the people, e.g. @alice.", "zh": "请 @ 要操作的人。"},
     "error.empty_option": {"en": "The option {key}: has no value.", "zh": "选项 {key}: 没有值。"},
-    "error.bad_scale": {"en": "{key}: must be a whole number from 1 to 5, got \"{value}\".",
-                        "zh": "{key}: 必须是 1 到 5 的整数,收到的是 “{value}”。"},
-    "error.bad_choice": {"en": "{key}: \"{value}\" is not one of: {choices}.",
-                         "zh": "{key}: “{value}” 不是可选值之一:{choices}。"},
-    "error.bad_timezone": {"en": "\"{value}\" is not a time zone; use a name like Asia/Shanghai or America/New_York.",
-                           "zh": "“{value}” 不是时区;请用 Asia/Shanghai 或 America/New_York 这样的名称。"},
-    "error.bad_locale": {"en": "Language \"{value}\" is not supported: use en or zh.",
-                         "zh": "不支持语言 “{value}”:请用 en 或 zh。"},
-    "error.bad_country": {"en": "\"{value}\" is not a two-letter country code (e.g. CN, US) or none.",
-                          "zh": "“{value}” 不是两位国家代码(如 CN、US)或 none。"},
-    "error.bad_time": {"en": "{key}: \"{value}\" is not a time of day like 09:30 or 5pm.",
-                       "zh": "{key}: “{value}” 不是时间,应形如 09:30 或 下午3点。"},
-    "error.bad_duration": {"en": "{key}: \"{value}\" is not a duration like 30m, 2h or 1d.",
-                           "zh": "{key}: “{value}” 不是时长,应形如 30分钟、2小时、1天。"},
-    "error.bad_days": {"en": "\"{value}\" is not a list of weekdays like mon-fri or mon,wed,fri.",
-                       "zh": "“{value}” 不是工作日列表,应形如 周一至周五 或 mon,wed,fri。"},
-    "error.bad_days_count": {"en": "{key}: \"{value}\" is not a number of days from 1 to 30.",
-                             "zh": "{key}: “{value}” 不是 1 到 30 之间的天数。"},
-    "error.unknown_country": {"en": "There is no holiday calendar for \"{value}\"; use a country code like CN or US, or none.",
-                              "zh": "没有 “{value}” 的节假日日历;请用 CN、US 这样的国家代码,或 none。"},
-    "error.bad_due_soon": {"en": "due_soon must be between 1 hour and 14 days, not {value}.",
-                           "zh": "到期提醒必须在 1 小时到 14 天之间,而不是 {value}。"},
-    "error.bad_bool": {"en": "{key}: say on or off, not \"{value}\".", "zh": "{key}: 请用 开 或 关,而不是 “{value}”。"},
+    "error.bad_scale": {
+        "en": '{key}: must be a whole number from 1 to 5, got "{value}".',
+        "zh": "{key}: 必须是 1 到 5 的整数,收到的是 “{value}”。",
+    },
+    "error.bad_choice": {
+        "en": '{key}: "{value}" is not one of: {choices}.',
+        "zh": "{key}: “{value}” 不是可选值之一:{choices}。",
+    },
+    "error.bad_timezone": {
+        "en": '"{value}" is not a time zone; use a name like Asia/Shanghai or America/New_York.',
+        "zh": "“{value}” 不是时区;请用 Asia/Shanghai 或 America/New_York 这样的名称。",
+    },
+    "error.bad_locale": {
+        "en": 'Language "{value}" is not supported: use en or zh.',
+        "zh": "不支持语言 “{value}”:请用 en 或 zh。",
+    },
+    "error.bad_country": {
+        "en": '"{value}" is not a two-letter country code (e.g. CN, US) or none.',
+        "zh": "“{value}” 不是两位国家代码(如 CN、US)或 none。",
+    },
+    "error.bad_time": {
+        "en": '{key}: "{value}" is not a time of day like 09:30 or 5pm.',
+        "zh": "{key}: “{value}” 不是时间,应形如 09:30 或 下午3点。",
+    },
+    "error.bad_duration": {
+        "en": '{key}: "{value}" is not a duration like 30m, 2h or 1d.',
+        "zh": "{key}: “{value}” 不是时长,应形如 30分钟、2小时、1天。",
+    },
+    "error.bad_days": {
+        "en": '"{value}" is not a list of weekdays like mon-fri or mon,wed,fri.',
+        "zh": "“{value}” 不是工作日列表,应形如 周一至周五 或 mon,wed,fri。",
+    },
+    "error.bad_days_count": {
+        "en": '{key}: "{value}" is not a number of days from 1 to 30.',
+        "zh": "{key}: “{value}” 不是 1 到 30 之间的天数。",
+    },
+    "error.unknown_country": {
+        "en": 'There is no holiday calendar for "{value}"; use a country code like CN or US, or none.',
+        "zh": "没有 “{value}” 的节假日日历;请用 CN、US 这样的国家代码,或 none。",
+    },
+    "error.bad_due_soon": {
+        "en": "due_soon must be between 1 hour and 14 days, not {value}.",
+        "zh": "到期提醒必须在 1 小时到 14 天之间,而不是 {value}。",
+    },
+    "error.bad_bool": {"en": '{key}: say on or off, not "{value}".', "zh": "{key}: 请用 开 或 关,而不是 “{value}”。"},
     "error.bad_action": {"en": "This button is no longer valid.", "zh": "这个按钮已失效。"},
-    "error.bad_date": {"en": "I could not understand the date \"{value}\". Examples: " + _DATE_EXAMPLES_EN + ".",
-                       "zh": "无法理解日期 “{value}”。例如:" + _DATE_EXAMPLES_ZH + "。"},
-    "error.date_unknown_part": {"en": "I could not understand \"{part}\" in the date \"{value}\". Examples: "
-                                      + _DATE_EXAMPLES_EN + ".",
-                                "zh": "无法理解日期 “{value}” 中的 “{part}”。例如:" + _DATE_EXAMPLES_ZH + "。"},
-    "error.date_ambiguous": {"en": "The date \"{value}\" is ambiguous: it could be {readings}. Write the one you "
-                                   "mean that way (YYYY-MM-DD) or like \"Dec 1\".",
-                             "zh": "日期 “{value}” 有歧义:可能是 {readings}。请按这种写法(年-月-日)写出你要的那个,"
-                                   "或写成 12月1日。"},
-    "error.time_ambiguous": {"en": "The time in \"{value}\" could be either side of midnight; write e.g. 23:30 or "
-                                   "\"tomorrow 1am\".",
-                             "zh": "“{value}” 中的时间可能在午夜前后两边;请写成 23:30 或 明天凌晨1点 这样。"},
-    "error.date_invalid": {"en": "The date \"{value}\" does not exist. Examples: " + _DATE_EXAMPLES_EN + ".",
-                           "zh": "日期 “{value}” 不存在。例如:" + _DATE_EXAMPLES_ZH + "。"},
-    "error.date_reversed": {"en": "The dates \"{value}\" are reversed: the range ends before it starts.",
-                            "zh": "日期范围 “{value}” 前后颠倒了:结束早于开始。"},
-    "error.bad_weekday": {"en": "{key}: \"{value}\" is not a weekday like fri.",
-                          "zh": "{key}: “{value}” 不是星期几,应形如 周五 或 fri。"},
+    "error.bad_date": {
+        "en": 'I could not understand the date "{value}". Examples: ' + _DATE_EXAMPLES_EN + ".",
+        "zh": "无法理解日期 “{value}”。例如:" + _DATE_EXAMPLES_ZH + "。",
+    },
+    "error.date_unknown_part": {
+        "en": 'I could not understand "{part}" in the date "{value}". Examples: ' + _DATE_EXAMPLES_EN + ".",
+        "zh": "无法理解日期 “{value}” 中的 “{part}”。例如:" + _DATE_EXAMPLES_ZH + "。",
+    },
+    "error.date_ambiguous": {
+        "en": 'The date "{value}" is ambiguous: it could be {readings}. Write the one you '
+        'mean that way (YYYY-MM-DD) or like "Dec 1".',
+        "zh": "日期 “{value}” 有歧义:可能是 {readings}。请按这种写法(年-月-日)写出你要的那个,或写成 12月1日。",
+    },
+    "error.time_ambiguous": {
+        "en": 'The time in "{value}" could be either side of midnight; write e.g. 23:30 or "tomorrow 1am".',
+        "zh": "“{value}” 中的时间可能在午夜前后两边;请写成 23:30 或 明天凌晨1点 这样。",
+    },
+    "error.date_invalid": {
+        "en": 'The date "{value}" does not exist. Examples: ' + _DATE_EXAMPLES_EN + ".",
+        "zh": "日期 “{value}” 不存在。例如:" + _DATE_EXAMPLES_ZH + "。",
+    },
+    "error.date_reversed": {
+        "en": 'The dates "{value}" are reversed: the range ends before it starts.',
+        "zh": "日期范围 “{value}” 前后颠倒了:结束早于开始。",
+    },
+    "error.bad_weekday": {
+        "en": '{key}: "{value}" is not a weekday like fri.',
+        "zh": "{key}: “{value}” 不是星期几,应形如 周五 或 fri。",
+    },
     # --- domain errors ---
-    "error.conflict": {"en": "Someone changed this at the same moment; please try again.",
-                       "zh": "有人同时修改了这项内容,请重试。"},
-    "error.internal": {"en": "Something went wrong on my side; the team has been told. Please try again.",
-                       "zh": "我这边出了点问题,已记录下来。请稍后重试。"},
-    "error.no_project": {"en": "This channel is not bound to a project yet. Start with /project init \"Name\".",
-                         "zh": "这个群还没有绑定项目。先用 /项目 初始化 “项目名”。"},
+    "error.conflict": {
+        "en": "Someone changed this at the same moment; please try again.",
+        "zh": "有人同时修改了这项内容,请重试。",
+    },
+    "error.internal": {
+        "en": "Something went wrong on my side; the team has been told. Please try again.",
+        "zh": "我这边出了点问题,已记录下来。请稍后重试。",
+    },
+    "error.no_project": {
+        "en": 'This channel is not bound to a project yet. Start with /project init "Name".',
+        "zh": "这个群还没有绑定项目。先用 /项目 初始化 “项目名”。",
+    },
     "error.forbidden": {"en": "You cannot {what}. Ask {who}.", "zh": "你无权{what}。请联系 {who}。"},
     "error.no_task": {"en": "There is no task {ref} in this project.", "zh": "本项目中没有任务 {ref}。"},
     "error.no_risk": {"en": "There is no risk {ref} in this project.", "zh": "本项目中没有风险 {ref}。"},
     "error.no_retro": {"en": "There is no retro {ref} in this project.", "zh": "本项目中没有复盘 {ref}。"},
-    "error.parent_cycle": {"en": "{ref} cannot be the parent: the tree would loop.",
-                           "zh": "{ref} 不能作为父任务:会形成循环。"},
-    "error.title_too_long": {"en": "The text is too long (at most {max} characters).",
-                             "zh": "内容太长(最多 {max} 个字符)。"},
-    "error.too_long": {"en": "{what}The text is too long: {length} characters, at most {max}.",
-                       "zh": "{what}内容太长:{length} 个字符,最多 {max} 个。"},
-    "error.user_too_long": {"en": "\"{value}\" is not a person: a user id has at most {max} characters.",
-                            "zh": "“{value}” 不是有效的人:用户 ID 最多 {max} 个字符。"},
-    "error.one_responsible": {"en": "A task has one Responsible person; use C: and I: for others.",
-                              "zh": "一个任务只有一个负责人;其他人请用 咨询: 和 知会:。"},
-    "error.nothing_to_update": {"en": "Say what to change, e.g. due:fri or status:doing.",
-                                "zh": "请说明要修改什么,例如 截止:周五 或 状态:进行中。"},
-    "error.push_hours_on_date": {"en": "{value} moves a due by hours, but this due has no time; give one, "
-                                       "e.g. due:\"tomorrow 5pm\", or move it by days (+1d).",
-                                 "zh": "{value} 按小时推迟,但这个截止日期没有具体时间;请给出时间,例如 截止:明天下午5点,"
-                                       "或按天推迟(+1d)。"},
+    "error.parent_cycle": {
+        "en": "{ref} cannot be the parent: the tree would loop.",
+        "zh": "{ref} 不能作为父任务:会形成循环。",
+    },
+    "error.title_too_long": {
+        "en": "The text is too long (at most {max} characters).",
+        "zh": "内容太长(最多 {max} 个字符)。",
+    },
+    "error.too_long": {
+        "en": "{what}The text is too long: {length} characters, at most {max}.",
+        "zh": "{what}内容太长:{length} 个字符,最多 {max} 个。",
+    },
+    "error.user_too_long": {
+        "en": '"{value}" is not a person: a user id has at most {max} characters.',
+        "zh": "“{value}” 不是有效的人:用户 ID 最多 {max} 个字符。",
+    },
+    "error.one_responsible": {
+        "en": "A task has one Responsible person; use C: and I: for others.",
+        "zh": "一个任务只有一个负责人;其他人请用 咨询: 和 知会:。",
+    },
+    "error.nothing_to_update": {
+        "en": "Say what to change, e.g. due:fri or status:doing.",
+        "zh": "请说明要修改什么,例如 截止:周五 或 状态:进行中。",
+    },
+    "error.push_hours_on_date": {
+        "en": "{value} moves a due by hours, but this due has no time; give one, "
+        'e.g. due:"tomorrow 5pm", or move it by days (+1d).',
+        "zh": "{value} 按小时推迟,但这个截止日期没有具体时间;请给出时间,例如 截止:明天下午5点,或按天推迟(+1d)。",
+    },
     "error.one_filter": {"en": "Give one filter or one @person.", "zh": "只能给一个筛选条件或一个 @某人。"},
     "error.risk_already_closed": {"en": "Risk {ref} is already closed.", "zh": "风险 {ref} 已经关闭。"},
     "error.end_before_start": {"en": "The end date is before the start date.", "zh": "结束日期早于开始日期。"},
-    "error.project_name_taken": {"en": "A project named \"{name}\" already exists here.",
-                                 "zh": "已存在名为 “{name}” 的项目。"},
-    "error.already_bound": {"en": "This channel is already bound to the project \"{name}\".",
-                            "zh": "这个群已绑定项目 “{name}”。"},
+    "error.project_name_taken": {
+        "en": 'A project named "{name}" already exists here.',
+        "zh": "已存在名为 “{name}” 的项目。",
+    },
+    "error.already_bound": {
+        "en": 'This channel is already bound to the project "{name}".',
+        "zh": "这个群已绑定项目 “{name}”。",
+    },
     "error.last_admin": {"en": "A project needs at least one admin.", "zh": "项目至少需要一位管理员。"},
-    "error.not_admin": {"en": "{user} is not a project admin; nothing changed.", "zh": "{user} 不是项目管理员,未做任何更改。"},
-    "error.standup_empty": {"en": "Write at least yesterday (y:) or today (t:).",
-                            "zh": "至少填写 昨天: 或 今天:。"},
+    "error.not_admin": {
+        "en": "{user} is not a project admin; nothing changed.",
+        "zh": "{user} 不是项目管理员,未做任何更改。",
+    },
+    "error.standup_empty": {"en": "Write at least yesterday (y:) or today (t:).", "zh": "至少填写 昨天: 或 今天:。"},
     "error.bad_questions": {"en": "Give three questions separated by |.", "zh": "请给出三个问题,用 | 分隔。"},
-    "error.summary_before_prompt": {"en": "The summary time must be after the standup time.",
-                                    "zh": "汇总时间必须晚于站会时间。"},
+    "error.summary_before_prompt": {
+        "en": "The summary time must be after the standup time.",
+        "zh": "汇总时间必须晚于站会时间。",
+    },
     "error.retro_open": {"en": "A retro is already open; close it first.", "zh": "已有进行中的复盘,请先关闭。"},
-    "error.no_open_retro": {"en": "No retro is open. Start one with /retro start.",
-                            "zh": "没有进行中的复盘。用 /复盘 开始 来发起。"},
+    "error.no_open_retro": {
+        "en": "No retro is open. Start one with /retro start.",
+        "zh": "没有进行中的复盘。用 /复盘 开始 来发起。",
+    },
     # --- what (for refusals) ---
     "what.cancel_task": {"en": "cancel task {ref}", "zh": "取消任务 {ref}"},
     "what.done_task": {"en": "complete task {ref}", "zh": "完成任务 {ref}"},
@@ -131,8 +203,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "what.reopen_task": {"en": "reopen task {ref}", "zh": "重开任务 {ref}"},
     "what.task.edit": {"en": "change task {ref}", "zh": "修改任务 {ref}"},
     "what.task.status": {"en": "change the status of task {ref}", "zh": "修改任务 {ref} 的状态"},
-    "what.task.roles": {"en": "change who is responsible, accountable, consulted or informed on task {ref}",
-                        "zh": "修改任务 {ref} 的负责人、审批人、咨询人或知会人"},
+    "what.task.roles": {
+        "en": "change who is responsible, accountable, consulted or informed on task {ref}",
+        "zh": "修改任务 {ref} 的负责人、审批人、咨询人或知会人",
+    },
     "what.task.cancel": {"en": "cancel task {ref}", "zh": "取消任务 {ref}"},
     "what.task.delete": {"en": "delete task {ref}", "zh": "删除任务 {ref}"},
     "what.risk.edit": {"en": "change risk {ref}", "zh": "修改风险 {ref}"},
@@ -153,10 +227,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "ago.today": {"en": "earlier today", "zh": "今天早些时候"},
     "ago.yesterday": {"en": "yesterday", "zh": "昨天"},
     "ago.days": {"en": "{n} days ago", "zh": "{n} 天前"},
-    "past.due": {"en": "⚠ {ref}: the due date {date} is {ago} — it is in the past.",
-                 "zh": "⚠ {ref}:截止日期 {date} 是{ago},已经过去了。"},
-    "past.review": {"en": "⚠ {ref}: the review date {date} is {ago} — it is in the past.",
-                    "zh": "⚠ {ref}:复查日期 {date} 是{ago},已经过去了。"},
+    "past.due": {
+        "en": "⚠ {ref}: the due date {date} is {ago} — it is in the past.",
+        "zh": "⚠ {ref}:截止日期 {date} 是{ago},已经过去了。",
+    },
+    "past.review": {
+        "en": "⚠ {ref}: the review date {date} is {ago} — it is in the past.",
+        "zh": "⚠ {ref}:复查日期 {date} 是{ago},已经过去了。",
+    },
     "list.more": {"en": "… and {count} more", "zh": "…… 还有 {count} 项"},
     "language.en": {"en": "English", "zh": "英文"},
     "language.zh": {"en": "Chinese", "zh": "中文"},
@@ -234,10 +312,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "form.edit_task": {"en": "Edit task {ref}", "zh": "编辑任务 {ref}"},
     "form.new_risk": {"en": "New risk", "zh": "登记风险"},
     "form.edit_risk": {"en": "Edit risk {ref}", "zh": "编辑风险 {ref}"},
-    "form.left_out": {"en": "{field} has {length} characters, more than a form field holds ({max}), so it is not "
-                            "in this form and saving leaves it as it is. Change it with {command}",
-                      "zh": "{field}共 {length} 个字符，超过表单输入框的上限（{max}），因此不在本表单中，保存时保持不变。"
-                            "请用 {command} 修改。"},
+    "form.left_out": {
+        "en": "{field} has {length} characters, more than a form field holds ({max}), so it is not "
+        "in this form and saving leaves it as it is. Change it with {command}",
+        "zh": "{field}共 {length} 个字符，超过表单输入框的上限（{max}），因此不在本表单中，保存时保持不变。"
+        "请用 {command} 修改。",
+    },
     "button.create": {"en": "Create", "zh": "创建"},
     "button.save": {"en": "Save", "zh": "保存"},
     "button.edit": {"en": "Edit", "zh": "编辑"},
@@ -263,12 +343,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "task.reopened": {"en": "{user} reopened {ref} {title}.", "zh": "{user} 重开了 {ref} {title}。"},
     "task.cancelled": {"en": "{user} cancelled {ref} {title}.", "zh": "{user} 取消了 {ref} {title}。"},
     "task.deleted": {"en": "{user} deleted {ref} {title}.", "zh": "{user} 删除了 {ref} {title}。"},
-    "task.open_children": {"en": "{count} sub-task(s) stay open: {refs}.",
-                           "zh": "{count} 个子任务仍未完成:{refs}。"},
+    "task.open_children": {"en": "{count} sub-task(s) stay open: {refs}.", "zh": "{count} 个子任务仍未完成:{refs}。"},
     "task.unchanged": {"en": "Nothing changed on task {ref}.", "zh": "任务 {ref} 没有变化。"},
     "risk.unchanged": {"en": "Nothing changed on risk {ref}.", "zh": "风险 {ref} 没有变化。"},
-    "task.already": {"en": "{ref} {title} is already {status}; nothing changed.",
-                     "zh": "{ref} {title} 已经是“{status}”状态,未做改动。"},
+    "task.already": {
+        "en": "{ref} {title} is already {status}; nothing changed.",
+        "zh": "{ref} {title} 已经是“{status}”状态,未做改动。",
+    },
     "task.list_title": {"en": "Tasks ({filter}): {count}", "zh": "任务({filter}):{count} 项"},
     "task.list_empty": {"en": "No tasks here.", "zh": "没有任务。"},
     "task.tree_title": {"en": "Work breakdown — {project}", "zh": "工作分解结构 — {project}"},
@@ -281,24 +362,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "risk.list_title": {"en": "Risks ({filter}): {count}", "zh": "风险({filter}):{count} 项"},
     "risk.list_empty": {"en": "No risks here.", "zh": "没有风险。"},
     # --- projects ---
-    "project.created": {"en": "{user} bound this channel to the project \"{name}\".",
-                        "zh": "{user} 已将本群绑定到项目 “{name}”。"},
+    "project.created": {
+        "en": '{user} bound this channel to the project "{name}".',
+        "zh": "{user} 已将本群绑定到项目 “{name}”。",
+    },
     "project.updated": {"en": "{user} updated the project settings.", "zh": "{user} 更新了项目设置。"},
     "project.charter_title": {"en": "Project charter — {name}", "zh": "项目章程 — {name}"},
     "project.next_steps_title": {"en": "Next steps", "zh": "下一步"},
     "project.next_steps": {
-        "en": "/task add \"First task\" @someone due:fri — add a task\n/risk add \"A risk\" p:3 i:4 — register a risk\n"
-              "/standup — check in for today\n/help — all commands",
+        "en": '/task add "First task" @someone due:fri — add a task\n/risk add "A risk" p:3 i:4 — register a risk\n'
+        "/standup — check in for today\n/help — all commands",
         "zh": "/任务 新建 “第一个任务” 负责:@某人 截止:周五 — 新建任务\n/风险 新建 “某个风险” 概率:3 影响:4 — 登记风险\n"
-              "/站会 — 今日站会签到\n/帮助 — 全部命令",
+        "/站会 — 今日站会签到\n/帮助 — 全部命令",
     },
     "project.admin_added": {"en": "{user} is now a project admin.", "zh": "{user} 已成为项目管理员。"},
     "project.admin_removed": {"en": "{user} is no longer a project admin.", "zh": "{user} 不再是项目管理员。"},
     "project.members_title": {"en": "Members: {count}", "zh": "成员:{count} 人"},
     # --- reports ---
     "report.title": {"en": "Status — {name} — {date}", "zh": "项目状态 — {name} — {date}"},
-    "report.progress": {"en": "Progress: {done}/{total} done ({pct}%) · to do {todo} · in progress {doing} · blocked {blocked}",
-                        "zh": "进度:{done}/{total} 已完成({pct}%)· 待办 {todo} · 进行中 {doing} · 阻塞 {blocked}"},
+    "report.progress": {
+        "en": "Progress: {done}/{total} done ({pct}%) · to do {todo} · in progress {doing} · blocked {blocked}",
+        "zh": "进度:{done}/{total} 已完成({pct}%)· 待办 {todo} · 进行中 {doing} · 阻塞 {blocked}",
+    },
     "report.overdue": {"en": "Overdue ({count})", "zh": "已逾期({count})"},
     "report.due_week": {"en": "Due this week ({count})", "zh": "本周到期({count})"},
     "report.top_risks": {"en": "Top risks", "zh": "主要风险"},
@@ -311,14 +396,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "standup.recorded": {"en": "{user} checked in.", "zh": "{user} 已签到。"},
     "standup.updated": {"en": "{user} updated today's check-in.", "zh": "{user} 更新了今天的签到。"},
     "standup.entry_title": {"en": "Standup — {user}", "zh": "站会 — {user}"},
-    "standup.away_set": {"en": "You are away from {start} to {end}; standups will skip you.",
-                         "zh": "已登记你在 {start} 至 {end} 不在,期间站会将跳过你。"},
+    "standup.away_set": {
+        "en": "You are away from {start} to {end}; standups will skip you.",
+        "zh": "已登记你在 {start} 至 {end} 不在,期间站会将跳过你。",
+    },
     "standup.away_cleared": {"en": "Your away dates are cleared.", "zh": "已清除你的请假日期。"},
     "standup.away_none": {"en": "You have no away dates.", "zh": "你没有登记请假日期。"},
     "standup.away_list": {"en": "You are away:", "zh": "你的请假日期:"},
     "standup.report_title": {"en": "Standup — {name} — {date}", "zh": "站会汇总 — {name} — {date}"},
-    "standup.report_counts": {"en": "{answered} checked in, {missing} not yet.",
-                              "zh": "{answered} 人已签到,{missing} 人未签到。"},
+    "standup.report_counts": {
+        "en": "{answered} checked in, {missing} not yet.",
+        "zh": "{answered} 人已签到,{missing} 人未签到。",
+    },
     "standup.report_blockers": {"en": "⛔ {count} blocker(s): {users}", "zh": "⛔ {count} 个阻碍:{users}"},
     "standup.report_missing": {"en": "Not checked in: {users}", "zh": "未签到:{users}"},
     "standup.config_title": {"en": "Standup settings", "zh": "站会设置"},
@@ -326,79 +415,113 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "standup.unmuted": {"en": "Standup reminders are on for you again.", "zh": "已恢复你的站会提醒。"},
     "field.mode": {"en": "Prompt in", "zh": "提醒方式"},
     "field.participants": {"en": "Participants", "zh": "参与人"},
-    "standup.participants_default": {"en": "the people doing the work: Responsible for an open task, or checked in within two weeks",
-                                     "zh": "做事的人:有未完成任务的负责人 (R),或两周内签到过的人"},
+    "standup.participants_default": {
+        "en": "the people doing the work: Responsible for an open task, or checked in within two weeks",
+        "zh": "做事的人:有未完成任务的负责人 (R),或两周内签到过的人",
+    },
     "mode.channel": {"en": "the channel", "zh": "群内"},
     "mode.dm": {"en": "direct messages", "zh": "私信"},
     "mode.both": {"en": "the channel and direct messages", "zh": "群内和私信"},
     "field.alerts": {"en": "Alerts", "zh": "提醒"},
-    "project.alerts": {"en": "overdue digest {digest} · due-soon {hours} h before · escalate after {days} d · "
-                             "weekly report {day} {time} · on holidays: {holidays}",
-                       "zh": "逾期提醒 {digest} · 提前 {hours} 小时提醒 · 逾期 {days} 天升级 · 周报 {day} {time} · 节假日提醒:{holidays}"},
+    "project.alerts": {
+        "en": "overdue digest {digest} · due-soon {hours} h before · escalate after {days} d · "
+        "weekly report {day} {time} · on holidays: {holidays}",
+        "zh": "逾期提醒 {digest} · 提前 {hours} 小时提醒 · 逾期 {days} 天升级 · 周报 {day} {time} · 节假日提醒:{holidays}",
+    },
     "standup.config_saved": {"en": "{user} updated the standup settings.", "zh": "{user} 更新了站会设置。"},
     # --- retros ---
     "retro.title": {"en": "Retro #{number} — {name}", "zh": "复盘 #{number} — {name}"},
     "retro.kind_well": {"en": "Went well", "zh": "做得好的"},
     "retro.kind_bad": {"en": "Did not go well", "zh": "不足之处"},
     "retro.kind_improve": {"en": "To improve", "zh": "改进措施"},
-    "retro.footer_open": {"en": "Started {date} by {user} · add with /retro add well|bad|improve \"…\"",
-                          "zh": "{user} 于 {date} 发起 · 用 /复盘 添加 好|不好|改进 “……” 补充"},
-    "retro.footer_closed": {"en": "Started {date} by {user} · closed and archived",
-                            "zh": "{user} 于 {date} 发起 · 已关闭归档"},
-    "retro.started": {"en": "{user} started a retro. Add what went well, what did not, and what to improve.",
-                      "zh": "{user} 发起了复盘。请补充做得好的、不足之处和改进措施。"},
-    "retro.added": {"en": "Added to \"{kind}\".", "zh": "已添加到“{kind}”。"},
+    "retro.footer_open": {
+        "en": 'Started {date} by {user} · add with /retro add well|bad|improve "…"',
+        "zh": "{user} 于 {date} 发起 · 用 /复盘 添加 好|不好|改进 “……” 补充",
+    },
+    "retro.footer_closed": {
+        "en": "Started {date} by {user} · closed and archived",
+        "zh": "{user} 于 {date} 发起 · 已关闭归档",
+    },
+    "retro.started": {
+        "en": "{user} started a retro. Add what went well, what did not, and what to improve.",
+        "zh": "{user} 发起了复盘。请补充做得好的、不足之处和改进措施。",
+    },
+    "retro.added": {"en": 'Added to "{kind}".', "zh": "已添加到“{kind}”。"},
     "retro.closed": {"en": "{user} closed the retro; it is archived.", "zh": "{user} 关闭了复盘,已归档。"},
     "retro.list_title": {"en": "Retros", "zh": "复盘记录"},
     "retro.list_empty": {"en": "No retros yet.", "zh": "还没有复盘。"},
-    "retro.list_line": {"en": "#{number} {name} · {date} · {count} items · {status}",
-                        "zh": "#{number} {name} · {date} · {count} 条 · {status}"},
+    "retro.list_line": {
+        "en": "#{number} {name} · {date} · {count} items · {status}",
+        "zh": "#{number} {name} · {date} · {count} 条 · {status}",
+    },
     "retro.status_open": {"en": "open", "zh": "进行中"},
     "retro.status_closed": {"en": "archived", "zh": "已归档"},
     # --- help ---
     "help.title": {"en": "pmbot commands", "zh": "pmbot 命令"},
-    "help.intro": {"en": "Run a project from this channel. Every command also works in Chinese (/任务 新建 …).",
-                   "zh": "在群里管理项目。所有命令也可用英文(/task add …)。"},
-    "help.footer": {"en": "/<command> help shows the details, e.g. /task help.",
-                    "zh": "/<命令> 帮助 查看详情,例如 /任务 帮助。"},
+    "help.intro": {
+        "en": "Run a project from this channel. Every command also works in Chinese (/任务 新建 …).",
+        "zh": "在群里管理项目。所有命令也可用英文(/task add …)。",
+    },
+    "help.footer": {
+        "en": "/<command> help shows the details, e.g. /task help.",
+        "zh": "/<命令> 帮助 查看详情,例如 /任务 帮助。",
+    },
     "help.title_project": {"en": "/project — the project", "zh": "/项目 — 项目"},
     "help.title_task": {"en": "/task — tasks", "zh": "/任务 — 任务"},
     "help.title_risk": {"en": "/risk — risks", "zh": "/风险 — 风险"},
     "help.title_standup": {"en": "/standup — daily standup", "zh": "/站会 — 每日站会"},
     "help.title_retro": {"en": "/retro — retrospectives", "zh": "/复盘 — 复盘"},
-    "help.about_project": {"en": "bind the channel, charter, settings, status report",
-                           "zh": "绑定群、项目章程、设置、状态报告"},
-    "help.about_task": {"en": "tasks with sub-tasks (WBS), RACI roles and due dates",
-                        "zh": "任务、子任务 (WBS)、RACI 角色与截止日期"},
-    "help.about_risk": {"en": "the risk register: probability × impact, owner, mitigation",
-                        "zh": "风险登记:概率 × 影响、负责人、应对措施"},
-    "help.about_standup": {"en": "daily check-ins: yesterday, today, blockers",
-                           "zh": "每日签到:昨天、今天、阻碍"},
-    "help.about_retro": {"en": "what went well, what did not, what to improve",
-                         "zh": "做得好的、不足之处、改进措施"},
+    "help.about_project": {
+        "en": "bind the channel, charter, settings, status report",
+        "zh": "绑定群、项目章程、设置、状态报告",
+    },
+    "help.about_task": {
+        "en": "tasks with sub-tasks (WBS), RACI roles and due dates",
+        "zh": "任务、子任务 (WBS)、RACI 角色与截止日期",
+    },
+    "help.about_risk": {
+        "en": "the risk register: probability × impact, owner, mitigation",
+        "zh": "风险登记:概率 × 影响、负责人、应对措施",
+    },
+    "help.about_standup": {"en": "daily check-ins: yesterday, today, blockers", "zh": "每日签到:昨天、今天、阻碍"},
+    "help.about_retro": {"en": "what went well, what did not, what to improve", "zh": "做得好的、不足之处、改进措施"},
     "usage.prefix": {"en": "Usage: ", "zh": "用法:"},
     # --- scheduled messages ---
     "sched.late_note": {"en": "(late: I was offline when this was due)", "zh": "(延迟发送:到点时机器人不在线)"},
     "sched.prompt_title": {"en": "Standup time — {name} — {date}", "zh": "站会时间 — {name} — {date}"},
-    "sched.prompt_footer": {"en": "Check in with the button or /standup y:… t:… b:… · summary at {time}",
-                            "zh": "点按钮或用 /站会 昨天:… 今天:… 阻碍:… 签到 · {time} 汇总"},
+    "sched.prompt_footer": {
+        "en": "Check in with the button or /standup y:… t:… b:… · summary at {time}",
+        "zh": "点按钮或用 /站会 昨天:… 今天:… 阻碍:… 签到 · {time} 汇总",
+    },
     "sched.reminder_title": {"en": "Reminder: standup for {name}", "zh": "提醒:{name} 的站会"},
-    "sched.reminder_text": {"en": "You have not checked in yet; the summary goes out at {time}.",
-                            "zh": "你还没有签到,{time} 将发布汇总。"},
+    "sched.reminder_text": {
+        "en": "You have not checked in yet; the summary goes out at {time}.",
+        "zh": "你还没有签到,{time} 将发布汇总。",
+    },
     "sched.summary_lead": {"en": "Blockers need attention: {lead}", "zh": "有阻碍需要处理:{lead}"},
     "sched.digest_title": {"en": "Overdue tasks — {name}: {count}", "zh": "逾期任务 — {name}:{count} 项"},
-    "sched.overdue_dm_title": {"en": "You have {count} overdue task(s) in {name}", "zh": "你在 {name} 有 {count} 个逾期任务"},
-    "sched.escalation_title": {"en": "Escalation: {count} task(s) overdue in {name}",
-                               "zh": "升级提醒:{name} 有 {count} 个任务逾期"},
-    "sched.escalation_text": {"en": "You are Accountable for these overdue tasks.",
-                              "zh": "你是这些逾期任务的批准人 (A)。"},
+    "sched.overdue_dm_title": {
+        "en": "You have {count} overdue task(s) in {name}",
+        "zh": "你在 {name} 有 {count} 个逾期任务",
+    },
+    "sched.escalation_title": {
+        "en": "Escalation: {count} task(s) overdue in {name}",
+        "zh": "升级提醒:{name} 有 {count} 个任务逾期",
+    },
+    "sched.escalation_text": {
+        "en": "You are Accountable for these overdue tasks.",
+        "zh": "你是这些逾期任务的批准人 (A)。",
+    },
     "sched.escalation_days": {"en": "{days} working day(s) overdue", "zh": "已逾期 {days} 个工作日"},
     "sched.on_behalf": {"en": "On behalf of {user}, away until {date}:", "zh": "代 {user} 处理(请假至 {date}):"},
     "sched.away_line": {"en": "Away: {users}", "zh": "请假中:{users}"},
     "sched.away_item": {"en": "{user} until {date}", "zh": "{user}(至 {date})"},
     "sched.due_soon_title": {"en": "Due soon: {ref} {title} — {when}", "zh": "即将到期:{ref} {title} — {when}"},
     "sched.review_title": {"en": "Time to review risk {ref} {title}", "zh": "该复查风险 {ref} {title} 了"},
-    "sched.unmitigated_title": {"en": "High risks without a mitigation: {count}", "zh": "缺少缓解措施的高风险:{count} 项"},
+    "sched.unmitigated_title": {
+        "en": "High risks without a mitigation: {count}",
+        "zh": "缺少缓解措施的高风险:{count} 项",
+    },
     "sched.weekly_title": {"en": "Weekly status — {name} — {date}", "zh": "周报 — {name} — {date}"},
     "sched.done_week": {"en": "Completed since the last report ({count})", "zh": "上次周报以来完成({count})"},
     "sched.due_next_week": {"en": "Due next week ({count})", "zh": "下周到期({count})"},
@@ -407,45 +530,64 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "change.task_done": {"en": "{user} completed {ref} {title}", "zh": "{user} 完成 {ref} {title}"},
     "change.task_cancel": {"en": "{user} cancelled {ref} {title}", "zh": "{user} 取消 {ref} {title}"},
     "change.task_delete": {"en": "{user} deleted {ref} {title}", "zh": "{user} 删除 {ref} {title}"},
-    "change.task_due": {"en": "{user} moved the due of {ref} {title}: {before} → {after}",
-                        "zh": "{user} 调整了 {ref} {title} 的截止日期:{before} → {after}"},
+    "change.task_due": {
+        "en": "{user} moved the due of {ref} {title}: {before} → {after}",
+        "zh": "{user} 调整了 {ref} {title} 的截止日期:{before} → {after}",
+    },
     "change.risk_create": {"en": "{user} registered risk {ref} {title}", "zh": "{user} 登记风险 {ref} {title}"},
     "change.risk_close": {"en": "{user} closed risk {ref} {title}", "zh": "{user} 关闭风险 {ref} {title}"},
     "change.retro_close": {"en": "{user} closed a retro", "zh": "{user} 关闭了一次复盘"},
     "button.check_in": {"en": "Check in", "zh": "签到"},
     # --- onboarding (the bot joins a channel) ---
     "onboarding.title": {"en": "Hello, I am pmbot", "zh": "你好，我是 pmbot"},
-    "onboarding.text": {"en": "I run this group's project from the chat: tasks with owners and due dates, a risk "
-                              "register, daily standups and retrospectives. Bind this group to a project to start.",
-                        "zh": "我在群里帮大家推进项目：任务（负责人、截止日期）、风险登记、每日站会和复盘。"
-                              "先把本群绑定到一个项目吧。"},
+    "onboarding.text": {
+        "en": "I run this group's project from the chat: tasks with owners and due dates, a risk "
+        "register, daily standups and retrospectives. Bind this group to a project to start.",
+        "zh": "我在群里帮大家推进项目：任务（负责人、截止日期）、风险登记、每日站会和复盘。先把本群绑定到一个项目吧。",
+    },
     "onboarding.project_name": {"en": "Project name", "zh": "项目名称"},
     "onboarding.bind": {"en": "Bind this group", "zh": "绑定本群"},
-    "onboarding.footer": {"en": "Or mention me with /project init \"Name\". /help lists every command.",
-                          "zh": "也可以 @我 并发送 /项目 初始化 “项目名”。/帮助 查看全部命令。"},
-    "onboarding.bound": {"en": "This group is bound to the project \"{name}\". Mention me with /help to see the commands.",
-                         "zh": "本群已绑定项目 “{name}”。@我 并发送 /帮助 查看全部命令。"},
+    "onboarding.footer": {
+        "en": 'Or mention me with /project init "Name". /help lists every command.',
+        "zh": "也可以 @我 并发送 /项目 初始化 “项目名”。/帮助 查看全部命令。",
+    },
+    "onboarding.bound": {
+        "en": 'This group is bound to the project "{name}". Mention me with /help to see the commands.',
+        "zh": "本群已绑定项目 “{name}”。@我 并发送 /帮助 查看全部命令。",
+    },
     # --- Feishu messenger ---
-    "feishu.menu_no_project": {"en": "You are not in a project yet. Add me to your project's group and bind it "
-                                     "with /project init.",
-                               "zh": "你还没有加入任何项目。把我拉进项目群，再用 /项目 初始化 绑定。"},
+    "feishu.menu_no_project": {
+        "en": "You are not in a project yet. Add me to your project's group and bind it with /project init.",
+        "zh": "你还没有加入任何项目。把我拉进项目群，再用 /项目 初始化 绑定。",
+    },
     "feishu.toast_done": {"en": "Done", "zh": "已完成"},
-    "feishu.hello": {"en": "Hi, I am pmbot. Send me a command here, or mention me in your project's group.",
-                     "zh": "你好，我是 pmbot。可以在这里直接发命令，也可以在项目群里 @我。"},
+    "feishu.hello": {
+        "en": "Hi, I am pmbot. Send me a command here, or mention me in your project's group.",
+        "zh": "你好，我是 pmbot。可以在这里直接发命令，也可以在项目群里 @我。",
+    },
     "feishu.toast_see_reply": {"en": "Answered below the card", "zh": "已在卡片下方回复"},
-    "feishu.too_large": {"en": "This answer is too long for a Feishu card; narrow it down (e.g. /task list mine).",
-                         "zh": "内容太多，飞书卡片放不下；请缩小范围（例如 /任务 列表 我的）。"},
+    "feishu.too_large": {
+        "en": "This answer is too long for a Feishu card; narrow it down (e.g. /task list mine).",
+        "zh": "内容太多，飞书卡片放不下；请缩小范围（例如 /任务 列表 我的）。",
+    },
     # --- home (Slack App Home) ---
     "home.title": {"en": "Your projects", "zh": "我的项目"},
-    "home.intro": {"en": "Hi {user} — your tasks, approvals and today's standups in {count} project(s).",
-                   "zh": "{user} 你好 — 这里是你在 {count} 个项目中的任务、待批准事项和今日站会。"},
-    "home.no_projects": {"en": "You are not in a project yet. Invite me to your project's channel and bind it with "
-                               "/project init \"Name\"; your tasks then show up here.",
-                         "zh": "你还没有加入任何项目。把我邀请进项目频道，用 /项目 初始化 “项目名” 绑定后，你的任务会显示在这里。"},
+    "home.intro": {
+        "en": "Hi {user} — your tasks, approvals and today's standups in {count} project(s).",
+        "zh": "{user} 你好 — 这里是你在 {count} 个项目中的任务、待批准事项和今日站会。",
+    },
+    "home.no_projects": {
+        "en": "You are not in a project yet. Invite me to your project's channel and bind it with "
+        '/project init "Name"; your tasks then show up here.',
+        "zh": "你还没有加入任何项目。把我邀请进项目频道，用 /项目 初始化 “项目名” 绑定后，你的任务会显示在这里。",
+    },
     "home.updated": {"en": "Updated {time}", "zh": "更新于 {time}"},
     "home.my_tasks": {"en": "My open tasks: {count}", "zh": "我的未完成任务：{count} 项"},
     "home.my_tasks_empty": {"en": "Nothing assigned to you.", "zh": "没有分配给你的任务。"},
-    "home.accountable": {"en": "Waiting on others, I am Accountable: {count}", "zh": "我负责批准 (A) 的任务：{count} 项"},
+    "home.accountable": {
+        "en": "Waiting on others, I am Accountable: {count}",
+        "zh": "我负责批准 (A) 的任务：{count} 项",
+    },
     "home.accountable_empty": {"en": "Nothing where you are Accountable.", "zh": "没有需要你批准的任务。"},
     "home.standup_field": {"en": "Standup today", "zh": "今日站会"},
     "home.standup_done": {"en": "✔ checked in at {time}", "zh": "✔ 已于 {time} 签到"},
@@ -461,53 +603,71 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "slack.app_name": {"en": "pmbot", "zh": "pmbot"},
     "slack.cancel": {"en": "Cancel", "zh": "取消"},
     "slack.close": {"en": "Close", "zh": "关闭"},
-    "slack.modal_failed": {"en": "I could not open the form in time; open it with the button below.",
-                           "zh": "表单没能及时打开，请点下面的按钮打开。"},
-    "slack.mention_hint": {"en": "Mention me with a command, e.g. @pmbot /task list mine. /help lists them all.",
-                           "zh": "@我 并附上命令，例如 @pmbot /任务 列表 我的。/帮助 查看全部命令。"},
+    "slack.modal_failed": {
+        "en": "I could not open the form in time; open it with the button below.",
+        "zh": "表单没能及时打开，请点下面的按钮打开。",
+    },
+    "slack.mention_hint": {
+        "en": "Mention me with a command, e.g. @pmbot /task list mine. /help lists them all.",
+        "zh": "@我 并附上命令，例如 @pmbot /任务 列表 我的。/帮助 查看全部命令。",
+    },
     # --- console messenger ---
     "console.ephemeral": {"en": "(only you can see this)", "zh": "(仅你可见)"},
-    "console.welcome": {"en": "pmbot console — #{channel} as @{user}. /help for commands, :help for the console.",
-                        "zh": "pmbot 控制台 — #{channel},身份 @{user}。/帮助 查看命令,:help 查看控制台用法。"},
+    "console.welcome": {
+        "en": "pmbot console — #{channel} as @{user}. /help for commands, :help for the console.",
+        "zh": "pmbot 控制台 — #{channel},身份 @{user}。/帮助 查看命令,:help 查看控制台用法。",
+    },
     "console.not_a_command": {"en": "(not a command — type /help)", "zh": "(不是命令 — 输入 /帮助)"},
-    "console.unknown_meta": {"en": "console: unknown meta-command {verb}; :help lists them",
-                             "zh": "控制台:未知的元命令 {verb};:help 查看列表"},
+    "console.unknown_meta": {
+        "en": "console: unknown meta-command {verb}; :help lists them",
+        "zh": "控制台:未知的元命令 {verb};:help 查看列表",
+    },
     "console.usage": {"en": "console: usage {usage}", "zh": "控制台:用法 {usage}"},
     "console.no_buttons": {"en": "console: the last message has no buttons", "zh": "控制台:上一条消息没有按钮"},
     "console.no_forms": {"en": "console: the last message has no form", "zh": "控制台:上一条消息没有表单"},
     "console.clock": {"en": "(clock: {now})", "zh": "(时钟:{now})"},
-    "console.bad_field": {"en": "console: {pair} is not field=value; fields: {fields}",
-                          "zh": "控制台:{pair} 不是 字段=值;可用字段:{fields}"},
+    "console.bad_field": {
+        "en": "console: {pair} is not field=value; fields: {fields}",
+        "zh": "控制台:{pair} 不是 字段=值;可用字段:{fields}",
+    },
     "console.help": {
         "en": ":as USER — speak as another user\n:channel NAME — switch channel\n"
-              ":now ISO-8601 — set the clock (e.g. 2026-12-01T09:00+08:00)\n"
-              ":advance DURATION — move the clock (30m, 2h, 1d) and run the jobs that fell due\n"
-              ":click N — press button N of the last reply\n"
-              ":submit N field=value ... — submit form N of the last reply (quote values with spaces)\n"
-              ":quit — leave",
+        ":now ISO-8601 — set the clock (e.g. 2026-12-01T09:00+08:00)\n"
+        ":advance DURATION — move the clock (30m, 2h, 1d) and run the jobs that fell due\n"
+        ":click N — press button N of the last reply\n"
+        ":submit N field=value ... — submit form N of the last reply (quote values with spaces)\n"
+        ":quit — leave",
         "zh": ":as 用户 — 以另一位用户身份发言\n:channel 名称 — 切换群\n"
-              ":now ISO-8601 — 设置时钟(例如 2026-12-01T09:00+08:00)\n"
-              ":advance 时长 — 拨快时钟(30m、2h、1d)并执行到期的定时任务\n"
-              ":click N — 点击上一条回复的第 N 个按钮\n"
-              ":submit N 字段=值 ... — 提交上一条回复的第 N 个表单(含空格的值请加引号)\n"
-              ":quit — 退出",
+        ":now ISO-8601 — 设置时钟(例如 2026-12-01T09:00+08:00)\n"
+        ":advance 时长 — 拨快时钟(30m、2h、1d)并执行到期的定时任务\n"
+        ":click N — 点击上一条回复的第 N 个按钮\n"
+        ":submit N 字段=值 ... — 提交上一条回复的第 N 个表单(含空格的值请加引号)\n"
+        ":quit — 退出",
     },
 }
 
 USAGE: dict[str, dict[str, str]] = {
-    "project.init": {"en": "/project init \"Name\" [tz:Asia/Shanghai] [lang:en|zh] [goal:\"…\"] [owner:@user] [start:DATE] [end:DATE] [holidays:CN]",
-                     "zh": "/项目 初始化 “项目名” [时区:Asia/Shanghai] [语言:中文|英文] [目标:“……”] [负责人:@某人] [开始:日期] [结束:日期] [节假日:CN]"},
+    "project.init": {
+        "en": '/project init "Name" [tz:Asia/Shanghai] [lang:en|zh] [goal:"…"] [owner:@user] [start:DATE] [end:DATE] [holidays:CN]',
+        "zh": "/项目 初始化 “项目名” [时区:Asia/Shanghai] [语言:中文|英文] [目标:“……”] [负责人:@某人] [开始:日期] [结束:日期] [节假日:CN]",
+    },
     "project.status": {"en": "/project status — the status report now", "zh": "/项目 状态 — 立即查看项目状态"},
     "project.show": {"en": "/project show — the charter", "zh": "/项目 查看 — 项目章程"},
-    "project.set": {"en": "/project set [name:\"…\"] [goal:\"…\"] [owner:@user] [tz:…] [lang:…] [start:DATE] [end:DATE] [holidays:CN] [digest:09:00] [due_soon:24h] [escalate:2] [report_day:fri] [report_time:16:00] [holiday_alerts:on|off]",
-                    "zh": "/项目 设置 [名称:“……”] [目标:“……”] [负责人:@某人] [时区:…] [语言:…] [开始:日期] [结束:日期] [节假日:CN] [逾期提醒:09:00] [到期提醒:24小时] [升级:2] [周报日:周五] [周报时间:16:00] [节假日提醒:开|关]"},
+    "project.set": {
+        "en": '/project set [name:"…"] [goal:"…"] [owner:@user] [tz:…] [lang:…] [start:DATE] [end:DATE] [holidays:CN] [digest:09:00] [due_soon:24h] [escalate:2] [report_day:fri] [report_time:16:00] [holiday_alerts:on|off]',
+        "zh": "/项目 设置 [名称:“……”] [目标:“……”] [负责人:@某人] [时区:…] [语言:…] [开始:日期] [结束:日期] [节假日:CN] [逾期提醒:09:00] [到期提醒:24小时] [升级:2] [周报日:周五] [周报时间:16:00] [节假日提醒:开|关]",
+    },
     "project.admin": {"en": "/project admin add|remove @user", "zh": "/项目 管理员 添加|移除 @某人"},
     "project.members": {"en": "/project members", "zh": "/项目 成员"},
     "project.help": {"en": "/project help", "zh": "/项目 帮助"},
-    "task.add": {"en": "/task add \"Title\" [@responsible] [due:DATE] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:low|medium|high|urgent] [desc:\"…\"]",
-                 "zh": "/任务 新建 “标题” [负责:@某人] [截止:日期] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:低|中|高|紧急] [描述:“……”]"},
-    "task.list": {"en": "/task list [open|mine|overdue|blocked|done|all|@user]",
-                  "zh": "/任务 列表 [未完成|我的|逾期|阻塞|已完成|全部|@某人]"},
+    "task.add": {
+        "en": '/task add "Title" [@responsible] [due:DATE] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:low|medium|high|urgent] [desc:"…"]',
+        "zh": "/任务 新建 “标题” [负责:@某人] [截止:日期] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:低|中|高|紧急] [描述:“……”]",
+    },
+    "task.list": {
+        "en": "/task list [open|mine|overdue|blocked|done|all|@user]",
+        "zh": "/任务 列表 [未完成|我的|逾期|阻塞|已完成|全部|@某人]",
+    },
     "task.show": {"en": "/task show #12", "zh": "/任务 查看 #12"},
     "task.done": {"en": "/task done #12 [#13 …]", "zh": "/任务 完成 #12 [#13 …]"},
     "task.start": {"en": "/task start #12", "zh": "/任务 开始 #12"},
@@ -515,34 +675,48 @@ USAGE: dict[str, dict[str, str]] = {
     "task.reopen": {"en": "/task reopen #12", "zh": "/任务 重开 #12"},
     "task.cancel": {"en": "/task cancel #12", "zh": "/任务 取消 #12"},
     "task.delete": {"en": "/task delete #12", "zh": "/任务 删除 #12"},
-    "task.update": {"en": "/task update #12 [title:\"…\"] [due:DATE] [status:todo|doing|blocked|done|cancelled] [owner:@user] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:…]",
-                    "zh": "/任务 更新 #12 [标题:“……”] [截止:日期] [状态:待办|进行中|阻塞|完成|取消] [负责:@某人] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:…]"},
-    "task.form": {"en": "/task form [title:\"…\"] — the create form · /task form #12 — the edit form",
-                  "zh": "/任务 表单 [标题:“……”] — 新建表单 · /任务 表单 #12 — 编辑表单"},
+    "task.update": {
+        "en": '/task update #12 [title:"…"] [due:DATE] [status:todo|doing|blocked|done|cancelled] [owner:@user] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:…]',
+        "zh": "/任务 更新 #12 [标题:“……”] [截止:日期] [状态:待办|进行中|阻塞|完成|取消] [负责:@某人] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:…]",
+    },
+    "task.form": {
+        "en": '/task form [title:"…"] — the create form · /task form #12 — the edit form',
+        "zh": "/任务 表单 [标题:“……”] — 新建表单 · /任务 表单 #12 — 编辑表单",
+    },
     "task.tree": {"en": "/task tree — the work breakdown", "zh": "/任务 树 — 工作分解结构"},
     "task.raci": {"en": "/task raci — the RACI matrix", "zh": "/任务 矩阵 — RACI 责任矩阵"},
     "task.help": {"en": "/task help", "zh": "/任务 帮助"},
-    "risk.add": {"en": "/risk add \"Title\" [cat:technical|resource|schedule|compliance] [p:1-5] [i:1-5] [owner:@user] [strategy:avoid|mitigate|transfer|accept] [trigger:\"…\"] [mitigation:\"…\"] [contingency:\"…\"] [review:DATE]",
-                 "zh": "/风险 新建 “标题” [类别:技术|资源|进度|合规] [概率:1-5] [影响:1-5] [负责人:@某人] [策略:规避|减轻|转移|接受] [触发:“……”] [缓解:“……”] [应急:“……”] [复查:日期]"},
+    "risk.add": {
+        "en": '/risk add "Title" [cat:technical|resource|schedule|compliance] [p:1-5] [i:1-5] [owner:@user] [strategy:avoid|mitigate|transfer|accept] [trigger:"…"] [mitigation:"…"] [contingency:"…"] [review:DATE]',
+        "zh": "/风险 新建 “标题” [类别:技术|资源|进度|合规] [概率:1-5] [影响:1-5] [负责人:@某人] [策略:规避|减轻|转移|接受] [触发:“……”] [缓解:“……”] [应急:“……”] [复查:日期]",
+    },
     "risk.list": {"en": "/risk list [open|top|closed|all]", "zh": "/风险 列表 [打开|最高|关闭|全部]"},
     "risk.show": {"en": "/risk show R2", "zh": "/风险 查看 R2"},
-    "risk.update": {"en": "/risk update R2 [p:1-5] [i:1-5] [status:open|mitigating|occurred|closed] [owner:@user] [mitigation:\"…\"] …",
-                    "zh": "/风险 更新 R2 [概率:1-5] [影响:1-5] [状态:打开|应对中|已发生|关闭] [负责人:@某人] [缓解:“……”] …"},
-    "risk.close": {"en": "/risk close R2 [note:\"…\"]", "zh": "/风险 关闭 R2 [备注:“……”]"},
-    "risk.form": {"en": "/risk form — the create form · /risk form R2 — the edit form",
-                  "zh": "/风险 表单 — 登记表单 · /风险 表单 R2 — 编辑表单"},
+    "risk.update": {
+        "en": '/risk update R2 [p:1-5] [i:1-5] [status:open|mitigating|occurred|closed] [owner:@user] [mitigation:"…"] …',
+        "zh": "/风险 更新 R2 [概率:1-5] [影响:1-5] [状态:打开|应对中|已发生|关闭] [负责人:@某人] [缓解:“……”] …",
+    },
+    "risk.close": {"en": '/risk close R2 [note:"…"]', "zh": "/风险 关闭 R2 [备注:“……”]"},
+    "risk.form": {
+        "en": "/risk form — the create form · /risk form R2 — the edit form",
+        "zh": "/风险 表单 — 登记表单 · /风险 表单 R2 — 编辑表单",
+    },
     "risk.help": {"en": "/risk help", "zh": "/风险 帮助"},
-    "standup.checkin": {"en": "/standup — open the check-in form · /standup y:\"…\" t:\"…\" b:\"…\"",
-                        "zh": "/站会 — 打开签到表单 · /站会 昨天:“……” 今天:“……” 阻碍:“……”"},
-    "standup.config": {"en": "/standup config [time:09:30] [days:mon-fri] [remind:30m] [summary:10:30] [mode:channel|dm|both] [participants:@a,@b|all] [questions:\"Q1|Q2|Q3\"] [enabled:on|off]",
-                       "zh": "/站会 配置 [时间:09:30] [日期:周一至周五] [提醒:30分钟] [汇总:10:30] [方式:群|私信|都] [参与人:@甲,@乙|全部] [问题:“问1|问2|问3”] [启用:开|关]"},
+    "standup.checkin": {
+        "en": '/standup — open the check-in form · /standup y:"…" t:"…" b:"…"',
+        "zh": "/站会 — 打开签到表单 · /站会 昨天:“……” 今天:“……” 阻碍:“……”",
+    },
+    "standup.config": {
+        "en": '/standup config [time:09:30] [days:mon-fri] [remind:30m] [summary:10:30] [mode:channel|dm|both] [participants:@a,@b|all] [questions:"Q1|Q2|Q3"] [enabled:on|off]',
+        "zh": "/站会 配置 [时间:09:30] [日期:周一至周五] [提醒:30分钟] [汇总:10:30] [方式:群|私信|都] [参与人:@甲,@乙|全部] [问题:“问1|问2|问3”] [启用:开|关]",
+    },
     "standup.mute": {"en": "/standup mute — no standup reminders for me", "zh": "/站会 静音 — 不再提醒我签到"},
     "standup.unmute": {"en": "/standup unmute", "zh": "/站会 取消静音"},
     "standup.away": {"en": "/standup away 2026-12-01..2026-12-05 | clear", "zh": "/站会 请假 12月1日..12月5日 | 清除"},
     "standup.report": {"en": "/standup report [DATE]", "zh": "/站会 汇总 [日期]"},
     "standup.help": {"en": "/standup help", "zh": "/站会 帮助"},
     "retro.start": {"en": "/retro start [title]", "zh": "/复盘 开始 [标题]"},
-    "retro.add": {"en": "/retro add well|bad|improve \"…\"", "zh": "/复盘 添加 好|不好|改进 “……”"},
+    "retro.add": {"en": '/retro add well|bad|improve "…"', "zh": "/复盘 添加 好|不好|改进 “……”"},
     "retro.show": {"en": "/retro show [#N]", "zh": "/复盘 查看 [#N]"},
     "retro.close": {"en": "/retro close — archive the open retro", "zh": "/复盘 关闭 — 关闭并归档"},
     "retro.list": {"en": "/retro list — archived retros", "zh": "/复盘 列表 — 历史复盘"},

@@ -12,6 +12,7 @@ is only for real downtime. Local times come from `zoneinfo`: on a daylight-savin
 that does not exist moves forward with the clock, a repeated one fires at its first occurrence,
 and each job's key is per local day, so it fires exactly once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -6,23 +6,41 @@ never a database failure. Names that reach storage from the platforms (display n
 cleaned and cut by `replies.clean_name`. The maxima are documented in README ("Rules for tasks, risks
 and forms"); keep the two in step.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-from handlers.env import UserError
 from handlers.command import Command, UserRef
+from handlers.env import UserError
 
 __all__ = ["OPTION_MAX", "USER_ID_MAX", "WORDS_MAX", "check_command"]
 
 USER_ID_MAX = 64  # Member.user_id and every column holding a user id
 TEXT_MAX = 2000  # any other text
 # The free text after a command: titles and names.
-WORDS_MAX = {("task", "add"): 300, ("risk", "add"): 300, ("project", "init"): 200,
-             ("retro", "start"): 200, ("retro", "add"): 1000}
-OPTION_MAX = {"title": 300, "name": 200, "goal": 2000, "description": 5000, "link": 500,
-              "yesterday": 2000, "today": 2000, "blockers": 2000, "trigger": 2000, "mitigation": 2000,
-              "contingency": 2000, "note": 1000, "questions": 500}
+WORDS_MAX = {
+    ("task", "add"): 300,
+    ("risk", "add"): 300,
+    ("project", "init"): 200,
+    ("retro", "start"): 200,
+    ("retro", "add"): 1000,
+}
+OPTION_MAX = {
+    "title": 300,
+    "name": 200,
+    "goal": 2000,
+    "description": 5000,
+    "link": 500,
+    "yesterday": 2000,
+    "today": 2000,
+    "blockers": 2000,
+    "trigger": 2000,
+    "mitigation": 2000,
+    "contingency": 2000,
+    "note": 1000,
+    "questions": 500,
+}
 
 
 def check_command(command: Command) -> None:
@@ -54,4 +72,3 @@ def _check_text(text: str, limit: int, usage: str) -> None:
 def _check_user(ref: UserRef, usage: str) -> None:
     if len(ref.id) > USER_ID_MAX:
         raise UserError("error.user_too_long", usage, value=ref.id[:20] + "…", max=USER_ID_MAX)
-

@@ -13,6 +13,7 @@ The pieces: `handlers.tokens` (words, quotes, mentions), `handlers.grammar` (the
 the `@command` declaration), `handlers.commands` (every declared command), `handlers.coerce`
 (option values). This module puts them together, for typed lines and for card payloads.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,18 +52,35 @@ from handlers.tokens import (
 )
 
 __all__ = [
-    "AREA_ALIASES", "CATEGORIES", "DEFAULT_ACTIONS", "GENERAL_ENTRY", "PRIORITIES", "RISK_STATUSES", "SPECS",
-    "STRATEGIES", "TASK_STATUSES", "Command", "ParseError", "UserRef", "command_from_payload", "is_command",
-    "parse", "parse_days", "parse_ref", "tokenize",
+    "AREA_ALIASES",
+    "CATEGORIES",
+    "DEFAULT_ACTIONS",
+    "GENERAL_ENTRY",
+    "PRIORITIES",
+    "RISK_STATUSES",
+    "SPECS",
+    "STRATEGIES",
+    "TASK_STATUSES",
+    "Command",
+    "ParseError",
+    "UserRef",
+    "command_from_payload",
+    "is_command",
+    "parse",
+    "parse_days",
+    "parse_ref",
+    "tokenize",
 ]
 
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 _AREA_TABLE = alias_table(AREA_ALIASES)
-_ACTION_TABLES = {area: alias_table({a: spec.aliases for a, spec in actions.items()})
-                  for area, actions in SPECS.items()}
+_ACTION_TABLES = {
+    area: alias_table({a: spec.aliases for a, spec in actions.items()}) for area, actions in SPECS.items()
+}
 _OPTION_TABLES = {
     (area, action): alias_table({k: o.aliases for k, o in spec.options.items()})
-    for area, actions in SPECS.items() for action, spec in actions.items()
+    for area, actions in SPECS.items()
+    for action, spec in actions.items()
 }
 # What a line of one bare argument means: `/task #12`, `/risk R2` show it; `/task @bob` lists.
 _BARE_REF_ACTIONS = {"task": "show", "risk": "show"}
@@ -139,12 +157,16 @@ def _build(spec: Spec, tokens: list[Token]) -> Command:
             if key in raw_opts:
                 raise ParseError("error.duplicate_option", usage, key=key_word)
             taken = _value_length(spec.options[key], tok, value, tokens[i:])
-            value = " ".join([value, *(t.text for t in tokens[i:i + taken])])
+            value = " ".join([value, *(t.text for t in tokens[i : i + taken])])
             i += taken
             if spec.options[key].kind == "users":
                 # `C:@a, @b`: a list ending in a comma goes on with the next mention.
-                while value.rstrip().endswith((",", "，", "、")) and i < len(tokens) and not tokens[i].quoted \
-                        and mention(tokens[i].text.rstrip(",，、")) is not None:
+                while (
+                    value.rstrip().endswith((",", "，", "、"))
+                    and i < len(tokens)
+                    and not tokens[i].quoted
+                    and mention(tokens[i].text.rstrip(",，、")) is not None
+                ):
                     value = f"{value}{tokens[i].text}"
                     i += 1
             raw_opts[key] = value
@@ -184,6 +206,7 @@ def _option(spec: Spec, key: str, value: str) -> Any:
 
 # --- the arguments after the action, by the command's argument kind ---------------------------
 # Each reader returns the Command fields the words become: `words`, `refs` or `choice`.
+
 
 def _no_words(spec: Spec, words: list[str]) -> dict[str, Any]:
     if words:
@@ -234,8 +257,14 @@ def _kind_text(spec: Spec, words: list[str]) -> dict[str, Any]:
 
 
 ARGUMENTS: dict[str, Callable[[Spec, list[str]], dict[str, Any]]] = {
-    "none": _no_words, "text": _title, "optional_text": _optional_text, "ref": _refs, "refs": _refs,
-    "optional_ref": _optional_ref, "filter": _filter, "kind_text": _kind_text,
+    "none": _no_words,
+    "text": _title,
+    "optional_text": _optional_text,
+    "ref": _refs,
+    "refs": _refs,
+    "optional_ref": _optional_ref,
+    "filter": _filter,
+    "kind_text": _kind_text,
 }
 
 
@@ -244,6 +273,7 @@ def _arguments(spec: Spec, words: list[str]) -> dict[str, Any]:
 
 
 # --- card buttons and forms -------------------------------------------------------------------
+
 
 def command_from_payload(payload: dict[str, Any], form: dict[str, Any] | None = None) -> Command:
     """Rebuild a Command from a button/form payload (see replies.Button.payload).

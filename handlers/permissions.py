@@ -12,6 +12,7 @@ form submitted unchanged changes nothing and needs nothing beyond the right to e
 README.md's "Permissions" table is checked against `RULES` by tests/test_permissions_matrix.py,
 which also runs the whole matrix (role x action -> allowed/refused) from this table.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -39,7 +40,7 @@ EVERYONE = _roles(MEMBER)
 # grammar, plus the field-level rules `task.roles` (who is R, A, C, I) and `task.status`.
 RULES: dict[str, frozenset[str]] = {
     # projects
-    "project.init": EVERYONE,            # binds a channel with no project; the binder becomes admin
+    "project.init": EVERYONE,  # binds a channel with no project; the binder becomes admin
     "project.status": EVERYONE,
     "project.show": EVERYONE,
     "project.members": EVERYONE,
@@ -51,7 +52,7 @@ RULES: dict[str, frozenset[str]] = {
     "task.show": EVERYONE,
     "task.tree": EVERYONE,
     "task.raci": EVERYONE,
-    "task.form": EVERYONE,               # the create form; the edit form needs task.edit
+    "task.form": EVERYONE,  # the create form; the edit form needs task.edit
     "task.edit": _roles("creator", "accountable", "responsible"),  # title, description, due, priority, link, parent
     "task.status": _roles("creator", "accountable", "responsible"),  # start, block, done, reopen, snooze
     "task.roles": _roles("creator", "accountable"),  # change R, A, C or I (owner: too)
@@ -61,7 +62,7 @@ RULES: dict[str, frozenset[str]] = {
     "risk.add": EVERYONE,
     "risk.list": EVERYONE,
     "risk.show": EVERYONE,
-    "risk.form": EVERYONE,               # the create form; the edit form needs risk.edit
+    "risk.form": EVERYONE,  # the create form; the edit form needs risk.edit
     "risk.edit": _roles("creator", "owner"),  # every field, the owner and status open/mitigating/occurred
     "risk.close": _roles("creator"),
     # standups (each person's own answers, away days and mute)
@@ -70,7 +71,7 @@ RULES: dict[str, frozenset[str]] = {
     "standup.mute": EVERYONE,
     "standup.unmute": EVERYONE,
     "standup.report": EVERYONE,
-    "standup.config": ADMINS,            # viewing the settings is open to everyone
+    "standup.config": ADMINS,  # viewing the settings is open to everyone
     # retrospectives
     "retro.start": EVERYONE,
     "retro.add": EVERYONE,
@@ -81,8 +82,14 @@ RULES: dict[str, frozenset[str]] = {
 
 # Which rule a changed field falls under; any other field of the entity falls under the default.
 _FIELD_RULES: Mapping[str, Mapping[str, str]] = {
-    "task": {"responsible": "task.roles", "accountable": "task.roles", "consulted": "task.roles",
-             "informed": "task.roles", "status": "task.status", "closed_at": "task.status"},
+    "task": {
+        "responsible": "task.roles",
+        "accountable": "task.roles",
+        "consulted": "task.roles",
+        "informed": "task.roles",
+        "status": "task.status",
+        "closed_at": "task.status",
+    },
     "risk": {},
 }
 _DEFAULT_RULE = {"task": "task.edit", "risk": "risk.edit"}
@@ -116,8 +123,15 @@ def ref_of(item: Any) -> str:
     return ""
 
 
-def check(env: Env, action: str, item: Any = None, *, usage: str = "", what: str | None = None,
-          before: Mapping[str, Any] | None = None) -> None:
+def check(
+    env: Env,
+    action: str,
+    item: Any = None,
+    *,
+    usage: str = "",
+    what: str | None = None,
+    before: Mapping[str, Any] | None = None,
+) -> None:
     """Refuse unless the speaker may do `action` on `item` (as it was `before` a change, when
     given: roles someone just gave themself count for nothing); the refusal says who may."""
     roles = RULES[action]
@@ -127,8 +141,12 @@ def check(env: Env, action: str, item: Any = None, *, usage: str = "", what: str
     if env.user in allowed:
         return
     who = sorted(allowed) + [u for u in env.admins() if u not in allowed]
-    raise UserError("error.forbidden", usage, what=what or env.t(f"what.{action}", ref=ref_of(item)),
-                    who=", ".join(mention(u) for u in who) or env.t("word.admins"))
+    raise UserError(
+        "error.forbidden",
+        usage,
+        what=what or env.t(f"what.{action}", ref=ref_of(item)),
+        who=", ".join(mention(u) for u in who) or env.t("word.admins"),
+    )
 
 
 def status_rule(entity: str, status: str) -> str:
@@ -147,8 +165,16 @@ def rules_for_change(entity: str, before: Mapping[str, Any], after: Mapping[str,
     return sorted(needed, key=_ORDER.index)
 
 
-def check_change(env: Env, entity: str, item: Any, before: Mapping[str, Any], after: Mapping[str, Any], *,
-                 usage: str = "", what: str | None = None) -> None:
+def check_change(
+    env: Env,
+    entity: str,
+    item: Any,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    usage: str = "",
+    what: str | None = None,
+) -> None:
     """Check every field a change touches (the audit diff) against the table."""
     for rule in rules_for_change(entity, before, after):
         check(env, rule, item, usage=usage, what=what, before=before)

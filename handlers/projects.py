@@ -1,14 +1,15 @@
 """Projects: binding a channel, the charter, settings, admins and the status report."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlmodel import select
 
-from handlers.calendar import supported_country
 from handlers import permissions
-from handlers.env import Env, UserError, snapshot
+from handlers.calendar import supported_country
 from handlers.command import Command
+from handlers.env import Env, UserError, snapshot
 from handlers.grammar import ALERT_FIELDS, PROJECT_FIELDS, Opt, command
 from handlers.replies import Card, Field, Reply, mention
 from handlers.risks import top_risks
@@ -37,9 +38,13 @@ def _apply(env: Env, project: Project, cmd: Command, usage: str) -> None:
         if opts["holidays"] and not supported_country(opts["holidays"]):
             raise UserError("error.unknown_country", usage, value=opts["holidays"])
         project.holidays_country = opts["holidays"] or None
-    for key, attr in (("digest", "digest_time"), ("escalate", "escalate_after_days"),
-                      ("report_day", "weekly_report_day"), ("report_time", "weekly_report_time"),
-                      ("holiday_alerts", "alerts_on_holidays")):
+    for key, attr in (
+        ("digest", "digest_time"),
+        ("escalate", "escalate_after_days"),
+        ("report_day", "weekly_report_day"),
+        ("report_time", "weekly_report_time"),
+        ("holiday_alerts", "alerts_on_holidays"),
+    ):
         if key in opts:
             setattr(project, attr, opts[key])
     if "due_soon" in opts:
@@ -67,18 +72,24 @@ def _name(env: Env, text: str, usage: str, project: Project | None) -> str:
     return name
 
 
-@command("project", "init", ("初始化", "绑定", "创建", "create", "bind", "new"), options=PROJECT_FIELDS,
-         args="text")
+@command("project", "init", ("初始化", "绑定", "创建", "create", "bind", "new"), options=PROJECT_FIELDS, args="text")
 def init(env: Env, cmd: Command) -> Reply:
     usage = "project.init"
     if env.project is not None:
         raise UserError("error.already_bound", usage, name=env.project.name)
     d = env.defaults
     project = Project(
-        workspace_id=env.workspace.id, channel_id=env.ctx.channel, name=_name(env, cmd.text, usage, None),
-        timezone=d.timezone, locale=env.ctx.locale or d.locale, standup_time=d.standup_time,
-        standup_days=d.workdays, holidays_country=d.holidays_country or None,
-        created_by=env.user, created_at=env.now, owner=env.user,
+        workspace_id=env.workspace.id,
+        channel_id=env.ctx.channel,
+        name=_name(env, cmd.text, usage, None),
+        timezone=d.timezone,
+        locale=env.ctx.locale or d.locale,
+        standup_time=d.standup_time,
+        standup_days=d.workdays,
+        holidays_country=d.holidays_country or None,
+        created_by=env.user,
+        created_at=env.now,
+        owner=env.user,
     )
     env.project = project
     _apply(env, project, cmd, usage)
@@ -89,8 +100,10 @@ def init(env: Env, cmd: Command) -> Reply:
     if project.owner and project.owner != env.user:
         env.ensure_member(project.owner)
     env.audit("project", project.id, "create", None, snapshot(project))
-    return Reply(text=env.t("project.created", name=project.name, user=mention(env.user)),
-                 cards=[charter_card(env, project), _next_steps(env)])
+    return Reply(
+        text=env.t("project.created", name=project.name, user=mention(env.user)),
+        cards=[charter_card(env, project), _next_steps(env)],
+    )
 
 
 def _next_steps(env: Env) -> Card:
@@ -101,18 +114,29 @@ def charter_card(env: Env, project: Project) -> Card:
     fields = [
         Field(env.t("field.goal"), project.goal or "—", short=False),
         Field(env.t("field.owner"), mention(project.owner) if project.owner else "—"),
-        Field(env.t("field.dates"), " → ".join(fmt_date(env, d) if d else "?" for d in
-                                               (project.start_date, project.end_date))
-              if project.start_date or project.end_date else "—"),
+        Field(
+            env.t("field.dates"),
+            " → ".join(fmt_date(env, d) if d else "?" for d in (project.start_date, project.end_date))
+            if project.start_date or project.end_date
+            else "—",
+        ),
         Field(env.t("field.timezone"), project.timezone),
         Field(env.t("field.language"), env.t(f"language.{project.locale}")),
         Field(env.t("field.holidays"), project.holidays_country or "—"),
         Field(env.t("field.standup"), f"{project.standup_time} ({fmt_days(env, project.standup_days)})"),
-        Field(env.t("field.alerts"), env.t(
-            "project.alerts", digest=project.digest_time, hours=project.due_soon_hours,
-            days=project.escalate_after_days, day=fmt_days(env, project.weekly_report_day),
-            time=project.weekly_report_time, holidays=env.t("word.yes" if project.alerts_on_holidays else "word.no")),
-            short=False),
+        Field(
+            env.t("field.alerts"),
+            env.t(
+                "project.alerts",
+                digest=project.digest_time,
+                hours=project.due_soon_hours,
+                days=project.escalate_after_days,
+                day=fmt_days(env, project.weekly_report_day),
+                time=project.weekly_report_time,
+                holidays=env.t("word.yes" if project.alerts_on_holidays else "word.no"),
+            ),
+            short=False,
+        ),
     ]
     return Card(title=env.t("project.charter_title", name=project.name), color="blue", fields=fields)
 
@@ -122,8 +146,12 @@ def show(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[charter_card(env, env.project)], visibility="ephemeral")
 
 
-@command("project", "set", ("设置", "修改", "update", "config"),
-         options={**PROJECT_FIELDS, **ALERT_FIELDS, "name": Opt("text", ("名称", "名字"))})
+@command(
+    "project",
+    "set",
+    ("设置", "修改", "update", "config"),
+    options={**PROJECT_FIELDS, **ALERT_FIELDS, "name": Opt("text", ("名称", "名字"))},
+)
 def set_(env: Env, cmd: Command) -> Reply:
     usage = "project.set"
     if not cmd.options:
@@ -134,12 +162,17 @@ def set_(env: Env, cmd: Command) -> Reply:
     if "owner" in cmd.options:
         env.ensure_member(cmd.options["owner"].id, cmd.options["owner"].name)
     env.audit("project", env.project.id, "update", before, snapshot(env.project))
-    return Reply(text=env.t("project.updated", user=mention(env.user)),
-                 cards=[charter_card(env, env.project)])
+    return Reply(text=env.t("project.updated", user=mention(env.user)), cards=[charter_card(env, env.project)])
 
 
-@command("project", "admin", ("管理员",), args="kind_text", mentions=True,
-         filters={"add": ("添加", "增加", "+"), "remove": ("移除", "删除", "-", "rm")})
+@command(
+    "project",
+    "admin",
+    ("管理员",),
+    args="kind_text",
+    mentions=True,
+    filters={"add": ("添加", "增加", "+"), "remove": ("移除", "删除", "-", "rm")},
+)
 def admin(env: Env, cmd: Command) -> Reply:
     usage = "project.admin"
     if not cmd.mentions or cmd.words:
@@ -168,8 +201,9 @@ def admin(env: Env, cmd: Command) -> Reply:
 def members(env: Env, cmd: Command) -> Reply:
     rows = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.joined_at))
     lines = [f"{mention(m.user_id)}" + (f" · {env.t('word.admin')}" if m.role == "admin" else "") for m in rows]
-    return Reply(cards=[Card(title=env.t("project.members_title", count=len(lines)), lines=lines)],
-                 visibility="ephemeral")
+    return Reply(
+        cards=[Card(title=env.t("project.members_title", count=len(lines)), lines=lines)], visibility="ephemeral"
+    )
 
 
 @command("project", "status", ("状态", "报告", "report"))
@@ -185,22 +219,44 @@ def status_card(env: Env) -> Card:
     pct = round(100 * counts["done"] / total) if total else 0
     week_end = env.today + timedelta(days=6 - env.today.weekday())
     overdue = [t for t in tasks if is_overdue(env, t)]
-    due_week = [t for t in tasks if t.status in OPEN_STATUSES and not is_overdue(env, t)
-                and t.due_date is not None and t.due_date <= week_end]
+    due_week = [
+        t
+        for t in tasks
+        if t.status in OPEN_STATUSES and not is_overdue(env, t) and t.due_date is not None and t.due_date <= week_end
+    ]
     blocked = [t for t in tasks if t.status == "blocked"]
     risks = top_risks(env, limit=5)
     blockers = _standup_blockers(env)
-    progress = env.t("report.progress", done=counts["done"], total=total, pct=pct,
-                     todo=counts["todo"], doing=counts["doing"], blocked=counts["blocked"])
+    progress = env.t(
+        "report.progress",
+        done=counts["done"],
+        total=total,
+        pct=pct,
+        todo=counts["todo"],
+        doing=counts["doing"],
+        blocked=counts["blocked"],
+    )
     color = "red" if overdue or blocked else ("yellow" if risks and risks[0].level in ("high", "critical") else "green")
-    card = Card(title=env.t("report.title", name=env.project.name, date=fmt_date(env, env.today)),
-                color=color, text=progress)
+    card = Card(
+        title=env.t("report.title", name=env.project.name, date=fmt_date(env, env.today)), color=color, text=progress
+    )
     card.fields = [
-        Field(env.t("report.overdue", count=len(overdue)), "\n".join(task_line(env, t) for t in overdue[:10]) or "—", short=False),
-        Field(env.t("report.due_week", count=len(due_week)), "\n".join(task_line(env, t) for t in due_week[:10]) or "—", short=False),
+        Field(
+            env.t("report.overdue", count=len(overdue)),
+            "\n".join(task_line(env, t) for t in overdue[:10]) or "—",
+            short=False,
+        ),
+        Field(
+            env.t("report.due_week", count=len(due_week)),
+            "\n".join(task_line(env, t) for t in due_week[:10]) or "—",
+            short=False,
+        ),
         Field(env.t("report.top_risks"), "\n".join(risk_line(env, r) for r in risks) or "—", short=False),
-        Field(env.t("report.blockers", count=len(blocked) + len(blockers)),
-              "\n".join([task_line(env, t) for t in blocked] + blockers) or "—", short=False),
+        Field(
+            env.t("report.blockers", count=len(blocked) + len(blockers)),
+            "\n".join([task_line(env, t) for t in blocked] + blockers) or "—",
+            short=False,
+        ),
     ]
     return card
 
@@ -208,7 +264,8 @@ def status_card(env: Env) -> Card:
 def _standup_blockers(env: Env) -> list[str]:
     """Blockers reported in the most recent standup (today's, or the last one before)."""
     run = env.session.exec(
-        select(StandupRun).where(StandupRun.project_id == env.project.id, StandupRun.day <= env.today)
+        select(StandupRun)
+        .where(StandupRun.project_id == env.project.id, StandupRun.day <= env.today)
         .order_by(StandupRun.day.desc())
     ).first()
     if run is None:

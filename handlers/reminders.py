@@ -5,10 +5,11 @@ Each function queues its messages (handlers/notify.py) under an idempotency key 
 what it is about and when (`overdue-dm:{project}:{user}:{day}`), so running it twice — a
 second tick, a restart, another replica — never sends anything twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -41,6 +42,7 @@ _EVERY_DAY = Calendar(None, ",".join(_DAYS))
 
 # --- when ---------------------------------------------------------------------------------
 
+
 def alert_calendar(project: Project) -> Calendar:
     """The days the scheduler alerts on: the project's working days, or every day with
     `holiday_alerts:on`. Digests, reports and reminders all ask this one calendar."""
@@ -50,7 +52,7 @@ def alert_calendar(project: Project) -> Calendar:
 def local_instant(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
     """`hhmm` on the local `day`, in UTC (a time skipped by daylight saving moves forward)."""
     hh, mm = (int(x) for x in hhmm.split(":"))
-    return datetime.combine(day, time(hh, mm), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(hh, mm), tzinfo=tz).astimezone(UTC)
 
 
 def report_day(project: Project, day: date) -> date:
@@ -68,10 +70,21 @@ def _send(env: Env, key: str, kind: str, target: str, reply: Reply) -> bool:
     (kind "dm", its buttons acting in the project's channel)."""
     reply.locale = env.locale
     workspace = env.workspace.external_id
-    where = Destination.dm(workspace, target, project_channel=env.project.channel_id) if kind == "dm" \
+    where = (
+        Destination.dm(workspace, target, project_channel=env.project.channel_id)
+        if kind == "dm"
         else Destination.channel(workspace, target)
-    return queue(env.session, key=key, platform=env.workspace.platform, destination=where, reply=reply,
-                 now=env.now, workspace_id=env.workspace.id, project_id=env.project.id)
+    )
+    return queue(
+        env.session,
+        key=key,
+        platform=env.workspace.platform,
+        destination=where,
+        reply=reply,
+        now=env.now,
+        workspace_id=env.workspace.id,
+        project_id=env.project.id,
+    )
 
 
 def _late(env: Env, late: bool) -> str:
@@ -83,6 +96,7 @@ def _checkin_button(env: Env) -> Button:
 
 
 # --- who is asked -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Ask:
@@ -142,17 +156,26 @@ def _dm_or_cover(env: Env, away: dict[str, date], key: str, ask: Ask, card: Card
 
 
 def _away_line(env: Env, away: dict[str, date]) -> str:
-    return env.t("sched.away_line", users=", ".join(
-        env.t("sched.away_item", user=mention(user), date=fmt_date(env, until)) for user, until in away.items()))
+    return env.t(
+        "sched.away_line",
+        users=", ".join(
+            env.t("sched.away_item", user=mention(user), date=fmt_date(env, until)) for user, until in away.items()
+        ),
+    )
 
 
 # --- standups -----------------------------------------------------------------------------
 
+
 def standup_prompt(env: Env, day: date, late: bool = False) -> None:
     p = env.project
-    card = Card(title=env.t("sched.prompt_title", name=p.name, date=fmt_date(env, day)), color="blue",
-                lines=[f"• {q}" for q in questions(env)], buttons=[_checkin_button(env)],
-                footer=env.t("sched.prompt_footer", time=p.standup_summary_time))
+    card = Card(
+        title=env.t("sched.prompt_title", name=p.name, date=fmt_date(env, day)),
+        color="blue",
+        lines=[f"• {q}" for q in questions(env)],
+        buttons=[_checkin_button(env)],
+        footer=env.t("sched.prompt_footer", time=p.standup_summary_time),
+    )
     text = _late(env, late)
     key = f"standup-prompt:{p.id}:{day.isoformat()}"
     if p.standup_mode in ("channel", "both"):
@@ -168,9 +191,12 @@ def standup_reminder(env: Env, day: date, late: bool = False) -> None:
     for m in participants(env, day):
         if m.user_id in answered or m.standup_muted:
             continue
-        card = Card(title=env.t("sched.reminder_title", name=p.name), color="yellow",
-                    text=env.t("sched.reminder_text", time=p.standup_summary_time),
-                    buttons=[_checkin_button(env)])
+        card = Card(
+            title=env.t("sched.reminder_title", name=p.name),
+            color="yellow",
+            text=env.t("sched.reminder_text", time=p.standup_summary_time),
+            buttons=[_checkin_button(env)],
+        )
         _send(env, f"standup-remind:{p.id}:{day.isoformat()}:{m.user_id}", "dm", m.user_id, Reply(cards=[card]))
 
 
@@ -184,6 +210,7 @@ def standup_summary(env: Env, day: date, late: bool = False) -> None:
 
 # --- tasks --------------------------------------------------------------------------------
 
+
 def _since_due(stamp: datetime | None, end: datetime) -> bool:
     """Whether a task's reminder/escalation stamp belongs to its current due (a new due starts over)."""
     return stamp is not None and stamp >= end
@@ -196,12 +223,20 @@ def overdue_digest(env: Env, day: date, late: bool = False) -> None:
     away = away_until(env, day)
     overdue = sorted((t for t in project_tasks(env) if is_overdue(env, t)), key=lambda t: (t.due_date, t.number))
     if overdue:
-        card = Card(title=env.t("sched.digest_title", name=p.name, count=len(overdue)), color="red",
-                    lines=[task_line(env, t) for t in overdue[:50]])
+        card = Card(
+            title=env.t("sched.digest_title", name=p.name, count=len(overdue)),
+            color="red",
+            lines=[task_line(env, t) for t in overdue[:50]],
+        )
         if away:
             card.lines.append(_away_line(env, away))
-        _send(env, f"overdue-digest:{p.id}:{day.isoformat()}", "channel", p.channel_id,
-              Reply(text=_late(env, late), cards=[card]))
+        _send(
+            env,
+            f"overdue-digest:{p.id}:{day.isoformat()}",
+            "channel",
+            p.channel_id,
+            Reply(text=_late(env, late), cards=[card]),
+        )
     _overdue_dms(env, day, away, overdue)
     _escalations(env, day, away, overdue)
     risk_reviews(env, day, away)
@@ -212,12 +247,16 @@ def _overdue_dms(env: Env, day: date, away: dict[str, date], overdue: list[Task]
     asks = [Ask(t.responsible, task_line(env, t), t.accountable, t) for t in overdue if t.responsible]
     for user, mine in _by_recipient(env, away, asks).items():
         tasks = [a.task for a in mine]
-        card = Card(title=env.t("sched.overdue_dm_title", count=len(tasks), name=p.name), color="red",
-                    lines=_lines(env, away, user, mine))
+        card = Card(
+            title=env.t("sched.overdue_dm_title", count=len(tasks), name=p.name),
+            color="red",
+            lines=_lines(env, away, user, mine),
+        )
         if len(tasks) == 1:
-            card.buttons = [Button(env.t("button.done"), "task", "done", (f"#{tasks[0].number}",), style="primary"),
-                            Button(env.t("button.snooze"), "task", "update", (f"#{tasks[0].number}",),
-                                   (("due", "+1d"),))]
+            card.buttons = [
+                Button(env.t("button.done"), "task", "done", (f"#{tasks[0].number}",), style="primary"),
+                Button(env.t("button.snooze"), "task", "update", (f"#{tasks[0].number}",), (("due", "+1d"),)),
+            ]
         if _send(env, f"overdue-dm:{p.id}:{user}:{day.isoformat()}", "dm", user, Reply(cards=[card])):
             for t in tasks:
                 if not _since_due(t.overdue_reminded_at, due_end(env, t)):
@@ -241,8 +280,12 @@ def _escalations(env: Env, day: date, away: dict[str, date], overdue: list[Task]
         asks.append(Ask(t.accountable, f"{task_line(env, t)} — {env.t('sched.escalation_days', days=days)}", task=t))
     for user, mine in _by_recipient(env, away, asks).items():
         tasks = [a.task for a in mine]
-        card = Card(title=env.t("sched.escalation_title", count=len(tasks), name=p.name), color="red",
-                    text=env.t("sched.escalation_text"), lines=_lines(env, away, user, mine))
+        card = Card(
+            title=env.t("sched.escalation_title", count=len(tasks), name=p.name),
+            color="red",
+            text=env.t("sched.escalation_text"),
+            lines=_lines(env, away, user, mine),
+        )
         if _send(env, f"escalate:{p.id}:{user}:{day.isoformat()}", "dm", user, Reply(cards=[card])):
             for t in tasks:
                 t.escalated_at = env.now
@@ -272,17 +315,25 @@ def due_soon(env: Env) -> None:
     away = away_until(env, env.today)
     for t in project_tasks(env):
         end = due_end(env, t)
-        if t.status not in OPEN_STATUSES or not t.responsible or end is None \
-                or not due_soon_from(env, t, end) <= env.now < end:
+        if (
+            t.status not in OPEN_STATUSES
+            or not t.responsible
+            or end is None
+            or not due_soon_from(env, t, end) <= env.now < end
+        ):
             continue
         when = fmt_datetime(env, t.due_at) if t.due_at else fmt_date(env, t.due_date)
-        card = Card(title=env.t("sched.due_soon_title", ref=f"#{t.number}", title=t.title, when=when),
-                    color="yellow", lines=[task_line(env, t)],
-                    buttons=[Button(env.t("button.done"), "task", "done", (f"#{t.number}",), style="primary")])
+        card = Card(
+            title=env.t("sched.due_soon_title", ref=f"#{t.number}", title=t.title, when=when),
+            color="yellow",
+            lines=[task_line(env, t)],
+            buttons=[Button(env.t("button.done"), "task", "done", (f"#{t.number}",), style="primary")],
+        )
         _dm_or_cover(env, away, f"due-soon:{t.id}:{end.isoformat()}", Ask(t.responsible, "", t.accountable), card)
 
 
 # --- risks --------------------------------------------------------------------------------
+
 
 def risk_reviews(env: Env, day: date, away: dict[str, date]) -> None:
     """Remind each open risk's owner (or the admins while they are away) when its review date has
@@ -290,10 +341,15 @@ def risk_reviews(env: Env, day: date, away: dict[str, date]) -> None:
     for r in project_risks(env):
         if r.status not in ("open", "mitigating") or r.review_date is None or r.review_date > day:
             continue
-        card = Card(title=env.t("sched.review_title", ref=f"R{r.number}", title=r.title), color="orange",
-                    lines=[risk_line(env, r)],
-                    buttons=[Button(env.t("button.edit"), "risk", "form", (f"R{r.number}",)),
-                             Button(env.t("button.close"), "risk", "close", (f"R{r.number}",))])
+        card = Card(
+            title=env.t("sched.review_title", ref=f"R{r.number}", title=r.title),
+            color="orange",
+            lines=[risk_line(env, r)],
+            buttons=[
+                Button(env.t("button.edit"), "risk", "form", (f"R{r.number}",)),
+                Button(env.t("button.close"), "risk", "close", (f"R{r.number}",)),
+            ],
+        )
         _dm_or_cover(env, away, f"risk-review:{r.id}:{r.review_date.isoformat()}", Ask(r.owner or r.creator, ""), card)
 
 
@@ -303,6 +359,7 @@ def _unmitigated(env: Env) -> list[Risk]:
 
 # --- weekly -------------------------------------------------------------------------------
 
+
 def weekly(env: Env, day: date, late: bool = False) -> None:
     """The weekly report of the week whose report day `day` stands for (its key), covering
     everything since the last report actually sent."""
@@ -311,20 +368,32 @@ def weekly(env: Env, day: date, late: bool = False) -> None:
     week_key = f"{week.year}-W{week.week:02d}"
     prefix = f"weekly-report:{p.id}:"
     since = _last_sent(env, prefix) or datetime.combine(day - timedelta(days=day.weekday()), time.min, tzinfo=env.tz)
-    _send(env, prefix + week_key, "channel", p.channel_id,
-          Reply(text=_late(env, late), cards=[weekly_card(env, day, since)]))
+    _send(
+        env,
+        prefix + week_key,
+        "channel",
+        p.channel_id,
+        Reply(text=_late(env, late), cards=[weekly_card(env, day, since)]),
+    )
     risks = _unmitigated(env)
     if risks:
-        card = Card(title=env.t("sched.unmitigated_title", count=len(risks)), color="orange",
-                    lines=[risk_line(env, r) for r in risks[:20]])
+        card = Card(
+            title=env.t("sched.unmitigated_title", count=len(risks)),
+            color="orange",
+            lines=[risk_line(env, r) for r in risks[:20]],
+        )
         _send(env, f"risk-weekly:{p.id}:{week_key}", "channel", p.channel_id, Reply(cards=[card]))
 
 
 def _last_sent(env: Env, prefix: str) -> datetime | None:
     """When the content of the last message sent under a key prefix was made (it was queued)."""
     return env.session.exec(
-        select(Notification.created_at).where(Notification.project_id == env.project.id,
-                                              col(Notification.key).startswith(prefix), Notification.status == "sent")
+        select(Notification.created_at)
+        .where(
+            Notification.project_id == env.project.id,
+            col(Notification.key).startswith(prefix),
+            Notification.status == "sent",
+        )
         .order_by(col(Notification.created_at).desc())
     ).first()
 
@@ -341,22 +410,33 @@ def weekly_card(env: Env, day: date, since: datetime) -> Card:
     due_next = [t for t in tasks if t.status in OPEN_STATUSES and t.due_date and next_start <= t.due_date <= next_end]
     extra = [
         Field(env.t("sched.done_week", count=len(done)), "\n".join(task_line(env, t) for t in done[:20]) or "—", False),
-        Field(env.t("sched.due_next_week", count=len(due_next)),
-              "\n".join(task_line(env, t) for t in due_next[:20]) or "—", False),
+        Field(
+            env.t("sched.due_next_week", count=len(due_next)),
+            "\n".join(task_line(env, t) for t in due_next[:20]) or "—",
+            False,
+        ),
         Field(env.t("sched.changes"), "\n".join(_changes(env, since)) or "—", False),
     ]
     card.fields = card.fields[:1] + extra[:1] + card.fields[1:2] + extra[1:2] + card.fields[2:] + extra[2:]
     return card
 
 
-_NOTABLE = {("task", "create"), ("task", "done"), ("task", "cancel"), ("task", "delete"), ("risk", "create"),
-            ("risk", "close"), ("retro", "close")}
+_NOTABLE = {
+    ("task", "create"),
+    ("task", "done"),
+    ("task", "cancel"),
+    ("task", "delete"),
+    ("risk", "create"),
+    ("risk", "close"),
+    ("retro", "close"),
+}
 
 
 def _changes(env: Env, since: datetime) -> list[str]:
     """Notable changes since `since` from the audit log: new/closed work, due dates moved, risks."""
     events = env.session.exec(
-        select(AuditEvent).where(AuditEvent.project_id == env.project.id, AuditEvent.at >= since)
+        select(AuditEvent)
+        .where(AuditEvent.project_id == env.project.id, AuditEvent.at >= since)
         .order_by(AuditEvent.at)
     )
     names = {("task", t.id): (f"#{t.number}", t.title) for t in project_tasks(env)}
@@ -369,11 +449,33 @@ def _changes(env: Env, since: datetime) -> list[str]:
         if (e.entity, e.action) in _NOTABLE:
             lines.append(env.t(f"change.{e.entity}_{e.action}", ref=ref, title=title, user=mention(e.actor)))
         elif e.entity == "task" and e.action == "update" and "due_date" in (e.after or {}):
-            lines.append(env.t("change.task_due", ref=ref, title=title, user=mention(e.actor),
-                               before=(e.before or {}).get("due_date") or "—", after=e.after["due_date"] or "—"))
+            lines.append(
+                env.t(
+                    "change.task_due",
+                    ref=ref,
+                    title=title,
+                    user=mention(e.actor),
+                    before=(e.before or {}).get("due_date") or "—",
+                    after=e.after["due_date"] or "—",
+                )
+            )
     return lines[-15:]
 
 
-__all__ = ["Ask", "alert_calendar", "due_soon", "due_soon_from", "is_report_day", "local_instant", "overdue_digest",
-           "recipients", "report_day", "risk_reviews", "standup_prompt", "standup_reminder", "standup_summary",
-           "weekly", "weekly_card"]
+__all__ = [
+    "Ask",
+    "alert_calendar",
+    "due_soon",
+    "due_soon_from",
+    "is_report_day",
+    "local_instant",
+    "overdue_digest",
+    "recipients",
+    "report_day",
+    "risk_reviews",
+    "standup_prompt",
+    "standup_reminder",
+    "standup_summary",
+    "weekly",
+    "weekly_card",
+]

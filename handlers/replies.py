@@ -7,6 +7,7 @@ User mentions inside text are written with `mention(user_id)`, which wraps the i
 private-use characters. Inbound text is stripped of those characters (`clean_user_text`),
 so a user can never forge a mention; renderers escape everything else as plain text.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,10 @@ _MENTION_RE = re.compile(f"{MENTION_OPEN}([^{MENTION_CLOSE}]*){MENTION_CLOSE}")
 # read differently from what it is. A zero-width joiner inside an emoji sequence stays.
 _INVISIBLE = "\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
-_FORBIDDEN = re.compile(f"[{MENTION_OPEN}{MENTION_CLOSE}\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_INVISIBLE}]"
-                        f"|(?<![{_EMOJI}\ufe0f])\u200d|\u200d(?![{_EMOJI}])")
+_FORBIDDEN = re.compile(
+    f"[{MENTION_OPEN}{MENTION_CLOSE}\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_INVISIBLE}]"
+    f"|(?<![{_EMOJI}\ufe0f])\u200d|\u200d(?![{_EMOJI}])"
+)
 
 Color = Literal["neutral", "blue", "green", "yellow", "orange", "red", "grey"]
 Visibility = Literal["channel", "ephemeral"]
@@ -201,19 +204,42 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         form = c.get("form")
         table = c.get("table")
         return Card(
-            title=c["title"], text=c.get("text", ""), color=c.get("color", "neutral"),
-            fields=[Field(**f) for f in c.get("fields", [])], lines=list(c.get("lines", [])),
+            title=c["title"],
+            text=c.get("text", ""),
+            color=c.get("color", "neutral"),
+            fields=[Field(**f) for f in c.get("fields", [])],
+            lines=list(c.get("lines", [])),
             table=Table(tuple(table["headers"]), tuple(tuple(r) for r in table["rows"])) if table else None,
-            buttons=[Button(label=b["label"], command=b["command"], action=b["action"], args=tuple(b["args"]),
-                            options=tuple(tuple(o) for o in b["options"]), style=b["style"])
-                     for b in c.get("buttons", [])],
-            form=Form(command=form["command"], action=form["action"], submit_label=form["submit_label"],
-                      args=tuple(form["args"]),
-                      inputs=tuple(Input(**{**i, "options": tuple(Option(**o) for o in i["options"])})
-                                   for i in form["inputs"])) if form else None,
-            footer=c.get("footer", ""), subject=c.get("subject", ""),
+            buttons=[
+                Button(
+                    label=b["label"],
+                    command=b["command"],
+                    action=b["action"],
+                    args=tuple(b["args"]),
+                    options=tuple(tuple(o) for o in b["options"]),
+                    style=b["style"],
+                )
+                for b in c.get("buttons", [])
+            ],
+            form=Form(
+                command=form["command"],
+                action=form["action"],
+                submit_label=form["submit_label"],
+                args=tuple(form["args"]),
+                inputs=tuple(
+                    Input(**{**i, "options": tuple(Option(**o) for o in i["options"])}) for i in form["inputs"]
+                ),
+            )
+            if form
+            else None,
+            footer=c.get("footer", ""),
+            subject=c.get("subject", ""),
         )
 
-    return Reply(text=data.get("text", ""), cards=[card(c) for c in data.get("cards", [])],
-                 visibility=data.get("visibility", "channel"), error=data.get("error", False),
-                 locale=data.get("locale", "en"))
+    return Reply(
+        text=data.get("text", ""),
+        cards=[card(c) for c in data.get("cards", [])],
+        visibility=data.get("visibility", "channel"),
+        error=data.get("error", False),
+        locale=data.get("locale", "en"),
+    )

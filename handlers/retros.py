@@ -1,11 +1,12 @@
 """Retrospectives: what went well, what did not, what to improve — archived when closed."""
+
 from __future__ import annotations
 
 from sqlmodel import select
 
 from handlers import permissions
-from handlers.env import Env, UserError, snapshot
 from handlers.command import Command
+from handlers.env import Env, UserError, snapshot
 from handlers.grammar import RETRO_KINDS, command
 from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.tasks import next_number
@@ -17,15 +18,11 @@ KIND_ICONS = {"well": "👍", "bad": "👎", "improve": "💡"}
 
 
 def open_retro(env: Env) -> Retro | None:
-    return env.session.exec(
-        select(Retro).where(Retro.project_id == env.project.id, Retro.status == "open")
-    ).first()
+    return env.session.exec(select(Retro).where(Retro.project_id == env.project.id, Retro.status == "open")).first()
 
 
 def items(env: Env, retro: Retro) -> list[RetroItem]:
-    return list(env.session.exec(
-        select(RetroItem).where(RetroItem.retro_id == retro.id).order_by(RetroItem.id)
-    ))
+    return list(env.session.exec(select(RetroItem).where(RetroItem.retro_id == retro.id).order_by(RetroItem.id)))
 
 
 def retro_card(env: Env, retro: Retro) -> Card:
@@ -34,8 +31,9 @@ def retro_card(env: Env, retro: Retro) -> Card:
     card = Card(title=title, color="green" if retro.status == "closed" else "blue")
     for kind in KINDS:
         lines = [f"• {i.text} — {mention(i.author)}" for i in grouped[kind]]
-        card.fields.append(Field(f"{KIND_ICONS[kind]} {env.t(f'retro.kind_{kind}')}", "\n".join(lines) or "—",
-                                 short=False))
+        card.fields.append(
+            Field(f"{KIND_ICONS[kind]} {env.t(f'retro.kind_{kind}')}", "\n".join(lines) or "—", short=False)
+        )
     when = fmt_date(env, retro.started_at.astimezone(env.tz).date())
     card.footer = env.t(f"retro.footer_{retro.status}", date=when, user=mention(retro.started_by))
     if retro.status == "open":
@@ -48,8 +46,14 @@ def start(env: Env, cmd: Command) -> Reply:
     if open_retro(env) is not None:
         raise UserError("error.retro_open", "retro.close")
     title = " ".join(cmd.text.split())  # its length is checked for every command by handlers.limits
-    retro = Retro(workspace_id=env.workspace.id, project_id=env.project.id, number=0,
-                  title=title, started_by=env.user, started_at=env.now)
+    retro = Retro(
+        workspace_id=env.workspace.id,
+        project_id=env.project.id,
+        number=0,
+        title=title,
+        started_by=env.user,
+        started_at=env.now,
+    )
     retro.number = next_number(env, "next_retro_number")
     env.session.add(retro)
     env.session.flush()
@@ -66,8 +70,9 @@ def add(env: Env, cmd: Command) -> Reply:
     kind, text = cmd.choice, " ".join(cmd.text.split())
     if not text:
         raise UserError("error.missing_text", usage)
-    item = RetroItem(workspace_id=env.workspace.id, retro_id=retro.id, kind=kind, text=text,
-                     author=env.user, created_at=env.now)
+    item = RetroItem(
+        workspace_id=env.workspace.id, retro_id=retro.id, kind=kind, text=text, author=env.user, created_at=env.now
+    )
     env.session.add(item)
     env.session.flush()
     env.audit("retro", retro.id, "add_item", None, {"kind": kind, "text": text})
@@ -111,7 +116,15 @@ def list_(env: Env, cmd: Command) -> Reply:
     for r in retros:
         count = len(items(env, r))
         when = fmt_date(env, r.started_at.astimezone(env.tz).date())
-        lines.append(env.t("retro.list_line", number=r.number, name=r.title or "—", date=when, count=count,
-                           status=env.t(f"retro.status_{r.status}")))
+        lines.append(
+            env.t(
+                "retro.list_line",
+                number=r.number,
+                name=r.title or "—",
+                date=when,
+                count=count,
+                status=env.t(f"retro.status_{r.status}"),
+            )
+        )
     card = Card(title=env.t("retro.list_title"), lines=lines, text="" if lines else env.t("retro.list_empty"))
     return Reply(cards=[card], visibility="ephemeral")

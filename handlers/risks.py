@@ -1,16 +1,17 @@
 """The risk register: category, probability x impact, strategy, owner, review date."""
+
 from __future__ import annotations
 
 from sqlmodel import select
 
 from handlers import permissions
+from handlers.command import Command
 from handlers.dates import Due
 from handlers.env import Env, UserError, snapshot
-from handlers.command import Command
+from handlers.forms import risk_form
 from handlers.grammar import RISK_FIELDS, RISK_STATUSES, TITLE, Opt, command
 from handlers.replies import Card, Reply, mention
 from handlers.tasks import next_number, resolve_due, title_of
-from handlers.forms import risk_form
 from handlers.views import list_card, past_date_card, risk_card, risk_line
 from storage.models import Risk
 
@@ -29,9 +30,7 @@ def level_for(score: int) -> str:
 
 
 def get_risk(env: Env, number: int, usage: str = "risk.show") -> Risk:
-    risk = env.session.exec(
-        select(Risk).where(Risk.project_id == env.project.id, Risk.number == number)
-    ).first()
+    risk = env.session.exec(select(Risk).where(Risk.project_id == env.project.id, Risk.number == number)).first()
     if risk is None:
         raise UserError("error.no_risk", usage, ref=f"R{number}")
     return risk
@@ -75,15 +74,25 @@ def _set_status(env: Env, risk: Risk, status: str) -> None:
 @command("risk", "add", ("新建", "添加", "创建", "new", "create"), options=RISK_FIELDS, args="text")
 def add(env: Env, cmd: Command) -> Reply:
     usage = "risk.add"
-    risk = Risk(workspace_id=env.workspace.id, project_id=env.project.id, number=0, title=title_of(cmd.text, usage),
-                owner=env.user, creator=env.user, created_at=env.now, updated_at=env.now)
+    risk = Risk(
+        workspace_id=env.workspace.id,
+        project_id=env.project.id,
+        number=0,
+        title=title_of(cmd.text, usage),
+        owner=env.user,
+        creator=env.user,
+        created_at=env.now,
+        updated_at=env.now,
+    )
     _apply(env, risk, cmd, usage)
     risk.number = next_number(env, "next_risk_number")
     env.session.add(risk)
     env.session.flush()
     env.audit("risk", risk.id, "create", None, snapshot(risk))
-    return Reply(text=env.t("risk.created", ref=f"R{risk.number}", user=mention(env.user)),
-                 cards=[risk_card(env, risk), *_past_review(env, risk, None)])
+    return Reply(
+        text=env.t("risk.created", ref=f"R{risk.number}", user=mention(env.user)),
+        cards=[risk_card(env, risk), *_past_review(env, risk, None)],
+    )
 
 
 def _review(risk: Risk) -> Due | None:
@@ -99,8 +108,14 @@ def _past_review(env: Env, risk: Risk, before: Due | None) -> list[Card]:
     return [card] if card else []
 
 
-@command("risk", "update", ("更新", "修改", "编辑", "edit", "set"), args="ref", rule="risk.edit",
-         options={**RISK_FIELDS, "title": TITLE, "status": Opt("enum", ("状态", "s"), RISK_STATUSES)})
+@command(
+    "risk",
+    "update",
+    ("更新", "修改", "编辑", "edit", "set"),
+    args="ref",
+    rule="risk.edit",
+    options={**RISK_FIELDS, "title": TITLE, "status": Opt("enum", ("状态", "s"), RISK_STATUSES)},
+)
 def update_risk(env: Env, cmd: Command) -> Reply:
     usage = "risk.update"
     if not cmd.options:
@@ -115,8 +130,10 @@ def update_risk(env: Env, cmd: Command) -> Reply:
     permissions.check_change(env, "risk", risk, before, after, usage=usage)
     risk.updated_at = env.now
     env.audit("risk", risk.id, "update", before, after)
-    return Reply(text=env.t("risk.updated", ref=f"R{risk.number}", user=mention(env.user)),
-                 cards=[risk_card(env, risk), *_past_review(env, risk, review_before)])
+    return Reply(
+        text=env.t("risk.updated", ref=f"R{risk.number}", user=mention(env.user)),
+        cards=[risk_card(env, risk), *_past_review(env, risk, review_before)],
+    )
 
 
 @command("risk", "close", ("关闭",), args="ref", options={"note": Opt("text", ("备注", "说明"))})
@@ -134,8 +151,10 @@ def close(env: Env, cmd: Command) -> Reply:
     if "note" in cmd.options:  # a closing note lives in the audit trail
         after["note"] = cmd.options["note"]
     env.audit("risk", risk.id, "close", before, after)
-    return Reply(text=env.t("risk.closed", ref=f"R{risk.number}", title=risk.title, user=mention(env.user)),
-                 cards=[risk_card(env, risk)])
+    return Reply(
+        text=env.t("risk.closed", ref=f"R{risk.number}", title=risk.title, user=mention(env.user)),
+        cards=[risk_card(env, risk)],
+    )
 
 
 @command("risk", "show", ("查看", "详情", "view", "info"), args="ref")
@@ -143,9 +162,18 @@ def show(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[risk_card(env, get_risk(env, cmd.ref))], visibility="ephemeral")
 
 
-@command("risk", "list", ("列表", "列出", "ls"), args="filter",
-         filters={"open": ("打开", "未关闭", "开放"), "top": ("最高", "重点", "前列", "排名"),
-                  "all": ("全部", "所有"), "closed": ("关闭", "已关闭")})
+@command(
+    "risk",
+    "list",
+    ("列表", "列出", "ls"),
+    args="filter",
+    filters={
+        "open": ("打开", "未关闭", "开放"),
+        "top": ("最高", "重点", "前列", "排名"),
+        "all": ("全部", "所有"),
+        "closed": ("关闭", "已关闭"),
+    },
+)
 def list_risks(env: Env, cmd: Command) -> Reply:
     which = cmd.choice or "open"
     risks = project_risks(env)
@@ -157,9 +185,13 @@ def list_risks(env: Env, cmd: Command) -> Reply:
         elif which == "closed":
             risks = [r for r in risks if r.status == "closed"]
         chosen = sorted(risks, key=lambda r: r.number)
-    card = list_card(env, env.t("risk.list_title", filter=env.t(f"filter.{which}"), count=len(chosen)),
-                     [risk_line(env, r) for r in chosen], env.t("risk.list_empty"),
-                     "orange" if any(r.level in ("high", "critical") for r in chosen) else "blue")
+    card = list_card(
+        env,
+        env.t("risk.list_title", filter=env.t(f"filter.{which}"), count=len(chosen)),
+        [risk_line(env, r) for r in chosen],
+        env.t("risk.list_empty"),
+        "orange" if any(r.level in ("high", "critical") for r in chosen) else "blue",
+    )
     return Reply(cards=[card], visibility="ephemeral")
 
 

@@ -1,19 +1,20 @@
 """Daily standups: check-ins (yesterday / today / blockers), away ranges, reports, settings."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from sqlmodel import col, select
 
+from handlers import permissions
 from handlers.calendar import Calendar
+from handlers.command import Command
 from handlers.dates import DateParseError, parse_date, parse_date_range
 from handlers.destination import Destination
-from handlers import permissions
 from handlers.env import Env, UserError, snapshot
 from handlers.forms import fit_form
-from handlers.notify import queue
-from handlers.command import Command
 from handlers.grammar import STANDUP_MODES, Opt, command
+from handlers.notify import queue
 from handlers.replies import Card, Field, Form, Input, Reply, mention
 from handlers.views import OPEN_STATUSES, fmt_date, fmt_days
 from storage.models import Member, Notification, StandupEntry, StandupRun, Task
@@ -47,28 +48,41 @@ def get_run(env: Env, day: date, create: bool = False) -> StandupRun | None:
 def entries(env: Env, run: StandupRun | None) -> list[StandupEntry]:
     if run is None:
         return []
-    return list(env.session.exec(
-        select(StandupEntry).where(StandupEntry.run_id == run.id).order_by(StandupEntry.created_at)
-    ))
+    return list(
+        env.session.exec(select(StandupEntry).where(StandupEntry.run_id == run.id).order_by(StandupEntry.created_at))
+    )
 
 
 def checkin_form(env: Env, entry: StandupEntry | None = None) -> Card:
     qs = questions(env)
     inputs = tuple(
-        Input(name=key, label=q, kind="textarea", required=key != "blockers",
-              initial=getattr(entry, key) if entry else None)
-        for key, q in zip(ANSWERS, qs)
+        Input(
+            name=key,
+            label=q,
+            kind="textarea",
+            required=key != "blockers",
+            initial=getattr(entry, key) if entry else None,
+        )
+        for key, q in zip(ANSWERS, qs, strict=True)
     )
-    card = Card(title=env.t("standup.form_title", date=fmt_date(env, env.today)), color="blue",
-                form=Form("standup", "checkin", inputs, env.t("button.submit")))
+    card = Card(
+        title=env.t("standup.form_title", date=fmt_date(env, env.today)),
+        color="blue",
+        form=Form("standup", "checkin", inputs, env.t("button.submit")),
+    )
     return fit_form(env, card, "/standup")
 
 
-@command("standup", "checkin", ("签到", "打卡", "填写", "check-in", "submit"), options={
-    "yesterday": Opt("text", ("y", "昨天", "昨日")),
-    "today": Opt("text", ("t", "今天", "今日")),
-    "blockers": Opt("text", ("b", "blocker", "阻碍", "障碍", "阻塞", "困难")),
-})
+@command(
+    "standup",
+    "checkin",
+    ("签到", "打卡", "填写", "check-in", "submit"),
+    options={
+        "yesterday": Opt("text", ("y", "昨天", "昨日")),
+        "today": Opt("text", ("t", "今天", "今日")),
+        "blockers": Opt("text", ("b", "blocker", "阻碍", "障碍", "阻塞", "困难")),
+    },
+)
 def checkin(env: Env, cmd: Command) -> Reply:
     usage = "standup.checkin"
     run = get_run(env, env.today)
@@ -80,9 +94,14 @@ def checkin(env: Env, cmd: Command) -> Reply:
     run = run or get_run(env, env.today, create=True)
     before = snapshot(entry) if entry else None
     if entry is None:
-        entry = StandupEntry(workspace_id=env.workspace.id, run_id=run.id, user_id=env.user,
-                             created_at=env.now, updated_at=env.now,
-                             late=run.summary_posted_at is not None)
+        entry = StandupEntry(
+            workspace_id=env.workspace.id,
+            run_id=run.id,
+            user_id=env.user,
+            created_at=env.now,
+            updated_at=env.now,
+            late=run.summary_posted_at is not None,
+        )
         env.session.add(entry)
     for key in ANSWERS:
         if key in cmd.options:
@@ -116,10 +135,17 @@ def _update_summary(env: Env, run: StandupRun, entry: StandupEntry) -> None:
     original = env.session.exec(select(Notification).where(Notification.key == key)).first()
     text = original.payload.get("text", "") if original is not None else ""
     version = f"{entry.id}:{entry.updated_at.isoformat()}"
-    queue(env.session, key=f"standup-summary-update:{run.project_id}:{run.day.isoformat()}:{version}",
-          platform=env.workspace.platform, replaces=key,
-          destination=Destination.channel(env.workspace.external_id, env.project.channel_id), reply=Reply(text=text, cards=[summary_card(env, run.day)], locale=env.locale), now=env.now,
-          workspace_id=env.workspace.id, project_id=run.project_id)
+    queue(
+        env.session,
+        key=f"standup-summary-update:{run.project_id}:{run.day.isoformat()}:{version}",
+        platform=env.workspace.platform,
+        replaces=key,
+        destination=Destination.channel(env.workspace.external_id, env.project.channel_id),
+        reply=Reply(text=text, cards=[summary_card(env, run.day)], locale=env.locale),
+        now=env.now,
+        workspace_id=env.workspace.id,
+        project_id=run.project_id,
+    )
 
 
 def _entry_of(env: Env, run: StandupRun | None, user: str) -> StandupEntry | None:
@@ -132,7 +158,7 @@ def _entry_of(env: Env, run: StandupRun | None, user: str) -> StandupEntry | Non
 
 def entry_card(env: Env, entry: StandupEntry) -> Card:
     qs = questions(env)
-    fields = [Field(q, getattr(entry, key) or "—", short=False) for key, q in zip(ANSWERS, qs)]
+    fields = [Field(q, getattr(entry, key) or "—", short=False) for key, q in zip(ANSWERS, qs, strict=True)]
     color = "red" if has_blocker(entry.blockers) else "green"
     return Card(title=env.t("standup.entry_title", user=mention(entry.user_id)), color=color, fields=fields)
 
@@ -203,10 +229,16 @@ def enrolled(env: Env, day: date) -> set[str]:
 
 def _doing_the_work(env: Env, day: date) -> set[str]:
     pid = env.project.id
-    responsible = env.session.exec(select(Task.responsible).where(
-        Task.project_id == pid, col(Task.status).in_(OPEN_STATUSES), col(Task.responsible).is_not(None)))
-    checked_in = env.session.exec(select(StandupEntry.user_id).join(StandupRun).where(
-        StandupRun.project_id == pid, StandupRun.day > day - CHECKIN_MEMORY, StandupRun.day <= day))
+    responsible = env.session.exec(
+        select(Task.responsible).where(
+            Task.project_id == pid, col(Task.status).in_(OPEN_STATUSES), col(Task.responsible).is_not(None)
+        )
+    )
+    checked_in = env.session.exec(
+        select(StandupEntry.user_id)
+        .join(StandupRun)
+        .where(StandupRun.project_id == pid, StandupRun.day > day - CHECKIN_MEMORY, StandupRun.day <= day)
+    )
     return set(responsible) | set(checked_in)
 
 
@@ -224,18 +256,24 @@ def report_card(env: Env, day: date) -> Card:
     blocked = [e for e in done if has_blocker(e.blockers)]
     head = [env.t("standup.report_counts", answered=len(done), missing=len(missing))]
     if blocked:
-        head.append(env.t("standup.report_blockers", count=len(blocked),
-                          users=", ".join(mention(e.user_id) for e in blocked)))
+        head.append(
+            env.t("standup.report_blockers", count=len(blocked), users=", ".join(mention(e.user_id) for e in blocked))
+        )
     if missing:
         head.append(env.t("standup.report_missing", users=", ".join(mention(u) for u in missing)))
     color = "red" if blocked else "green" if done else "grey"
     lines = [_report_line(env, e) for e in sorted(done, key=lambda e: not has_blocker(e.blockers))]
-    return Card(title=env.t("standup.report_title", name=env.project.name, date=fmt_date(env, day)),
-                color=color, text="\n".join(head), lines=lines)
+    return Card(
+        title=env.t("standup.report_title", name=env.project.name, date=fmt_date(env, day)),
+        color=color,
+        text="\n".join(head),
+        lines=lines,
+    )
 
 
 def _report_line(env: Env, entry: StandupEntry) -> str:
     """One person's answers on one line, each cut at ANSWER_SHOWN characters."""
+
     def short(text: str) -> str:
         flat = " / ".join(part.strip() for part in (text or "—").splitlines() if part.strip()) or "—"
         return flat if len(flat) <= ANSWER_SHOWN else flat[: ANSWER_SHOWN - 1] + "…"
@@ -259,13 +297,21 @@ def report(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[report_card(env, day)], visibility="ephemeral")
 
 
-@command("standup", "config", ("配置", "设置", "set"), options={
-    "time": Opt("time", ("时间",)), "days": Opt("days", ("日期", "工作日")),
-    "remind": Opt("duration", ("提醒",)), "summary": Opt("time", ("总结", "汇总")),
-    "questions": Opt("text", ("问题",)), "enabled": Opt("bool", ("启用", "on")),
-    "mode": Opt("enum", ("方式", "模式"), STANDUP_MODES),
-    "participants": Opt("participants", ("参与人", "成员", "who")),
-})
+@command(
+    "standup",
+    "config",
+    ("配置", "设置", "set"),
+    options={
+        "time": Opt("time", ("时间",)),
+        "days": Opt("days", ("日期", "工作日")),
+        "remind": Opt("duration", ("提醒",)),
+        "summary": Opt("time", ("总结", "汇总")),
+        "questions": Opt("text", ("问题",)),
+        "enabled": Opt("bool", ("启用", "on")),
+        "mode": Opt("enum", ("方式", "模式"), STANDUP_MODES),
+        "participants": Opt("participants", ("参与人", "成员", "who")),
+    },
+)
 def config(env: Env, cmd: Command) -> Reply:
     usage = "standup.config"
     if not cmd.options:
@@ -288,8 +334,7 @@ def config(env: Env, cmd: Command) -> Reply:
         project.standup_mode = opts["mode"]
     if "participants" in opts:
         refs = opts["participants"]
-        project.standup_participants = None if refs is None else [env.ensure_member(r.id, r.name).user_id
-                                                                    for r in refs]
+        project.standup_participants = None if refs is None else [env.ensure_member(r.id, r.name).user_id for r in refs]
     if "questions" in opts:
         parts = [q.strip() for q in opts["questions"].split("|")]
         if len(parts) != 3 or not all(parts):
@@ -303,17 +348,26 @@ def config(env: Env, cmd: Command) -> Reply:
 
 def _config_card(env: Env) -> Card:
     p = env.project
-    return Card(title=env.t("standup.config_title"), color="blue", fields=[
-        Field(env.t("field.time"), p.standup_time),
-        Field(env.t("field.days"), fmt_days(env, p.standup_days)),
-        Field(env.t("field.remind"), env.t("word.minutes", n=p.standup_remind_minutes)),
-        Field(env.t("field.summary"), p.standup_summary_time),
-        Field(env.t("field.enabled"), env.t("word.yes" if p.standup_enabled else "word.no")),
-        Field(env.t("field.mode"), env.t(f"mode.{p.standup_mode}")),
-        Field(env.t("field.participants"), ", ".join(mention(u) for u in p.standup_participants)
-              if p.standup_participants is not None else env.t("standup.participants_default"), short=False),
-        Field(env.t("field.questions"), " | ".join(questions(env)), short=False),
-    ])
+    return Card(
+        title=env.t("standup.config_title"),
+        color="blue",
+        fields=[
+            Field(env.t("field.time"), p.standup_time),
+            Field(env.t("field.days"), fmt_days(env, p.standup_days)),
+            Field(env.t("field.remind"), env.t("word.minutes", n=p.standup_remind_minutes)),
+            Field(env.t("field.summary"), p.standup_summary_time),
+            Field(env.t("field.enabled"), env.t("word.yes" if p.standup_enabled else "word.no")),
+            Field(env.t("field.mode"), env.t(f"mode.{p.standup_mode}")),
+            Field(
+                env.t("field.participants"),
+                ", ".join(mention(u) for u in p.standup_participants)
+                if p.standup_participants is not None
+                else env.t("standup.participants_default"),
+                short=False,
+            ),
+            Field(env.t("field.questions"), " | ".join(questions(env)), short=False),
+        ],
+    )
 
 
 def _mute(muted: bool):
@@ -322,6 +376,7 @@ def _mute(muted: bool):
         env.member.standup_muted = muted
         env.audit("member", env.member.id, "mute" if muted else "unmute", before, {"standup_muted": muted})
         return Reply.ephemeral(env.t("standup.muted" if muted else "standup.unmuted"))
+
     return handler
 
 

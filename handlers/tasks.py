@@ -1,20 +1,21 @@
 """Tasks: the work-breakdown tree, RACI roles, status, priority and due dates."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import select
 
-from handlers.calendar import Calendar
-from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers import permissions
-from handlers.env import Env, UserError, snapshot
+from handlers.calendar import Calendar
 from handlers.command import Command, UserRef
+from handlers.dates import DateParseError, Due, parse_due, parse_duration
+from handlers.env import Env, UserError, snapshot
+from handlers.forms import task_form
 from handlers.grammar import TASK_FIELDS, TASK_STATUSES, TITLE, Opt, command
 from handlers.replies import Button, Card, Reply, Table, mention
-from handlers.forms import task_form
 from handlers.views import (
     OPEN_STATUSES,
     STATUS_ICONS,
@@ -28,38 +29,37 @@ from handlers.views import (
 )
 from storage.models import Project, Task
 
-
 # --- lookups ----------------------------------------------------------------------------
 
+
 def get_task(env: Env, number: int, usage: str = "task.show") -> Task:
-    task = env.session.exec(
-        select(Task).where(Task.project_id == env.project.id, Task.number == number)
-    ).first()
+    task = env.session.exec(select(Task).where(Task.project_id == env.project.id, Task.number == number)).first()
     if task is None:
         raise UserError("error.no_task", usage, ref=f"#{number}")
     return task
 
 
 def project_tasks(env: Env) -> list[Task]:
-    return list(env.session.exec(
-        select(Task).where(Task.project_id == env.project.id).order_by(Task.number)
-    ))
+    return list(env.session.exec(select(Task).where(Task.project_id == env.project.id).order_by(Task.number)))
 
 
 def next_number(env: Env, column: str) -> int:
     """Take the project's next number for tasks/risks/retros atomically (safe on PostgreSQL)."""
     col = getattr(Project, column)
-    number = env.session.execute(
-        update(Project).where(Project.id == env.project.id).values({column: col + 1}).returning(col)
-    ).scalar_one() - 1
+    number = (
+        env.session.execute(
+            update(Project).where(Project.id == env.project.id).values({column: col + 1}).returning(col)
+        ).scalar_one()
+        - 1
+    )
     env.session.expire(env.project, [column])
     return number
 
 
 # --- option handling --------------------------------------------------------------------
 
-def resolve_due(env: Env, value: str, usage: str, current: Due | None = None, *,
-                start: date | None = None) -> Due:
+
+def resolve_due(env: Env, value: str, usage: str, current: Due | None = None, *, start: date | None = None) -> Due:
     """A due from text on the project's working calendar: a date phrase, an instant with a UTC
     offset (what date-time pickers submit), or `+1d`/`+3h` pushing `current` later, as the
     Snooze button does. `start`: the start of the range this date ends."""
@@ -114,7 +114,7 @@ def _push(env: Env, value: str, usage: str, current: Due | None) -> Due:
 
 def _utc(moment: datetime | None) -> datetime | None:
     """In UTC, as stored: the same instant compares and audits equal before and after saving."""
-    return moment.astimezone(timezone.utc) if moment else None
+    return moment.astimezone(UTC) if moment else None
 
 
 def _user(env: Env, ref: UserRef) -> str:
@@ -178,20 +178,30 @@ def _reply_card(env: Env, task: Task, text: str = "") -> Reply:
 
 
 def _children(env: Env, task: Task) -> list[Task]:
-    return list(env.session.exec(
-        select(Task).where(Task.project_id == env.project.id, Task.parent_id == task.id).order_by(Task.number)
-    ))
+    return list(
+        env.session.exec(
+            select(Task).where(Task.project_id == env.project.id, Task.parent_id == task.id).order_by(Task.number)
+        )
+    )
 
 
 # --- actions ----------------------------------------------------------------------------
+
 
 @command("task", "add", ("新建", "添加", "创建", "new", "create"), options=TASK_FIELDS, args="text", mentions=True)
 def add(env: Env, cmd: Command) -> Reply:
     usage = "task.add"
     if len(cmd.mentions) > 1:
         raise UserError("error.one_responsible", usage)
-    task = Task(workspace_id=env.workspace.id, project_id=env.project.id, number=0,
-                title=title_of(cmd.text, usage), creator=env.user, created_at=env.now, updated_at=env.now)
+    task = Task(
+        workspace_id=env.workspace.id,
+        project_id=env.project.id,
+        number=0,
+        title=title_of(cmd.text, usage),
+        creator=env.user,
+        created_at=env.now,
+        updated_at=env.now,
+    )
     if cmd.mentions and "responsible" in cmd.options:
         raise UserError("error.one_responsible", usage)
     if cmd.mentions:
@@ -206,8 +216,14 @@ def add(env: Env, cmd: Command) -> Reply:
     return reply
 
 
-@command("task", "update", ("更新", "修改", "编辑", "edit", "set"), args="ref", rule="task.edit",
-         options={**TASK_FIELDS, "title": TITLE, "status": Opt("enum", ("状态", "s"), TASK_STATUSES)})
+@command(
+    "task",
+    "update",
+    ("更新", "修改", "编辑", "edit", "set"),
+    args="ref",
+    rule="task.edit",
+    options={**TASK_FIELDS, "title": TITLE, "status": Opt("enum", ("状态", "s"), TASK_STATUSES)},
+)
 def update_task(env: Env, cmd: Command) -> Reply:
     usage = "task.update"
     if not cmd.options:
@@ -241,18 +257,30 @@ def _transition(status: str, key: str):
     asked. A task already in that status is said to be so and left untouched (no audit). Open
     sub-tasks of a completed task are information with an offer to complete them too, never a
     warning after the fact."""
+
     def handler(env: Env, cmd: Command) -> Reply:
         usage = f"task.{cmd.action}"
         tasks = [get_task(env, number, usage) for number in dict.fromkeys(cmd.refs)]
         for task in tasks:
-            permissions.check(env, permissions.status_rule("task", status), task, usage=usage,
-                              what=env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"))
+            permissions.check(
+                env,
+                permissions.status_rule("task", status),
+                task,
+                usage=usage,
+                what=env.t(f"what.{cmd.action}_task", ref=f"#{task.number}"),
+            )
         lines: list[str] = []
         changed: list[Task] = []
         for task in tasks:
             if task.status == status:
-                lines.append(env.t("task.already", ref=f"#{task.number}", title=task.title,
-                                   status=env.t(f"status.{status}").lower()))
+                lines.append(
+                    env.t(
+                        "task.already",
+                        ref=f"#{task.number}",
+                        title=task.title,
+                        status=env.t(f"status.{status}").lower(),
+                    )
+                )
                 continue
             before = snapshot(task)
             _set_status(env, task, status)
@@ -266,6 +294,7 @@ def _transition(status: str, key: str):
         if not changed:
             reply.visibility = "ephemeral"  # nothing happened: nothing to tell the channel
         return reply
+
     return handler
 
 
@@ -274,8 +303,13 @@ def _open_children_offer(env: Env, completed: list[Task]) -> list[Card]:
     refs = [f"#{c.number}" for task in completed for c in _children(env, task) if c.status in OPEN_STATUSES]
     if not refs:
         return []
-    return [Card(title=env.t("task.open_children", count=len(refs), refs=", ".join(refs)), color="blue",
-                 buttons=[Button(env.t("button.complete_children"), "task", "done", tuple(refs))])]
+    return [
+        Card(
+            title=env.t("task.open_children", count=len(refs), refs=", ".join(refs)),
+            color="blue",
+            buttons=[Button(env.t("button.complete_children"), "task", "done", tuple(refs))],
+        )
+    ]
 
 
 @command("task", "delete", ("删除", "rm", "del"), args="refs")
@@ -305,13 +339,30 @@ def show(env: Env, cmd: Command) -> Reply:
 
 def _sort_key(env: Env, task: Task) -> tuple:
     end = due_end(env, task)
-    return (task.status not in OPEN_STATUSES, not is_overdue(env, task), end is None, end or datetime.max.replace(tzinfo=env.now.tzinfo),
-            task.number)
+    return (
+        task.status not in OPEN_STATUSES,
+        not is_overdue(env, task),
+        end is None,
+        end or datetime.max.replace(tzinfo=env.now.tzinfo),
+        task.number,
+    )
 
 
-@command("task", "list", ("列表", "列出", "ls"), args="filter", mentions=True,
-         filters={"open": ("未完成", "打开"), "mine": ("我的", "my", "me"), "overdue": ("逾期", "过期", "late"),
-                  "all": ("全部", "所有"), "done": ("已完成", "完成", "closed"), "blocked": ("阻塞", "受阻")})
+@command(
+    "task",
+    "list",
+    ("列表", "列出", "ls"),
+    args="filter",
+    mentions=True,
+    filters={
+        "open": ("未完成", "打开"),
+        "mine": ("我的", "my", "me"),
+        "overdue": ("逾期", "过期", "late"),
+        "all": ("全部", "所有"),
+        "done": ("已完成", "完成", "closed"),
+        "blocked": ("阻塞", "受阻"),
+    },
+)
 def list_tasks(env: Env, cmd: Command) -> Reply:
     which = cmd.choice or "open"
     if cmd.mentions:
@@ -335,8 +386,12 @@ def list_tasks(env: Env, cmd: Command) -> Reply:
             chosen = [t for t in chosen if t.responsible == cmd.mentions[0].id]
     chosen.sort(key=lambda t: _sort_key(env, t))
     label = mention(cmd.mentions[0].id) if which == "user" else env.t(f"filter.{which}")
-    card = list_card(env, env.t("task.list_title", filter=label, count=len(chosen)),
-                     [task_line(env, t) for t in chosen], env.t("task.list_empty"))
+    card = list_card(
+        env,
+        env.t("task.list_title", filter=label, count=len(chosen)),
+        [task_line(env, t) for t in chosen],
+        env.t("task.list_empty"),
+    )
     return Reply(cards=[card], visibility="ephemeral")
 
 
@@ -379,15 +434,21 @@ def raci(env: Env, cmd: Command) -> Reply:
     for t in tasks:
         cells = []
         for u in users:
-            roles = "".join(letter for letter, hit in (
-                ("R", t.responsible == u), ("A", t.accountable == u),
-                ("C", u in t.consulted), ("I", u in t.informed)) if hit)
+            roles = "".join(
+                letter
+                for letter, hit in (
+                    ("R", t.responsible == u),
+                    ("A", t.accountable == u),
+                    ("C", u in t.consulted),
+                    ("I", u in t.informed),
+                )
+                if hit
+            )
             cells.append(roles)
         rows.append((f"{STATUS_ICONS[t.status]} #{t.number} {t.title[:40]}", *cells))
     card = Card(title=env.t("task.raci_title", project=env.project.name), color="blue")
     if rows:
-        card.table = Table(headers=(env.t("field.task"), *(names.get(u, u) for u in users)),
-                           rows=tuple(rows))
+        card.table = Table(headers=(env.t("field.task"), *(names.get(u, u) for u in users)), rows=tuple(rows))
         missing = [f"#{t.number}" for t in tasks if t.status in OPEN_STATUSES and not t.accountable]
         if missing:
             card.footer = env.t("task.raci_missing_a", refs=", ".join(missing))
@@ -396,26 +457,34 @@ def raci(env: Env, cmd: Command) -> Reply:
     return Reply(cards=[card], visibility="ephemeral")
 
 
-@command("task", "form", ("表单",), args="optional_ref",
-         options={"title": Opt("text", ("标题",)), "link": TASK_FIELDS["link"]})
+@command(
+    "task",
+    "form",
+    ("表单",),
+    args="optional_ref",
+    options={"title": Opt("text", ("标题",)), "link": TASK_FIELDS["link"]},
+)
 def form(env: Env, cmd: Command) -> Reply:
     """`/task form` opens the create form (prefilled by title:/link:); `/task form #12` the edit form."""
     if cmd.refs:
         task = get_task(env, cmd.ref, "task.form")
         permissions.check(env, "task.edit", task, usage="task.form")
         return Reply(cards=[task_form(env, task)], visibility="ephemeral")
-    return Reply(cards=[task_form(env, title=cmd.opt("title", ""), link=cmd.opt("link", ""))],
-                 visibility="ephemeral")
+    return Reply(cards=[task_form(env, title=cmd.opt("title", ""), link=cmd.opt("link", ""))], visibility="ephemeral")
 
 
 done = command("task", "done", ("完成", "close", "finish"), args="refs", rule="task.status")(
-    _transition("done", "task.done"))
+    _transition("done", "task.done")
+)
 start = command("task", "start", ("开始", "doing"), args="refs", rule="task.status")(
-    _transition("doing", "task.started"))
+    _transition("doing", "task.started")
+)
 block = command("task", "block", ("阻塞", "受阻", "blocked"), args="refs", rule="task.status")(
-    _transition("blocked", "task.blocked"))
+    _transition("blocked", "task.blocked")
+)
 reopen = command("task", "reopen", ("重开", "重新打开"), args="refs", rule="task.status")(
-    _transition("todo", "task.reopened"))
+    _transition("todo", "task.reopened")
+)
 cancel = command("task", "cancel", ("取消",), args="refs")(_transition("cancelled", "task.cancelled"))
 
 __all__ = ["get_task", "next_number", "project_tasks", "resolve_due", "title_of"]

@@ -2,6 +2,7 @@
 
 Knows nothing of which commands exist; `handlers.parse` puts the tokens to the grammar.
 """
+
 from __future__ import annotations
 
 import re
@@ -83,8 +84,11 @@ def is_cjk(word: str) -> bool:
 
 
 def looks_like_option(token: Token) -> bool:
-    return (not token.quoted and bool(OPTION_TOKEN.match(token.text))
-            and not token.text.lower().startswith(("http:", "https:", "mailto:")))
+    return (
+        not token.quoted
+        and bool(OPTION_TOKEN.match(token.text))
+        and not token.text.lower().startswith(("http:", "https:", "mailto:"))
+    )
 
 
 def is_free_text(token: Token) -> bool:
@@ -110,8 +114,29 @@ _ZH_DATE_WORD = re.compile(
     r"本这个月日号年天季度第工作旬初底末班]+$"
 )
 # Date words that only join others; an absorbed date value never ends with one.
-_DATE_GLUE = frozenset({"next", "this", "coming", "in", "within", "at", "on", "by", "before",
-                        "after", "from", "the", "of", "end", "and", "start", "mid", "early", "late"})
+_DATE_GLUE = frozenset(
+    {
+        "next",
+        "this",
+        "coming",
+        "in",
+        "within",
+        "at",
+        "on",
+        "by",
+        "before",
+        "after",
+        "from",
+        "the",
+        "of",
+        "end",
+        "and",
+        "start",
+        "mid",
+        "early",
+        "late",
+    }
+)
 
 
 def _is_date_word(token: Token) -> bool:
@@ -137,8 +162,12 @@ def date_value_length(value: str, following: list[Token]) -> int:
     fits = [n for n in range(len(words), 0, -1) if is_date_expression(" ".join(words[:n]))]
     if fits:
         return fits[0] - 1
-    if norm(words[-1]) in _DATE_GLUE and end < len(following) and is_free_text(following[end]) \
-            and mention(following[end].text) is None:
+    if (
+        norm(words[-1]) in _DATE_GLUE
+        and end < len(following)
+        and is_free_text(following[end])
+        and mention(following[end].text) is None
+    ):
         end += 1
         while end < len(following) and _is_date_word(following[end]):  # "after National Day"
             end += 1

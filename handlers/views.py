@@ -1,4 +1,5 @@
 """Shared presentation: how tasks, risks, dates and people look in replies."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -126,8 +127,13 @@ def task_card(env: Env, task: Task, parent: Task | None = None, children: list[T
     ]
     if parent is not None:
         fields.append(Field(env.t("field.parent"), f"#{parent.number} {parent.title}"))
-    card = Card(title=f"#{task.number} {task.title}", color=STATUS_COLORS[task.status], fields=fields,
-                text=task.description, subject=f"#{task.number}")
+    card = Card(
+        title=f"#{task.number} {task.title}",
+        color=STATUS_COLORS[task.status],
+        fields=fields,
+        text=task.description,
+        subject=f"#{task.number}",
+    )
     if task.source_link:
         card.fields.append(Field(env.t("field.link"), task.source_link, short=False))
     if children:
@@ -137,8 +143,7 @@ def task_card(env: Env, task: Task, parent: Task | None = None, children: list[T
         if task.status != "doing":
             card.buttons.append(Button(env.t("button.start"), "task", "start", (ref,)))
         card.buttons.append(Button(env.t("button.done"), "task", "done", (ref,), style="primary"))
-        card.buttons.append(Button(env.t("button.snooze"), "task", "update", (ref,),
-                                   (("due", "+1d"),)))
+        card.buttons.append(Button(env.t("button.snooze"), "task", "update", (ref,), (("due", "+1d"),)))
         card.buttons.append(Button(env.t("button.edit"), "task", "form", (ref,)))
     else:
         card.buttons.append(Button(env.t("button.reopen"), "task", "reopen", (ref,)))
@@ -146,8 +151,12 @@ def task_card(env: Env, task: Task, parent: Task | None = None, children: list[T
 
 
 def risk_line(env: Env, risk: Risk) -> str:
-    parts = [f"R{risk.number} {risk.title}", f"{env.t('field.score')} {risk.score}",
-             env.t(f"level.{risk.level}"), env.t(f"risk_status.{risk.status}")]
+    parts = [
+        f"R{risk.number} {risk.title}",
+        f"{env.t('field.score')} {risk.score}",
+        env.t(f"level.{risk.level}"),
+        env.t(f"risk_status.{risk.status}"),
+    ]
     if risk.owner:
         parts.append(mention(risk.owner))
     return " · ".join(parts)
@@ -156,7 +165,9 @@ def risk_line(env: Env, risk: Risk) -> str:
 def risk_card(env: Env, risk: Risk) -> Card:
     fields = [
         Field(env.t("field.category"), env.t(f"category.{risk.category}")),
-        Field(env.t("field.score"), f"{risk.probability} × {risk.impact} = {risk.score} ({env.t(f'level.{risk.level}')})"),
+        Field(
+            env.t("field.score"), f"{risk.probability} × {risk.impact} = {risk.score} ({env.t(f'level.{risk.level}')})"
+        ),
         Field(env.t("field.strategy"), env.t(f"strategy.{risk.strategy}")),
         Field(env.t("field.owner"), who(risk.owner)),
         Field(env.t("field.risk_status"), env.t(f"risk_status.{risk.status}")),
@@ -166,15 +177,16 @@ def risk_card(env: Env, risk: Risk) -> Card:
         value = getattr(risk, key)
         if value:
             fields.append(Field(env.t(f"field.{key}"), value, short=False))
-    card = Card(title=f"R{risk.number} {risk.title}", color=LEVEL_COLORS[risk.level], fields=fields,
-                subject=f"R{risk.number}")
+    card = Card(
+        title=f"R{risk.number} {risk.title}", color=LEVEL_COLORS[risk.level], fields=fields, subject=f"R{risk.number}"
+    )
     ref = f"R{risk.number}"
     if risk.status == "open":
-        card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,),
-                                   (("status", "mitigating"),)))
+        card.buttons.append(Button(env.t("button.mitigating"), "risk", "update", (ref,), (("status", "mitigating"),)))
     if risk.status in ("open", "mitigating"):
-        card.buttons.append(Button(env.t("button.occurred"), "risk", "update", (ref,),
-                                   (("status", "occurred"),), style="danger"))
+        card.buttons.append(
+            Button(env.t("button.occurred"), "risk", "update", (ref,), (("status", "occurred"),), style="danger")
+        )
     if risk.status != "closed":  # an occurred risk is still on the register until someone closes it
         card.buttons.append(Button(env.t("button.close"), "risk", "close", (ref,), style="primary"))
         card.buttons.append(Button(env.t("button.edit"), "risk", "form", (ref,)))
@@ -194,11 +206,15 @@ def past_date_card(env: Env, area: str, ref: str, key: str, due: Due) -> Card | 
     next_day = Calendar.of(env.project).next_working_day(env.today).isoformat()
     if due.time is not None:
         next_day += f" {due.time.strftime('%H:%M')}"
-    return Card(title=env.t(f"past.{key}", ref=ref, date=when, ago=ago), color="yellow", buttons=[
-        Button(env.t("button.move_today"), area, "update", (ref,), ((key, "today"),), style="primary"),
-        Button(env.t("button.move_next_working_day"), area, "update", (ref,), ((key, next_day),)),
-        Button(env.t("button.edit"), area, "form", (ref,)),
-    ])
+    return Card(
+        title=env.t(f"past.{key}", ref=ref, date=when, ago=ago),
+        color="yellow",
+        buttons=[
+            Button(env.t("button.move_today"), area, "update", (ref,), ((key, "today"),), style="primary"),
+            Button(env.t("button.move_next_working_day"), area, "update", (ref,), ((key, next_day),)),
+            Button(env.t("button.edit"), area, "form", (ref,)),
+        ],
+    )
 
 
 def list_card(env: Env, title: str, lines: list[str], empty: str, color: str = "blue") -> Card:

@@ -1,4 +1,5 @@
 """Engine and sessions. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL by URL."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from sqlmodel import Session, create_engine
 __all__ = ["Database"]
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI callback
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")

@@ -19,6 +19,7 @@ advisory lock, so two processes starting at once are serialised (the second find
 at head and does nothing) and a failed upgrade leaves nothing behind. Alembic's `op`/`context`
 proxies are process-global, so runs inside one process are serialised by a thread lock too.
 """
+
 from __future__ import annotations
 
 import threading
@@ -37,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import storage.models  # noqa: F401 - registers every table on SQLModel.metadata
+import storage.models
 import storage.slack_tables  # noqa: F401 - and the Slack OAuth tables (migration 0004)
 from storage.models import UTCDateTime
 

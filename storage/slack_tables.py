@@ -6,6 +6,7 @@ as plain SQLAlchemy, so `storage/` never imports a messenger SDK (the console an
 load slack_sdk). tests/test_slack_oauth.py checks them against the SDK's own table builders: an
 SDK upgrade that changes its schema fails there until a migration and this module follow.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
@@ -42,7 +43,8 @@ def _app_columns(*, url: bool) -> list[Column]:
 
 SLACK_TABLES = (
     Table(
-        "slack_installations", SQLModel.metadata,
+        "slack_installations",
+        SQLModel.metadata,
         *_app_columns(url=True),
         *_bot_columns(),
         Column("user_id", String(32), nullable=False),
@@ -60,7 +62,8 @@ SLACK_TABLES = (
         Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
     ),
     Table(
-        "slack_bots", SQLModel.metadata,
+        "slack_bots",
+        SQLModel.metadata,
         *_app_columns(url=False),
         *_bot_columns(),
         Column("is_enterprise_install", Boolean, nullable=False),
@@ -68,7 +71,8 @@ SLACK_TABLES = (
         Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
     ),
     Table(
-        "slack_oauth_states", SQLModel.metadata,
+        "slack_oauth_states",
+        SQLModel.metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("state", String(200), nullable=False),
         Column("expire_at", DateTime, nullable=False),

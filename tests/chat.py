@@ -1,7 +1,8 @@
 """A test driver for the core: people talking in channels, with a manual clock."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
 from bot.console.render import render
@@ -10,12 +11,19 @@ from handlers.core import Core
 from handlers.replies import Reply
 from storage.database import Database
 
-START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # Wed 10:00 in Asia/Shanghai
+START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wed 10:00 in Asia/Shanghai
 
 
 class Chat:
-    def __init__(self, db: Database, *, workspace: str = "W1", channel: str = "C1",
-                 platform: str = "console", start: datetime = START) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        workspace: str = "W1",
+        channel: str = "C1",
+        platform: str = "console",
+        start: datetime = START,
+    ) -> None:
         self.db = db
         self.core = Core(db)
         self.clock = ManualClock(start)
@@ -24,8 +32,14 @@ class Chat:
         self.platform = platform
 
     def ctx(self, user: str, channel: str | None = None, workspace: str | None = None) -> Context:
-        return Context(platform=self.platform, workspace=workspace or self.workspace,
-                       channel=channel or self.channel, user=user, user_name=user, now=self.clock.now())
+        return Context(
+            platform=self.platform,
+            workspace=workspace or self.workspace,
+            channel=channel or self.channel,
+            user=user,
+            user_name=user,
+            now=self.clock.now(),
+        )
 
     def say(self, user: str, text: str, **where: str) -> Reply:
         reply = self.core.handle_text(self.ctx(user, **where), text)

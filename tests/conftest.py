@@ -19,6 +19,7 @@ The PostgreSQL binaries come from /usr/lib/postgresql/15/bin (PMBOT_PG_BIN overr
 `make test` installs them via scripts/ensure-postgres.sh). If the server cannot start the
 postgresql tests fail with the initdb/pg_ctl output; they are never skipped.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -47,7 +48,7 @@ def pg_server() -> Iterator[PostgresServer]:
         pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
     ]
 )
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001 - pytest's Path
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'pmbot.db'}"
     server: PostgresServer = request.getfixturevalue("pg_server")  # started lazily, here

@@ -1,5 +1,6 @@
 """The seam every messenger plugs into: adapters found by name, given only `AdapterDeps`, and the
 answer rules they share living once in the core."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,17 +40,19 @@ def create_fake(deps: AdapterDeps) -> FakeAdapter:
     return FakeAdapter(deps)
 
 
-def test_a_messenger_is_one_registry_line_and_gets_only_its_deps(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_messenger_is_one_registry_line_and_gets_only_its_deps(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setitem(adapters.REGISTRY, "slack", f"{__name__}:create_fake")
-    config = Config.model_validate({"console": {"enabled": False},
-                                    "slack": {"enabled": True, "bot_token": "xoxb-1", "app_token": "xapp-1"}})
+    config = Config.model_validate(
+        {"console": {"enabled": False}, "slack": {"enabled": True, "bot_token": "xoxb-1", "app_token": "xapp-1"}}
+    )
     runtime = build(config, clock=ManualClock(START), db_url=f"sqlite:///{tmp_path / 'pmbot.db'}")
     try:
         runtime.create_adapters()
         [adapter] = runtime.adapters
         assert isinstance(adapter, FakeAdapter)
-        assert adapter.deps == AdapterDeps(config=config.slack, core=runtime.core, db=runtime.db,
-                                           clock=runtime.clock, outbox=runtime.outbox)
+        assert adapter.deps == AdapterDeps(
+            config=config.slack, core=runtime.core, db=runtime.db, clock=runtime.clock, outbox=runtime.outbox
+        )
         runtime.core.queue("fake", "k1", Destination.channel("W1", "C1"), Reply(text="hi"), now=START)
         assert runtime.outbox.deliver() == 1
         assert [(s.kind, s.target, s.key) for s in adapter.messenger.sent] == [("post", "C1", "k1")]
@@ -57,7 +60,7 @@ def test_a_messenger_is_one_registry_line_and_gets_only_its_deps(monkeypatch: py
         runtime.close()
 
 
-def test_a_disabled_messenger_is_never_imported(tmp_path) -> None:  # noqa: ANN001
+def test_a_disabled_messenger_is_never_imported(tmp_path) -> None:
     runtime = build(Config.model_validate({}), db_url=f"sqlite:///{tmp_path / 'pmbot.db'}")
     try:
         runtime.create_adapters()

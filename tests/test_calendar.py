@@ -1,4 +1,5 @@
 """The project's working calendar: weekdays, public holidays and make-up working days."""
+
 from datetime import date
 
 import pytest
@@ -9,13 +10,16 @@ CN = Calendar("CN")
 PLAIN = Calendar()
 
 
-@pytest.mark.parametrize("cal, day, working", [
-    (PLAIN, date(2026, 12, 4), True),    # Friday
-    (PLAIN, date(2026, 12, 5), False),   # Saturday
-    (CN, date(2026, 10, 1), False),      # National Day
-    (CN, date(2026, 2, 14), True),       # Saturday make-up working day before Spring Festival
-    (CN, date(2026, 2, 17), False),      # Spring Festival
-])
+@pytest.mark.parametrize(
+    "cal, day, working",
+    [
+        (PLAIN, date(2026, 12, 4), True),  # Friday
+        (PLAIN, date(2026, 12, 5), False),  # Saturday
+        (CN, date(2026, 10, 1), False),  # National Day
+        (CN, date(2026, 2, 14), True),  # Saturday make-up working day before Spring Festival
+        (CN, date(2026, 2, 17), False),  # Spring Festival
+    ],
+)
 def test_working_day(cal, day, working):
     assert cal.is_working_day(day) is working
 

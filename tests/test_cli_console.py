@@ -1,11 +1,12 @@
 """The console messenger's meta-commands, and the `pmbot` CLI end to end in a subprocess."""
+
 from __future__ import annotations
 
 import io
 import json
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,12 @@ def console(tmp_path: Path) -> tuple[Console, io.StringIO]:
     db.upgrade()
     out = io.StringIO()
     calls: list[tuple[datetime, datetime]] = []
-    con = Console(Core(db), ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc)), out=out,
-                  run_due_jobs=lambda a, b: calls.append((a, b)))
+    con = Console(
+        Core(db),
+        ManualClock(datetime(2026, 11, 25, 2, tzinfo=UTC)),
+        out=out,
+        run_due_jobs=lambda a, b: calls.append((a, b)),
+    )
     con.jobs = calls  # type: ignore[attr-defined]
     return con, out
 
@@ -50,8 +55,8 @@ def test_now_and_advance_move_the_clock_and_run_due_jobs(console) -> None:
     text = _feed(con, out, ":now 2026-12-01T09:00+08:00")
     assert "(clock: 2026-12-01T01:00+00:00)" in text
     _feed(con, out, ":advance 1d")
-    assert con.clock.now() == datetime(2026, 12, 2, 1, tzinfo=timezone.utc)
-    assert con.jobs == [(datetime(2026, 12, 1, 1, tzinfo=timezone.utc), datetime(2026, 12, 2, 1, tzinfo=timezone.utc))]
+    assert con.clock.now() == datetime(2026, 12, 2, 1, tzinfo=UTC)
+    assert con.jobs == [(datetime(2026, 12, 1, 1, tzinfo=UTC), datetime(2026, 12, 2, 1, tzinfo=UTC))]
     assert "usage :now" in _feed(con, out, ":now tomorrow")
     assert "usage :now" in _feed(con, out, ":now 2026-12-01T09:00")  # naive: needs an offset
     assert "usage :advance" in _feed(con, out, ":advance soon")
@@ -78,8 +83,13 @@ def test_unknown_meta_and_plain_text_are_answered(console) -> None:
 
 def test_pmbot_run_with_the_example_config_answers_at_once(tmp_path: Path) -> None:
     shutil.copy(ROOT / "config.example.toml", tmp_path / "config.example.toml")
-    result = pmbot("run", "--config", "config.example.toml", cwd=tmp_path,
-                   stdin='/project init "Demo"\n/task add "hello" due:tomorrow\n/task list\n')
+    result = pmbot(
+        "run",
+        "--config",
+        "config.example.toml",
+        cwd=tmp_path,
+        stdin='/project init "Demo"\n/task add "hello" due:tomorrow\n/task list\n',
+    )
     assert result.returncode == 0, result.stderr
     assert '@me bound this channel to the project "Demo".' in result.stdout
     assert "○ #1 hello" in result.stdout
@@ -108,16 +118,27 @@ def test_check_config_exits_non_zero_listing_problems(tmp_path: Path) -> None:
     config = str(ROOT / "config.example.toml")
     ok = pmbot("check-config", "--config", config, cwd=tmp_path, timeout=60)
     assert ok.returncode == 0 and "Configuration OK" in ok.stdout
-    bad = pmbot("check-config", "--config", config, cwd=tmp_path, timeout=60,
-                settings={"PMBOT_SLACK__ENABLED": "true", "PMBOT_DEFAULTS__LOCALE": "fr"})
+    bad = pmbot(
+        "check-config",
+        "--config",
+        config,
+        cwd=tmp_path,
+        timeout=60,
+        settings={"PMBOT_SLACK__ENABLED": "true", "PMBOT_DEFAULTS__LOCALE": "fr"},
+    )
     assert bad.returncode == 1
     assert "Configuration problems (2):" in bad.stderr and "defaults.locale" in bad.stderr
 
 
 def test_pmbot_tick_runs_what_is_due_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 't.db'}"
-    setup = pmbot("console", "--db", url, cwd=tmp_path,
-                  stdin=':now 2026-11-23T08:00+08:00\n/project init "Tick" tz:Asia/Shanghai\n')
+    setup = pmbot(
+        "console",
+        "--db",
+        url,
+        cwd=tmp_path,
+        stdin=':now 2026-11-23T08:00+08:00\n/project init "Tick" tz:Asia/Shanghai\n',
+    )
     assert setup.returncode == 0, setup.stderr
 
     def tick(now: str) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,7 @@
 """Every command is declared once (`@command` on its handler) and is complete: a handler, a usage
 line in both languages that is also its help line, a permission rule, unambiguous words, and
 argument and option kinds the parser knows."""
+
 from __future__ import annotations
 
 import types
@@ -39,10 +40,13 @@ def test_usage_lines_are_exactly_the_commands() -> None:
     assert set(i18n.USAGE) == {spec.key for spec in ALL}
 
 
-@pytest.mark.parametrize(("area", "text", "locale"), [
-    *[(area, f"/{area} help", "en") for area in SPECS if area != "help"],
-    *[(area, f"/{AREA_ALIASES[area][0]} 帮助", "zh") for area in SPECS if area != "help"],
-])
+@pytest.mark.parametrize(
+    ("area", "text", "locale"),
+    [
+        *[(area, f"/{area} help", "en") for area in SPECS if area != "help"],
+        *[(area, f"/{AREA_ALIASES[area][0]} 帮助", "zh") for area in SPECS if area != "help"],
+    ],
+)
 def test_area_help_shows_one_line_per_command(chat: Chat, area: str, text: str, locale: str) -> None:
     reply = chat.ok("pm", text)
     expected = [i18n.usage(spec.key, locale, prefix=False) for spec in SPECS[area].values() if spec.action != "help"]
@@ -59,8 +63,11 @@ def test_no_word_names_two_actions_of_an_area(area: str) -> None:
 
 @pytest.mark.parametrize("spec", ALL, ids=IDS)
 def test_no_word_names_two_options_or_two_choices_of_a_command(spec: Spec) -> None:
-    for table in ({key: opt.aliases for key, opt in spec.options.items()}, spec.filters or {},
-                  *(opt.choices for opt in spec.options.values() if opt.choices)):
+    for table in (
+        {key: opt.aliases for key, opt in spec.options.items()},
+        spec.filters or {},
+        *(opt.choices for opt in spec.options.values() if opt.choices),
+    ):
         spellings = [norm(word) for canon, aliases in table.items() for word in (canon, *aliases)]
         assert len(spellings) == len(set(spellings)), table
 
@@ -107,10 +114,17 @@ def test_a_module_collected_twice_declares_nothing_twice() -> None:
     assert set(collect([tasks, tasks])["task"]) == set(SPECS["task"])
 
 
-@pytest.mark.parametrize(("text", "refs"), [
-    ("/task done #3 4 任务5", (3, 4, 5)), ("/risk update R2 p:3", (2,)), ("/task form #12", (12,)),
-    ("/task form", ()), ("/retro show #2", (2,)), ("/retro show", ()),
-])
+@pytest.mark.parametrize(
+    ("text", "refs"),
+    [
+        ("/task done #3 4 任务5", (3, 4, 5)),
+        ("/risk update R2 p:3", (2,)),
+        ("/task form #12", (12,)),
+        ("/task form", ()),
+        ("/retro show #2", (2,)),
+        ("/retro show", ()),
+    ],
+)
 def test_numbers_arrive_typed(text: str, refs: tuple[int, ...]) -> None:
     cmd = parse(text)
     assert (cmd.refs, cmd.words) == (refs, ())

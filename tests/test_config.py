@@ -1,4 +1,5 @@
 """Configuration: TOML + environment overrides, every problem listed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,24 +31,42 @@ def test_example_documents_every_key() -> None:
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[storage]\nurl = "sqlite:///a.db"\n[http]\nport = 1\n', encoding="utf-8")
-    config = load(path, environ={"PMBOT_STORAGE__URL": "sqlite:///b.db", "PMBOT_HTTP__PORT": "9000",
-                                 "PMBOT_SLACK__ENABLED": "true", "PMBOT_SLACK__BOT_TOKEN": "xoxb-1",
-                                 "PMBOT_SLACK__APP_TOKEN": "xapp-1", "OTHER": "x"})
+    config = load(
+        path,
+        environ={
+            "PMBOT_STORAGE__URL": "sqlite:///b.db",
+            "PMBOT_HTTP__PORT": "9000",
+            "PMBOT_SLACK__ENABLED": "true",
+            "PMBOT_SLACK__BOT_TOKEN": "xoxb-1",
+            "PMBOT_SLACK__APP_TOKEN": "xapp-1",
+            "OTHER": "x",
+        },
+    )
     assert config.storage.url == "sqlite:///b.db" and config.http.port == 9000
     assert config.slack.enabled and config.slack.bot_token == "xoxb-1"
 
 
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[defaults]\ntimezone = "Mars/Base"\nworkdays = "funday"\ncolour = "red"\n'
-                    '[feishu]\nenabled = true\nmode = "http"\n[bogus]\nx = 1\n', encoding="utf-8")
+    path.write_text(
+        '[defaults]\ntimezone = "Mars/Base"\nworkdays = "funday"\ncolour = "red"\n'
+        '[feishu]\nenabled = true\nmode = "http"\n[bogus]\nx = 1\n',
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as info:
         load(path, environ={"PMBOT_SLACK__ENABLED": "yes", "PMBOT_HTTP__PORT": "eighty"})
     problems = "\n".join(info.value.problems)
-    for expected in ("defaults.timezone: unknown time zone 'Mars/Base'", "defaults.workdays:",
-                     "defaults.colour: unknown key", "bogus: unknown key", "http.port:",
-                     "slack: bot_token is required", "xapp- token is required in socket mode",
-                     "feishu: app_id and app_secret are required", "verification_token or encrypt_key"):
+    for expected in (
+        "defaults.timezone: unknown time zone 'Mars/Base'",
+        "defaults.workdays:",
+        "defaults.colour: unknown key",
+        "bogus: unknown key",
+        "http.port:",
+        "slack: bot_token is required",
+        "xapp- token is required in socket mode",
+        "feishu: app_id and app_secret are required",
+        "verification_token or encrypt_key",
+    ):
         assert expected in problems
     assert len(info.value.problems) == 7
 
@@ -63,15 +82,15 @@ def test_missing_and_broken_files_are_reported(tmp_path: Path) -> None:
 
 def test_slack_http_mode_needs_a_signing_secret() -> None:
     with pytest.raises(ConfigError, match="signing_secret is required in http mode"):
-        load(None, environ={"PMBOT_SLACK__ENABLED": "1", "PMBOT_SLACK__MODE": "http",
-                            "PMBOT_SLACK__BOT_TOKEN": "xoxb-1"})
+        load(
+            None, environ={"PMBOT_SLACK__ENABLED": "1", "PMBOT_SLACK__MODE": "http", "PMBOT_SLACK__BOT_TOKEN": "xoxb-1"}
+        )
 
 
 def test_defaults_are_normalised_like_given_values() -> None:
     config = load(None, environ={})
     assert config.defaults.workdays == "mon,tue,wed,thu,fri"
-    assert load(None, environ={"PMBOT_DEFAULTS__WORKDAYS": "周一至周六"}).defaults.workdays == \
-        "mon,tue,wed,thu,fri,sat"
+    assert load(None, environ={"PMBOT_DEFAULTS__WORKDAYS": "周一至周六"}).defaults.workdays == "mon,tue,wed,thu,fri,sat"
 
 
 def test_a_whole_section_in_one_variable_is_a_problem_not_a_crash() -> None:

@@ -1,8 +1,9 @@
 """`:click` and `:submit` act on the last message the console showed, scheduled posts included."""
+
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clock import ManualClock
@@ -19,12 +20,20 @@ def _console(tmp_path: Path) -> tuple[Console, io.StringIO]:
     db = Database(f"sqlite:///{tmp_path / 'c.db'}")
     db.upgrade()
     out = io.StringIO()
-    clock = ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc))  # Wed 10:00 in Shanghai
+    clock = ManualClock(datetime(2026, 11, 25, 2, tzinfo=UTC))  # Wed 10:00 in Shanghai
     core = Core(db)
     outbox = Outbox(db, clock, {})
     scheduler = Scheduler(db, core, outbox, clock)
-    console = Console(core, clock, workspace="T1", channel="erp", user="pm", out=out,
-                      run_due_jobs=scheduler.run_between, after_command=outbox.deliver)
+    console = Console(
+        core,
+        clock,
+        workspace="T1",
+        channel="erp",
+        user="pm",
+        out=out,
+        run_due_jobs=scheduler.run_between,
+        after_command=outbox.deliver,
+    )
     outbox.messengers["console"] = console.messenger
     return console, out
 

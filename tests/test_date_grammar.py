@@ -4,6 +4,7 @@ Every row is (what someone types, the day they type it, what they mean). The pro
 is mainland China's (holidays:CN), so working days skip public holidays and count make-up
 working days. Expected values come from a calendar, not from running the parser.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -363,14 +364,17 @@ def test_the_table_covers_the_grammar_well_past_200_rows() -> None:
     assert len(ROWS) > 200
 
 
-@pytest.mark.parametrize(("text", "now", "cal", "expected"), [
-    ("after Christmas", at(2026, 12, 1), US, D(2026, 12, 28)),
-    ("before Christmas", at(2026, 12, 1), US, D(2026, 12, 24)),
-    ("by Christmas", at(2026, 12, 1), US, D(2026, 12, 25)),
-    ("after Thanksgiving", at(2026, 11, 1), US, D(2026, 11, 27)),
-    ("in 5 working days", WED, Calendar(), D(2026, 12, 2)),
-    ("next working day", at(2026, 12, 31), Calendar(), D(2027, 1, 1)),  # no holidays: a Friday
-])
+@pytest.mark.parametrize(
+    ("text", "now", "cal", "expected"),
+    [
+        ("after Christmas", at(2026, 12, 1), US, D(2026, 12, 28)),
+        ("before Christmas", at(2026, 12, 1), US, D(2026, 12, 24)),
+        ("by Christmas", at(2026, 12, 1), US, D(2026, 12, 25)),
+        ("after Thanksgiving", at(2026, 11, 1), US, D(2026, 11, 27)),
+        ("in 5 working days", WED, Calendar(), D(2026, 12, 2)),
+        ("next working day", at(2026, 12, 31), Calendar(), D(2027, 1, 1)),  # no holidays: a Friday
+    ],
+)
 def test_other_calendars(text: str, now: datetime, cal: Calendar, expected: Due) -> None:
     assert parse_due(text, now, SH, cal) == expected
 
@@ -379,40 +383,47 @@ def test_other_calendars(text: str, now: datetime, cal: Calendar, expected: Due)
 # Refusals say what is wrong
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "reason", "part"), [
-    ("next blursday", "unknown", "blursday"),
-    ("blursday", "unknown", "blursday"),
-    ("someday soon", "unknown", "someday"),
-    ("Next Blursday", "unknown", "Blursday"),  # as the user wrote it
-    ("明天吃饭", "unknown", "吃饭"),
-    ("国庆后吃饭", "unknown", "吃饭"),
-    ("after Christmas", "unknown", "Christmas"),  # not a holiday of the CN calendar
-    ("Q5", "unknown", "Q5"),
-    ("tomorrow 5", "unknown", "tomorrow 5"),  # every word is known: the whole is not
-    ("下周八", "unknown", "下周八"),
-    ("31/02", "invalid", "31/02"),
-    ("02/31", "invalid", "02/31"),
-    ("dec 32", "invalid", "dec 32"),
-    ("13月1日", "invalid", "13月1日"),
-    ("in 0 working days", "invalid", "in 0 working days"),
-    ("Wed Dec 1 2026", "invalid", "Wed Dec 1 2026"),  # 1 Dec 2026 is a Tuesday
-    ("Feb 29", "invalid", "Feb 29"),  # no leap year within six months of 2026-11-25
-    ("晚上1点", "ambiguous", "晚上1点"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "reason", "part"),
+    [
+        ("next blursday", "unknown", "blursday"),
+        ("blursday", "unknown", "blursday"),
+        ("someday soon", "unknown", "someday"),
+        ("Next Blursday", "unknown", "Blursday"),  # as the user wrote it
+        ("明天吃饭", "unknown", "吃饭"),
+        ("国庆后吃饭", "unknown", "吃饭"),
+        ("after Christmas", "unknown", "Christmas"),  # not a holiday of the CN calendar
+        ("Q5", "unknown", "Q5"),
+        ("tomorrow 5", "unknown", "tomorrow 5"),  # every word is known: the whole is not
+        ("下周八", "unknown", "下周八"),
+        ("31/02", "invalid", "31/02"),
+        ("02/31", "invalid", "02/31"),
+        ("dec 32", "invalid", "dec 32"),
+        ("13月1日", "invalid", "13月1日"),
+        ("in 0 working days", "invalid", "in 0 working days"),
+        ("Wed Dec 1 2026", "invalid", "Wed Dec 1 2026"),  # 1 Dec 2026 is a Tuesday
+        ("Feb 29", "invalid", "Feb 29"),  # no leap year within six months of 2026-11-25
+        ("晚上1点", "ambiguous", "晚上1点"),
+    ],
+)
 def test_refusals_name_the_part_not_understood(text: str, reason: str, part: str) -> None:
     with pytest.raises(DateParseError) as info:
         parse_due(text, WED, SH, CN)
     assert (info.value.reason, info.value.part) == (reason, part)
 
 
-@pytest.mark.parametrize(("text", "readings"), [
-    ("12/3", (date(2026, 12, 3), date(2027, 3, 12))),
-    ("3/12", (date(2026, 12, 3), date(2027, 3, 12))),
-    ("12.5", (date(2026, 12, 5), date(2027, 5, 12))),
-    ("01/12/2026", (date(2026, 1, 12), date(2026, 12, 1))),
-    ("13/02", (date(2027, 2, 13),)),  # refused all the same: the rule stays predictable
-    ("12/3 5pm", (date(2026, 12, 3), date(2027, 3, 12))),
-])
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("12/3", (date(2026, 12, 3), date(2027, 3, 12))),
+        ("3/12", (date(2026, 12, 3), date(2027, 3, 12))),
+        ("12.5", (date(2026, 12, 5), date(2027, 5, 12))),
+        ("01/12/2026", (date(2026, 1, 12), date(2026, 12, 1))),
+        ("13/02", (date(2027, 2, 13),)),  # refused all the same: the rule stays predictable
+        ("12/3 5pm", (date(2026, 12, 3), date(2027, 3, 12))),
+    ],
+)
 def test_ambiguous_dates_offer_every_reading(text: str, readings: tuple[date, ...]) -> None:
     with pytest.raises(DateParseError) as info:
         parse_due(text, WED, SH, CN)
@@ -424,24 +435,29 @@ def test_ambiguous_dates_offer_every_reading(text: str, readings: tuple[date, ..
 # Ranges are read as a whole
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "now", "expected"), [
-    ("12月28日..1月3日", DEC2, (date(2026, 12, 28), date(2027, 1, 3))),
-    ("dec 28 to jan 3", DEC2, (date(2026, 12, 28), date(2027, 1, 3))),
-    ("12月1日..12月5日", DEC2, (date(2026, 12, 1), date(2026, 12, 5))),
-    ("12月1日到12月5日", at(2026, 12, 31), (date(2026, 12, 1), date(2026, 12, 5))),
-    ("12月1日..12月5日", at(2027, 1, 1), (date(2026, 12, 1), date(2026, 12, 5))),
-    ("dec 30..jan 2", at(2027, 1, 1), (date(2026, 12, 30), date(2027, 1, 2))),
-    ("fri..mon", WED, (date(2026, 11, 27), date(2026, 11, 30))),
-    ("from tomorrow to fri", WED, (date(2026, 11, 26), date(2026, 11, 27))),
-    ("国庆前..国庆后", SEP, (date(2026, 9, 30), date(2026, 10, 8))),
-    ("12月24日至1月4日", DEC2, (date(2026, 12, 24), date(2027, 1, 4))),
-])
+
+@pytest.mark.parametrize(
+    ("text", "now", "expected"),
+    [
+        ("12月28日..1月3日", DEC2, (date(2026, 12, 28), date(2027, 1, 3))),
+        ("dec 28 to jan 3", DEC2, (date(2026, 12, 28), date(2027, 1, 3))),
+        ("12月1日..12月5日", DEC2, (date(2026, 12, 1), date(2026, 12, 5))),
+        ("12月1日到12月5日", at(2026, 12, 31), (date(2026, 12, 1), date(2026, 12, 5))),
+        ("12月1日..12月5日", at(2027, 1, 1), (date(2026, 12, 1), date(2026, 12, 5))),
+        ("dec 30..jan 2", at(2027, 1, 1), (date(2026, 12, 30), date(2027, 1, 2))),
+        ("fri..mon", WED, (date(2026, 11, 27), date(2026, 11, 30))),
+        ("from tomorrow to fri", WED, (date(2026, 11, 26), date(2026, 11, 27))),
+        ("国庆前..国庆后", SEP, (date(2026, 9, 30), date(2026, 10, 8))),
+        ("12月24日至1月4日", DEC2, (date(2026, 12, 24), date(2027, 1, 4))),
+    ],
+)
 def test_ranges(text: str, now: datetime, expected: tuple[date, date]) -> None:
     assert parse_date_range(text, now, SH, CN) == expected
 
 
-@pytest.mark.parametrize("text", ["dec 5..dec 1", "12月5日..12月1日", "明天到今天",
-                                  "2026-12-05..2026-12-01", "fri..yesterday"])
+@pytest.mark.parametrize(
+    "text", ["dec 5..dec 1", "12月5日..12月1日", "明天到今天", "2026-12-05..2026-12-01", "fri..yesterday"]
+)
 def test_reversed_ranges_say_so(text: str) -> None:
     with pytest.raises(DateParseError) as info:
         parse_date_range(text, WED, SH, CN)
@@ -466,10 +482,17 @@ def test_a_range_end_can_be_read_from_its_start() -> None:
 # Round trip: what the bot displays parses back to the same due
 # ---------------------------------------------------------------------------
 
+
 def _env(now: datetime, locale: str) -> Env:
     ctx = Context(platform="console", workspace="W", channel="C", user="u", now=now)
-    return Env(session=None, ctx=ctx, workspace=None, project=Project(name="P", timezone="Asia/Shanghai"),
-               member=None, locale=locale)
+    return Env(
+        session=None,
+        ctx=ctx,
+        workspace=None,
+        project=Project(name="P", timezone="Asia/Shanghai"),
+        member=None,
+        locale=locale,
+    )
 
 
 def _shown(due: Due, env: Env) -> str:
@@ -482,17 +505,20 @@ def _shown(due: Due, env: Env) -> str:
 @pytest.mark.parametrize("locale", ["en", "zh"])
 @pytest.mark.parametrize(("text", "now", "expected"), ROWS, ids=[f"{t}@{n:%m-%d}" for t, n, _ in ROWS])
 def test_every_accepted_expression_round_trips_through_the_display(
-        text: str, now: datetime, expected: Due, locale: str) -> None:
+    text: str, now: datetime, expected: Due, locale: str
+) -> None:
     due = parse_due(text, now, SH, CN)
     shown = _shown(due, _env(now, locale))
     assert parse_due(shown, now, SH, CN) == due, shown
 
 
 @settings(max_examples=300, deadline=None)
-@given(today=st.dates(date(2020, 1, 1), date(2035, 12, 31)),
-       offset=st.integers(-400, 400),
-       at_time=st.one_of(st.none(), st.times().map(lambda t: t.replace(second=0, microsecond=0))),
-       locale=st.sampled_from(["en", "zh"]))
+@given(
+    today=st.dates(date(2020, 1, 1), date(2035, 12, 31)),
+    offset=st.integers(-400, 400),
+    at_time=st.one_of(st.none(), st.times().map(lambda t: t.replace(second=0, microsecond=0))),
+    locale=st.sampled_from(["en", "zh"]),
+)
 def test_any_displayed_due_parses_back(today: date, offset: int, at_time: time | None, locale: str) -> None:
     now = datetime.combine(today, time(9, 0), SH)
     due = Due(today + timedelta(days=offset), at_time)

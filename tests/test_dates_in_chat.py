@@ -1,8 +1,9 @@
 """The date grammar through the core: the project's calendar is used and errors say what
 was wrong (issue 8, items 2-5). Runs on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlmodel import select
@@ -10,8 +11,8 @@ from sqlmodel import select
 from storage.models import Member, Project, Task
 from tests.chat import Chat
 
-DEC2 = datetime(2026, 12, 2, 1, 0, tzinfo=timezone.utc)  # Wed 2 Dec, 09:00 in Shanghai
-SEP10 = datetime(2026, 9, 10, 1, 0, tzinfo=timezone.utc)  # Thu 10 Sep, 09:00 in Shanghai
+DEC2 = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # Wed 2 Dec, 09:00 in Shanghai
+SEP10 = datetime(2026, 9, 10, 1, 0, tzinfo=UTC)  # Thu 10 Sep, 09:00 in Shanghai
 
 
 def _project(chat: Chat, now: datetime, *options: str) -> Chat:
@@ -53,9 +54,11 @@ def test_work_hours_and_parts_of_the_day(chat: Chat) -> None:
     _project(chat, DEC2)
     chat.ok("pm", "/任务 新建 开会 截止:明天三点")
     chat.ok("pm", "/task add Ship due:fri eod")
-    assert (_task(chat, 1).due_date, _task(chat, 1).due_at.astimezone(timezone.utc).time()) == \
-        (date(2026, 12, 3), time(7, 0))  # 15:00 in Shanghai
-    assert _task(chat, 2).due_at == datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)  # Fri 18:00
+    assert (_task(chat, 1).due_date, _task(chat, 1).due_at.astimezone(UTC).time()) == (
+        date(2026, 12, 3),
+        time(7, 0),
+    )  # 15:00 in Shanghai
+    assert _task(chat, 2).due_at == datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # Fri 18:00
 
 
 def test_an_unknown_word_is_named_not_the_word_before_it(chat: Chat) -> None:
@@ -114,7 +117,7 @@ def test_report_day_that_is_not_a_weekday_says_so(chat: Chat) -> None:
     assert "is not a weekday" in text and "list of weekdays" not in text
 
 
-@pytest.mark.parametrize("line", ['/task add "Report due:fri', '/任务 新建 “周报 截止:周五'])
+@pytest.mark.parametrize("line", ['/task add "Report due:fri', "/任务 新建 “周报 截止:周五"])
 def test_an_unclosed_quote_shows_the_usage_of_the_command_being_typed(chat: Chat, line: str) -> None:
     _project(chat, DEC2)
     text = chat.fail("pm", line)

@@ -2,13 +2,14 @@
 
 All data is created through `Core.handle_text`, exactly as chat users would create it.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +18,7 @@ from handlers.context import Context
 from handlers.core import Core
 from storage.database import Database
 
-UTC = timezone.utc
+UTC = UTC
 # Friday 2026-11-20, 09:00 in Shanghai.
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 NEXT_DAY = NOW + timedelta(days=1)
@@ -74,6 +75,7 @@ def no_trailing_whitespace(text: str) -> bool:
 
 # --- JSON ---------------------------------------------------------------------------------
 
+
 def test_tasks_json_fields_and_values(data: Database) -> None:
     records = json.loads(export(data, "tasks", "json", "ERP upgrade"))
     assert [r["number"] for r in records] == [1, 2, 3, 4]
@@ -82,10 +84,19 @@ def test_tasks_json_fields_and_values(data: Database) -> None:
         assert r["project"] == "ERP upgrade"
     one, two, three, four = records
     assert one == {
-        "project": "ERP upgrade", "number": 1, "title": "Migrate orders DB", "status": "todo",
-        "priority": "high", "due": "2026-11-27", "responsible": "bob", "accountable": "carol",
-        "consulted": ["dan", "erin"], "informed": ["frank"], "parent": None,
-        "created_at": "2026-11-20T01:00:00+00:00", "closed_at": None,
+        "project": "ERP upgrade",
+        "number": 1,
+        "title": "Migrate orders DB",
+        "status": "todo",
+        "priority": "high",
+        "due": "2026-11-27",
+        "responsible": "bob",
+        "accountable": "carol",
+        "consulted": ["dan", "erin"],
+        "informed": ["frank"],
+        "parent": None,
+        "created_at": "2026-11-20T01:00:00+00:00",
+        "closed_at": None,
     }
     assert two["due"] == "2026-12-01T17:00:00+08:00"
     assert two["title"] == "Cutover | rehearsal"
@@ -110,9 +121,19 @@ def test_risks_json(data: Database) -> None:
     assert all(list(r) == list(FIELDS["risks"]) for r in records)
     assert "trigger" not in records[0]
     assert records[0] == {
-        "project": "ERP upgrade", "number": 1, "title": "Vendor delay", "category": "schedule",
-        "probability": 4, "impact": 3, "score": 12, "level": "high", "strategy": "mitigate",
-        "owner": "alice", "status": "open", "review_date": "2026-12-15", "mitigation": "Weekly sync",
+        "project": "ERP upgrade",
+        "number": 1,
+        "title": "Vendor delay",
+        "category": "schedule",
+        "probability": 4,
+        "impact": 3,
+        "score": 12,
+        "level": "high",
+        "strategy": "mitigate",
+        "owner": "alice",
+        "status": "open",
+        "review_date": "2026-12-15",
+        "mitigation": "Weekly sync",
         "contingency": "Backup vendor",
     }
     assert records[1]["score"] == 25 and records[1]["level"] == "critical"
@@ -123,10 +144,19 @@ def test_standups_json(data: Database) -> None:
     records = json.loads(export(data, "standups", "json", "ERP upgrade"))
     assert all(list(r) == list(FIELDS["standups"]) for r in records)
     assert [(r["date"], r["user"]) for r in records] == [
-        ("2026-11-20", "alice"), ("2026-11-20", "bob"), ("2026-11-21", "alice")]
+        ("2026-11-20", "alice"),
+        ("2026-11-20", "bob"),
+        ("2026-11-21", "alice"),
+    ]
     assert records[0] == {
-        "project": "ERP upgrade", "date": "2026-11-20", "user": "alice", "yesterday": "a", "today": "b",
-        "blockers": "none", "late": False, "updated_at": "2026-11-20T01:00:00+00:00",
+        "project": "ERP upgrade",
+        "date": "2026-11-20",
+        "user": "alice",
+        "yesterday": "a",
+        "today": "b",
+        "blockers": "none",
+        "late": False,
+        "updated_at": "2026-11-20T01:00:00+00:00",
     }
     assert records[1]["blockers"] == "waiting on DBA"
 
@@ -163,11 +193,17 @@ def test_json_is_a_list_without_escaped_unicode(db: Database) -> None:
 
 # --- project selection --------------------------------------------------------------------
 
+
 def test_all_projects_in_name_order(data: Database) -> None:
     records = json.loads(export(data, "tasks", "json"))
     assert [(r["project"], r["number"]) for r in records] == [
-        ("Billing", 1), ("CRM rollout", 1),
-        ("ERP upgrade", 1), ("ERP upgrade", 2), ("ERP upgrade", 3), ("ERP upgrade", 4)]
+        ("Billing", 1),
+        ("CRM rollout", 1),
+        ("ERP upgrade", 1),
+        ("ERP upgrade", 2),
+        ("ERP upgrade", 3),
+        ("ERP upgrade", 4),
+    ]
 
 
 def test_project_filter_excludes_other_projects(data: Database) -> None:
@@ -213,6 +249,7 @@ def test_unknown_kind_or_format(data: Database) -> None:
 
 # --- CSV ----------------------------------------------------------------------------------
 
+
 def _csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
@@ -223,7 +260,7 @@ def test_tasks_csv(data: Database) -> None:
     table = _csv(out)
     assert table[0] == list(FIELDS["tasks"])
     assert len(table) == 1 + 4
-    by_number = {row[1]: dict(zip(table[0], row)) for row in table[1:]}
+    by_number = {row[1]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
     assert by_number["1"]["consulted"] == "dan;erin"
     assert by_number["1"]["informed"] == "frank"
     assert by_number["1"]["closed_at"] == ""
@@ -269,6 +306,7 @@ def test_empty_csv_is_header_only(db: Database) -> None:
 
 
 # --- Markdown -----------------------------------------------------------------------------
+
 
 def test_tasks_markdown(data: Database) -> None:
     out = export(data, "tasks", "md", "ERP upgrade")
@@ -354,13 +392,20 @@ def test_same_project_name_in_two_workspaces(db: Database) -> None:
     run(core, w2, '/task add "From w2"')
     records = json.loads(export(db, "tasks", "json", "Shared"))
     assert [(r["project"], r["number"], r["title"]) for r in records] == [
-        ("Shared", 1, "From w1"), ("Shared", 1, "From w2")]
+        ("Shared", 1, "From w1"),
+        ("Shared", 1, "From w2"),
+    ]
     out = export(db, "tasks", "md", "Shared")
-    assert out.index("## Shared (workspace console:w1)") < out.index("From w1") < out.index("## Shared (workspace console:w2)")
+    assert (
+        out.index("## Shared (workspace console:w1)")
+        < out.index("From w1")
+        < out.index("## Shared (workspace console:w2)")
+    )
     assert out.index("## Shared (workspace console:w2)") < out.index("From w2")
 
 
 # --- every kind and format ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_output_is_deterministic_and_clean(data: Database, kind: str) -> None:

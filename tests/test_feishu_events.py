@@ -1,5 +1,6 @@
 """Scenario tests: real encrypted, signed Feishu bodies through the SDK's own dispatcher
 (`handler.do(RawRequest)`), answers sent by the outbox to a fake Feishu API."""
+
 from __future__ import annotations
 
 import html
@@ -36,7 +37,7 @@ def fake() -> Iterator[FakeFeishu]:
 
 
 @pytest.fixture
-def sqlite_db(tmp_path) -> Iterator[Database]:  # noqa: ANN001 - pytest's Path
+def sqlite_db(tmp_path) -> Iterator[Database]:
     database = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
     database.upgrade()
     yield database
@@ -60,35 +61,56 @@ def tasks(db: Database) -> list[Task]:
 
 # --- pure pieces ------------------------------------------------------------------------------
 
+
 def test_placeholders_become_parser_mentions_and_the_bot_mention_is_dropped() -> None:
-    mentions = [Mention("@_user_1", "ou_bot", "pmbot"), Mention("@_user_2", "ou_bob", "Bob Li"),
-                Mention("@_user_3", "ou_c", "Carol <x>|y"), Mention("@_all", "", "所有人")]
+    mentions = [
+        Mention("@_user_1", "ou_bot", "pmbot"),
+        Mention("@_user_2", "ou_bob", "Bob Li"),
+        Mention("@_user_3", "ou_c", "Carol <x>|y"),
+        Mention("@_all", "", "所有人"),
+    ]
     text = "@_user_1 /task add Ship @_user_2 C:@_user_3,@_user_2 tell @_all"
-    assert command_text(text, mentions, chat_type="group", bot_open_id="ou_bot") == \
-        "/task add Ship <@ou_bob|Bob_Li> C:<@ou_c|Carol_x_y>,<@ou_bob|Bob_Li> tell 所有人"
+    assert (
+        command_text(text, mentions, chat_type="group", bot_open_id="ou_bot")
+        == "/task add Ship <@ou_bob|Bob_Li> C:<@ou_c|Carol_x_y>,<@ou_bob|Bob_Li> tell 所有人"
+    )
     # Not addressed to the bot: ignored in a group, fine in a private chat.
     assert command_text("@_user_2 /task list", mentions, chat_type="group", bot_open_id="ou_bot") is None
     assert command_text("/task list", [], chat_type="p2p", bot_open_id="ou_bot") == "/task list"
     # Before the bot's id is known, leading mentions are taken as addressed to it.
-    assert command_text("@_user_1 /task list @_user_2", mentions, chat_type="group", bot_open_id=None) == \
-        "/task list <@ou_bob|Bob_Li>"
+    assert (
+        command_text("@_user_1 /task list @_user_2", mentions, chat_type="group", bot_open_id=None)
+        == "/task list <@ou_bob|Bob_Li>"
+    )
 
 
 def test_rich_text_posts_and_date_picker_values_are_read() -> None:
-    post = {"title": "", "content": [[{"tag": "at", "user_id": "@_user_1", "user_name": "pmbot"},
-                                      {"tag": "text", "text": " /task add "},
-                                      {"tag": "a", "text": "Spec", "href": "x"}],
-                                     [{"tag": "text", "text": "desc:\"two lines\""}]]}
-    assert message_text("post", json.dumps(post)) == "@_user_1 /task add Spec\ndesc:\"two lines\""
+    post = {
+        "title": "",
+        "content": [
+            [
+                {"tag": "at", "user_id": "@_user_1", "user_name": "pmbot"},
+                {"tag": "text", "text": " /task add "},
+                {"tag": "a", "text": "Spec", "href": "x"},
+            ],
+            [{"tag": "text", "text": 'desc:"two lines"'}],
+        ],
+    }
+    assert message_text("post", json.dumps(post)) == '@_user_1 /task add Spec\ndesc:"two lines"'
     assert message_text("image", "{}") is None and message_text("text", "not json") is None
-    assert form_values({"due": "2026-12-04 +0800", "who": ["ou_a"], "title": "x", "n": None}) == \
-        {"due": "2026-12-04", "who": ["ou_a"], "title": "x"}
+    assert form_values({"due": "2026-12-04 +0800", "who": ["ou_a"], "title": "x", "n": None}) == {
+        "due": "2026-12-04",
+        "who": ["ou_a"],
+        "title": "x",
+    }
 
 
 # --- messages ---------------------------------------------------------------------------------
 
-def test_a_group_command_with_mentions_creates_the_task_and_replies_with_a_card(bot: FeishuBot, fake: FakeFeishu,
-                                                                               sqlite_db: Database) -> None:
+
+def test_a_group_command_with_mentions_creates_the_task_and_replies_with_a_card(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     bind(bot)
     body = bot.say("@_user_1 /任务 新建 迁移订单库 负责:@_user_2 截止:2026-12-04 优先级:高", mentions=[BOT, BOB])
     assert bot.deliver() == 1
@@ -99,11 +121,20 @@ def test_a_group_command_with_mentions_creates_the_task_and_replies_with_a_card(
     card = reply.card
     assert card["header"]["title"]["content"] == "#1 迁移订单库"
     assert "<at id=ou_bob></at>" in texts(card) and "<at id=ou_alice></at>" in texts(card)
-    assert buttons(card)["完成"] == {"command": "task", "action": "done", "args": ["#1"], "options": {},
-                                   "ch": "oc_group"}
+    assert buttons(card)["完成"] == {
+        "command": "task",
+        "action": "done",
+        "args": ["#1"],
+        "options": {},
+        "ch": "oc_group",
+    }
     [task] = tasks(sqlite_db)
-    assert (task.title, task.responsible, task.priority, str(task.due_date)) == \
-        ("迁移订单库", "ou_bob", "high", "2026-12-04")
+    assert (task.title, task.responsible, task.priority, str(task.due_date)) == (
+        "迁移订单库",
+        "ou_bob",
+        "high",
+        "2026-12-04",
+    )
 
 
 def test_private_answers_in_a_group_are_thread_replies_and_errors_too(bot: FeishuBot, fake: FakeFeishu) -> None:
@@ -117,8 +148,9 @@ def test_private_answers_in_a_group_are_thread_replies_and_errors_too(bot: Feish
     assert "无法理解日期" in texts(error.card)
 
 
-def test_group_messages_not_mentioning_the_bot_are_ignored(bot: FeishuBot, fake: FakeFeishu,
-                                                           sqlite_db: Database) -> None:
+def test_group_messages_not_mentioning_the_bot_are_ignored(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     assert bot.adapter.messenger.bot_open_id() == "ou_bot"  # learnt from /bot/v3/info
     bind(bot)
     bot.say("@_user_2 /任务 新建 不是给机器人的", mentions=[BOB])
@@ -135,12 +167,15 @@ def test_talking_to_the_bot_without_a_command_gets_a_hint(bot: FeishuBot, fake: 
     assert "命令以 &#47; 开头" in texts(group.card)
 
 
-def test_mentioning_all_never_becomes_a_mention_of_everyone(bot: FeishuBot, fake: FakeFeishu,
-                                                            sqlite_db: Database) -> None:
+def test_mentioning_all_never_becomes_a_mention_of_everyone(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     bind(bot)
     everyone = p.mention("@_all", "", "所有人")
-    bot.say('@_user_1 /任务 新建 通知 @_all 上线 描述:"<at id=all></at> <at user_id=\\"all\\"></at> [银行](https://evil)"',
-            mentions=[BOT, everyone])
+    bot.say(
+        '@_user_1 /任务 新建 通知 @_all 上线 描述:"<at id=all></at> <at user_id=\\"all\\"></at> [银行](https://evil)"',
+        mentions=[BOT, everyone],
+    )
     bot.deliver()
     card = fake.sent()[-1].card
     blob = json.dumps(card, ensure_ascii=False)
@@ -164,8 +199,7 @@ def test_a_private_chat_acts_on_the_users_only_project(bot: FeishuBot, fake: Fak
 def test_a_redelivered_event_creates_one_task_and_one_reply(db: Database, fake: FakeFeishu) -> None:
     bot = FeishuBot(db, fake)
     bind(bot)
-    body = p.message("@_user_1 /任务 新建 只建一次", token="test-verification-token", app_id=bot.app_id,
-                     mentions=[BOT])
+    body = p.message("@_user_1 /任务 新建 只建一次", token="test-verification-token", app_id=bot.app_id, mentions=[BOT])
     bot.do(body)
     bot.do(body)  # Feishu re-pushes when it did not see a 200 in time
     assert bot.deliver() == 1
@@ -173,8 +207,7 @@ def test_a_redelivered_event_creates_one_task_and_one_reply(db: Database, fake: 
     assert len(fake.sent("reply")) == 2  # the bind and this one
 
 
-def test_a_replay_with_a_new_event_id_and_the_same_message_id_creates_one_task(db: Database,
-                                                                                fake: FakeFeishu) -> None:
+def test_a_replay_with_a_new_event_id_and_the_same_message_id_creates_one_task(db: Database, fake: FakeFeishu) -> None:
     bot = FeishuBot(db, fake)
     bind(bot)
     bot.say("@_user_1 /任务 新建 重连后重放", mentions=[BOT], message_id="om_same")
@@ -186,8 +219,10 @@ def test_a_replay_with_a_new_event_id_and_the_same_message_id_creates_one_task(d
 
 # --- card callbacks ---------------------------------------------------------------------------
 
-def test_a_button_click_updates_the_card_in_place_with_a_toast(bot: FeishuBot, fake: FakeFeishu,
-                                                               sqlite_db: Database) -> None:
+
+def test_a_button_click_updates_the_card_in_place_with_a_toast(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     bind(bot)
     bot.say("@_user_1 /任务 新建 写周报", mentions=[BOT])
     bot.deliver()
@@ -212,21 +247,34 @@ def test_a_repeated_callback_is_answered_once(bot: FeishuBot, fake: FakeFeishu, 
     assert str(tasks(sqlite_db)[0].due_date) == "2026-11-26"  # moved once, not twice
 
 
-def test_a_form_submission_runs_the_command_with_the_form_values(bot: FeishuBot, fake: FakeFeishu,
-                                                                 sqlite_db: Database) -> None:
+def test_a_form_submission_runs_the_command_with_the_form_values(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     bind(bot)
     bot.say("@_user_1 /任务 表单", mentions=[BOT])
     bot.deliver()
     form_card = fake.sent()[-1]
     assert form_card.body["reply_in_thread"] is True
     submit = buttons(form_card.card)["创建"]
-    answer = bot.click(submit, form_value={"title": "表单建的任务", "responsible": "ou_bob",
-                                           "consulted": ["ou_c", "ou_d"], "due": "2026-12-01 +0800",
-                                           "priority": "urgent", "description": ""})
+    answer = bot.click(
+        submit,
+        form_value={
+            "title": "表单建的任务",
+            "responsible": "ou_bob",
+            "consulted": ["ou_c", "ou_d"],
+            "due": "2026-12-01 +0800",
+            "priority": "urgent",
+            "description": "",
+        },
+    )
     assert answer["card"]["data"]["header"]["title"]["content"] == "#1 表单建的任务"
     [task] = tasks(sqlite_db)
-    assert (task.responsible, task.consulted, str(task.due_date), task.priority) == \
-        ("ou_bob", ["ou_c", "ou_d"], "2026-12-01", "urgent")
+    assert (task.responsible, task.consulted, str(task.due_date), task.priority) == (
+        "ou_bob",
+        ["ou_c", "ou_d"],
+        "2026-12-01",
+        "urgent",
+    )
 
 
 def test_a_refused_click_shows_an_error_toast_and_keeps_the_card(bot: FeishuBot, fake: FakeFeishu) -> None:
@@ -248,8 +296,9 @@ def test_a_private_answer_to_a_click_goes_below_the_card(bot: FeishuBot, fake: F
     assert any(e.get("tag") == "form" for e in form.card["body"]["elements"])
 
 
-def test_a_click_in_a_private_chat_acts_on_the_project_and_tells_its_group(bot: FeishuBot, fake: FakeFeishu,
-                                                                           sqlite_db: Database) -> None:
+def test_a_click_in_a_private_chat_acts_on_the_project_and_tells_its_group(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     bind(bot)
     bot.say("@_user_1 /任务 新建 从私聊完成", mentions=[BOT])
     bot.deliver()
@@ -264,8 +313,10 @@ def test_a_click_in_a_private_chat_acts_on_the_project_and_tells_its_group(bot: 
 
 # --- lifecycle --------------------------------------------------------------------------------
 
-def test_bot_added_posts_a_welcome_card_whose_form_binds_the_group(bot: FeishuBot, fake: FakeFeishu,
-                                                                   sqlite_db: Database) -> None:
+
+def test_bot_added_posts_a_welcome_card_whose_form_binds_the_group(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     bot.do(bot.payload(p.bot_added, "oc_new", "CRM 上线群"))
     assert bot.deliver() == 1
     welcome = fake.sent()[-1]
@@ -276,8 +327,11 @@ def test_bot_added_posts_a_welcome_card_whose_form_binds_the_group(bot: FeishuBo
     assert fields["title"]["default_value"] == "CRM 上线群"
     assert fields["tz"]["tag"] == "select_static" and fields["tz"]["initial_option"] == "Asia/Shanghai"
     assert {o["value"] for o in fields["lang"]["options"]} == {"zh", "en"}
-    answer = bot.click(buttons(welcome.card)["绑定本群"], chat_id="oc_new",
-                       form_value={"title": "CRM 上线", "tz": "Asia/Tokyo", "lang": "en"})
+    answer = bot.click(
+        buttons(welcome.card)["绑定本群"],
+        chat_id="oc_new",
+        form_value={"title": "CRM 上线", "tz": "Asia/Tokyo", "lang": "en"},
+    )
     assert answer["card"]["data"]["header"]["title"]["content"] == "Project charter — CRM 上线"
     with sqlite_db.session() as s:
         [project] = s.exec(select(Project))
@@ -306,7 +360,8 @@ def test_bot_menu_items_answer_privately_for_each_project(bot: FeishuBot, fake: 
 
 
 def test_a_check_in_from_the_bot_menu_is_recorded_in_the_project_and_posted_to_its_group(
-        bot: FeishuBot, fake: FakeFeishu) -> None:
+    bot: FeishuBot, fake: FakeFeishu
+) -> None:
     bind(bot, "oc_a", name="甲项目")
     bot.do(bot.payload(p.menu, "checkin", operator="ou_alice"))
     assert bot.deliver() == 1
@@ -314,8 +369,12 @@ def test_a_check_in_from_the_bot_menu_is_recorded_in_the_project_and_posted_to_i
     assert form.body["receive_id"] == "ou_alice"
     submit = buttons(form.card)["提交"]
     assert (submit["ch"], submit["dm"]) == ("oc_a", True)
-    answer = bot.click(submit, chat_id="oc_p2p_ou_alice", message_id="om_form",
-                       form_value={"yesterday": "写方案", "today": "评审", "blockers": "无"})
+    answer = bot.click(
+        submit,
+        chat_id="oc_p2p_ou_alice",
+        message_id="om_form",
+        form_value={"yesterday": "写方案", "today": "评审", "blockers": "无"},
+    )
     assert answer["toast"]["type"] == "success"
     assert bot.deliver() == 1
     post = fake.sent()[-1]
@@ -339,8 +398,10 @@ def test_every_subscribed_event_type_has_a_handler(bot: FeishuBot) -> None:
 
 # --- sending ----------------------------------------------------------------------------------
 
-def test_a_rate_limited_send_is_retried_later_and_delivered_once(bot: FeishuBot, fake: FakeFeishu,
-                                                                 sqlite_db: Database) -> None:
+
+def test_a_rate_limited_send_is_retried_later_and_delivered_once(
+    bot: FeishuBot, fake: FakeFeishu, sqlite_db: Database
+) -> None:
     bind(bot)
     fake.rate_limit(1, reset=30)
     bot.say("@_user_1 /任务 新建 限流后送达", mentions=[BOT])
@@ -367,13 +428,16 @@ def test_sends_carry_a_uuid_derived_from_the_outbox_key(bot: FeishuBot, fake: Fa
 
 
 def test_a_thread_reply_falls_back_where_threads_are_off_and_a_recalled_command_gets_a_new_message(
-        bot: FeishuBot, fake: FakeFeishu) -> None:
+    bot: FeishuBot, fake: FakeFeishu
+) -> None:
     bind(bot)
     fake.fail(230071, msg="The group to which the message belongs does not support reply in thread.")
     bot.say("@_user_1 /帮助", mentions=[BOT])
     assert bot.deliver() == 1
-    assert [(c.kind, c.body.get("reply_in_thread"), c.ok) for c in fake.calls[-2:]] == \
-        [("reply", True, False), ("reply", False, True)]
+    assert [(c.kind, c.body.get("reply_in_thread"), c.ok) for c in fake.calls[-2:]] == [
+        ("reply", True, False),
+        ("reply", False, True),
+    ]
     fake.fail(230011, msg="The message is recalled.")
     bot.say("@_user_1 /任务 新建 撤回了也要回", mentions=[BOT])
     assert bot.deliver() == 1
@@ -381,8 +445,12 @@ def test_a_thread_reply_falls_back_where_threads_are_off_and_a_recalled_command_
 
 
 def test_an_update_patches_the_card_in_place(bot: FeishuBot, fake: FakeFeishu) -> None:
-    bot.queue("summary:1", Destination.channel("T1", "oc_group"), Reply(text="已更新", locale="zh"),
-              replaces=MessageRef(Destination.channel("T1", "oc_group"), "om_42"))
+    bot.queue(
+        "summary:1",
+        Destination.channel("T1", "oc_group"),
+        Reply(text="已更新", locale="zh"),
+        replaces=MessageRef(Destination.channel("T1", "oc_group"), "om_42"),
+    )
     assert bot.deliver() == 1
     [patch] = fake.sent("patch")
     assert patch.path == "/open-apis/im/v1/messages/om_42" and patch.card["config"]["update_multi"] is True
@@ -408,8 +476,8 @@ def test_sends_to_one_chat_are_paced(bot: FeishuBot, fake: FakeFeishu) -> None:
     assert fake.sent("reply")[-1].at == 1.0  # another chat does not wait for the full one
 
 
-
 # --- Feishu's own limits: cards refused as too large, opening the private chat -------------------
+
 
 def shown(card: dict) -> str:
     return html.unescape(texts(card))
@@ -422,8 +490,12 @@ def statuses(bot: FeishuBot) -> list[str]:
 
 def p2p_entered(bot: FeishuBot, user: str = "ou_alice", chat: str = "oc_p2p_alice") -> dict:
     body = bot.payload(p.other, "im.chat.access_event.bot_p2p_chat_entered_v1")
-    body["event"] = {"chat_id": chat, "operator_id": {"open_id": user, "union_id": f"on_{user}"},
-                     "last_message_id": "", "last_message_create_time": ""}
+    body["event"] = {
+        "chat_id": chat,
+        "operator_id": {"open_id": user, "union_id": f"on_{user}"},
+        "last_message_id": "",
+        "last_message_create_time": "",
+    }
     return body
 
 

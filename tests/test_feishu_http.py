@@ -1,5 +1,6 @@
 """POST /feishu/events on the bot's HTTP server (uvicorn on a free loopback port): the checks
 before the SDK, and real requests (challenge, encrypted events, card callbacks) through it."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ BOT = p.mention("@_user_1", "ou_bot", "pmbot")
 
 
 @pytest.fixture
-def bot(tmp_path) -> Iterator[FeishuBot]:  # noqa: ANN001 - pytest's Path
+def bot(tmp_path) -> Iterator[FeishuBot]:
     db = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
     db.upgrade()
     with FakeFeishu() as fake:
@@ -41,7 +42,7 @@ def client(bot: FeishuBot) -> Iterator[httpx.Client]:
     server.stop()
 
 
-def post(client: httpx.Client, bot: FeishuBot, body: dict, **kw: object):  # noqa: ANN201 - httpx.Response
+def post(client: httpx.Client, bot: FeishuBot, body: dict, **kw: object):
     raw, headers = p.signed(body, encrypt_key=ENCRYPT_KEY, now=bot.clock.now(), **kw)
     return client.post("/feishu/events", content=raw, headers=headers)
 
@@ -117,8 +118,7 @@ def test_a_replayed_request_within_the_window_is_still_answered_only_once(client
 def test_without_an_encrypt_key_the_token_and_the_timestamp_are_still_checked(bot: FeishuBot) -> None:
     from bot.feishu.http import FeishuWebhook
 
-    hook = FeishuWebhook(dispatcher=bot.adapter.dispatcher, encrypt_key="", verification_token=TOKEN,
-                         clock=bot.clock)
+    hook = FeishuWebhook(dispatcher=bot.adapter.dispatcher, encrypt_key="", verification_token=TOKEN, clock=bot.clock)
     body = bot.payload(p.message, "/任务 列表", chat_type="p2p")
     raw = json.dumps(body).encode()
     now = str(int(bot.clock.now().timestamp()))

@@ -1,4 +1,5 @@
 """The Feishu card renderer on its own: card JSON 2.0 layout, escaping, forms, size limits."""
+
 from __future__ import annotations
 
 import html
@@ -31,12 +32,23 @@ def _elements(card: dict, tag: str) -> list[dict]:
 
 
 def test_a_card_has_a_coloured_header_fields_lines_and_callback_buttons() -> None:
-    reply = Reply(text="done", cards=[Card(
-        title="#12 Migrate orders DB", color="orange", text="why",
-        fields=[Field("Status", "Doing"), Field("Due", "Fri"), Field("Notes", "a\nb", short=False)],
-        lines=["one", "two"], footer="foot",
-        buttons=[Button("Done", "task", "done", ("#12",), style="primary"),
-                 Button("Snooze", "task", "update", ("#12",), (("due", "+1d"),), style="danger")])])
+    reply = Reply(
+        text="done",
+        cards=[
+            Card(
+                title="#12 Migrate orders DB",
+                color="orange",
+                text="why",
+                fields=[Field("Status", "Doing"), Field("Due", "Fri"), Field("Notes", "a\nb", short=False)],
+                lines=["one", "two"],
+                footer="foot",
+                buttons=[
+                    Button("Done", "task", "done", ("#12",), style="primary"),
+                    Button("Snooze", "task", "update", ("#12",), (("due", "+1d"),), style="danger"),
+                ],
+            )
+        ],
+    )
     card = render(reply, channel="oc_group")
     assert card["schema"] == "2.0" and card["config"]["update_multi"] is True
     assert card["header"] == {"title": {"tag": "plain_text", "content": "#12 Migrate orders DB"}, "template": "orange"}
@@ -44,8 +56,7 @@ def test_a_card_has_a_coloured_header_fields_lines_and_callback_buttons() -> Non
     assert [c["elements"][0]["content"] for c in columns] == ["**Status**\nDoing", "**Due**\nFri"]
     assert buttons(card) == {
         "Done": {"command": "task", "action": "done", "args": ["#12"], "options": {}, "ch": "oc_group"},
-        "Snooze": {"command": "task", "action": "update", "args": ["#12"], "options": {"due": "+1d"},
-                   "ch": "oc_group"},
+        "Snooze": {"command": "task", "action": "update", "args": ["#12"], "options": {"due": "+1d"}, "ch": "oc_group"},
     }
     types = {b["text"]["content"]: b["type"] for b in _elements(card, "button")}
     assert types == {"Done": "primary", "Snooze": "danger"}
@@ -53,23 +64,33 @@ def test_a_card_has_a_coloured_header_fields_lines_and_callback_buttons() -> Non
 
 
 def test_every_neutral_colour_maps_to_a_feishu_template() -> None:
-    expected = {"neutral": "default", "blue": "blue", "green": "green", "yellow": "yellow",
-                "orange": "orange", "red": "red", "grey": "grey"}
+    expected = {
+        "neutral": "default",
+        "blue": "blue",
+        "green": "green",
+        "yellow": "yellow",
+        "orange": "orange",
+        "red": "red",
+        "grey": "grey",
+    }
     for colour, template in expected.items():
         assert render(Reply(cards=[Card(title="T", color=colour)]))["header"]["template"] == template
 
 
 def test_user_text_cannot_mention_everyone_or_spoof_links() -> None:
     evil = '<at id=all></at> <at user_id="all">所有人</at> [Bank](https://evil.example) **bold** `x`'
-    reply = Reply(text=f"{mention('ou_bob')} {mention('all')} {mention('alice')}",
-                  cards=[Card(title=evil, text=evil, fields=[Field(evil, evil)], lines=[evil],
-                              table=Table((evil,), ((evil,),)))])
+    reply = Reply(
+        text=f"{mention('ou_bob')} {mention('all')} {mention('alice')}",
+        cards=[Card(title=evil, text=evil, fields=[Field(evil, evil)], lines=[evil], table=Table((evil,), ((evil,),)))],
+    )
     card = render(reply)
     blob = card_json(card)
     assert "<at id=ou_bob></at>" in blob
     assert blob.count("<at") == 1  # only the real mention; nothing for `all` or a non-open_id
-    rich = "\n".join([e["content"] for e in _elements(card, "markdown")]
-                     + [v for table in _elements(card, "table") for row in table["rows"] for v in row.values()])
+    rich = "\n".join(
+        [e["content"] for e in _elements(card, "markdown")]
+        + [v for table in _elements(card, "table") for row in table["rows"] for v in row.values()]
+    )
     for raw in ("<at id=all", "<at user_id", "[Bank](", "**bold**", "`x`"):
         assert raw not in rich
     assert "&#64;all" in rich and "&#64;alice" in rich
@@ -95,21 +116,35 @@ def test_escape_round_trips_and_keeps_indentation_out_of_code_blocks() -> None:
 
 
 def test_forms_use_feishu_form_components_and_submit_the_command() -> None:
-    form = Form("task", "update", (
-        Input("title", "Title", "text", required=True, initial="Old"),
-        Input("description", "Description", "textarea"),
-        Input("due", "Due", "date", initial="2026-12-04"),
-        Input("responsible", "Responsible", "user", initial="ou_bob"),
-        Input("consulted", "Consulted", "users", initial="ou_c,ou_d"),
-        Input("priority", "Priority", "select", initial="high",
-              options=(Option("low", "Low"), Option("high", "High"))),
-    ), "Save", args=("#3",))
+    form = Form(
+        "task",
+        "update",
+        (
+            Input("title", "Title", "text", required=True, initial="Old"),
+            Input("description", "Description", "textarea"),
+            Input("due", "Due", "date", initial="2026-12-04"),
+            Input("responsible", "Responsible", "user", initial="ou_bob"),
+            Input("consulted", "Consulted", "users", initial="ou_c,ou_d"),
+            Input(
+                "priority", "Priority", "select", initial="high", options=(Option("low", "Low"), Option("high", "High"))
+            ),
+        ),
+        "Save",
+        args=("#3",),
+    )
     card = render(Reply(cards=[Card(title="Edit #3", form=form)]), channel="oc_g", private=True)
     root = card["body"]["elements"]
     assert root[-1]["tag"] == "form"  # forms live at the card root
     tags = {e.get("name"): e["tag"] for e in root[-1]["elements"] if e.get("name")}
-    assert tags == {"title": "input", "description": "input", "due": "date_picker", "responsible": "select_person",
-                    "consulted": "multi_select_person", "priority": "select_static", "submit": "button"}
+    assert tags == {
+        "title": "input",
+        "description": "input",
+        "due": "date_picker",
+        "responsible": "select_person",
+        "consulted": "multi_select_person",
+        "priority": "select_static",
+        "submit": "button",
+    }
     by_name = {e.get("name"): e for e in root[-1]["elements"]}
     assert by_name["title"]["default_value"] == "Old" and by_name["title"]["required"] is True
     assert by_name["description"]["input_type"] == "multiline_text"
@@ -119,10 +154,20 @@ def test_forms_use_feishu_form_components_and_submit_the_command() -> None:
     assert "<person id='ou_bob'" in texts(card)
     submit = by_name["submit"]
     assert submit["form_action_type"] == "submit"
-    assert submit["behaviors"] == [{"type": "callback", "value": {
-        "command": "task", "action": "update", "args": ["#3"], "ch": "oc_g", "dm": True,
-        # people pickers start empty on Feishu: an empty pick keeps the current people
-        "options": {"responsible": "ou_bob", "consulted": "ou_c,ou_d"}}}]
+    assert submit["behaviors"] == [
+        {
+            "type": "callback",
+            "value": {
+                "command": "task",
+                "action": "update",
+                "args": ["#3"],
+                "ch": "oc_g",
+                "dm": True,
+                # people pickers start empty on Feishu: an empty pick keeps the current people
+                "options": {"responsible": "ou_bob", "consulted": "ou_c,ou_d"},
+            },
+        }
+    ]
 
 
 def test_a_long_list_is_shortened_to_fit_a_card_and_says_how_much_is_left_out() -> None:

@@ -1,6 +1,7 @@
 """Long-connection mode: lark_oapi stays out of the import path, the SDK's ws client runs in its
 own thread with the configured domain and credentials and the same dispatcher as HTTP mode,
 and (in a fresh process, against a fake WebSocket endpoint) events pushed over it are answered."""
+
 from __future__ import annotations
 
 import json
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 from storage.database import Database
 from tests.support.fake_feishu import FakeFeishu
@@ -18,9 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_importing_and_creating_the_adapter_does_not_import_lark() -> None:
-    code = ("import sys, bot.feishu, bot.feishu.adapter, bot.feishu.events, bot.feishu.http, bot.feishu.render, "
-            "bot.feishu.messenger, bot.feishu.ws, bot.runtime, bot.http, handlers.core; "
-            "print(sorted(m for m in sys.modules if m.startswith('lark_oapi')))")
+    code = (
+        "import sys, bot.feishu, bot.feishu.adapter, bot.feishu.events, bot.feishu.http, bot.feishu.render, "
+        "bot.feishu.messenger, bot.feishu.ws, bot.runtime, bot.http, handlers.core; "
+        "print(sorted(m for m in sys.modules if m.startswith('lark_oapi')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -29,12 +33,19 @@ def test_importing_and_creating_the_adapter_does_not_import_lark() -> None:
 class RecordingClient:
     """Stands in for lark.ws.Client: records how it was built and where it runs."""
 
-    built: list[dict] = []
+    built: ClassVar[list[dict]] = []
 
     def __init__(self, app_id: str, app_secret: str, **kw: object) -> None:
         self.release = threading.Event()
-        RecordingClient.built.append({"app_id": app_id, "app_secret": app_secret, **kw,
-                                      "thread": threading.current_thread().name, "client": self})
+        RecordingClient.built.append(
+            {
+                "app_id": app_id,
+                "app_secret": app_secret,
+                **kw,
+                "thread": threading.current_thread().name,
+                "client": self,
+            }
+        )
 
     def start(self) -> None:
         RecordingClient.built[-1]["started_in"] = threading.current_thread().name
@@ -62,8 +73,13 @@ def test_the_ws_client_gets_the_config_and_the_dispatcher_and_runs_in_its_own_th
 
 
 def test_events_pushed_over_the_long_connection_are_answered(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "tests.support.feishu_ws_run", str(tmp_path / "ws.db")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.support.feishu_ws_run", str(tmp_path / "ws.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     seen = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
     assert seen["lark_before_start"] is False and seen["lark_after_create"] is False

@@ -1,4 +1,5 @@
 """The message catalogue: both languages everywhere, same placeholders, no missing keys."""
+
 from __future__ import annotations
 
 import re
@@ -42,11 +43,17 @@ def test_every_literal_key_used_in_code_exists() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize(("prefix", "values"), [
-    ("status", TASK_STATUSES), ("priority", PRIORITIES), ("category", CATEGORIES),
-    ("strategy", STRATEGIES), ("risk_status", RISK_STATUSES),
-    ("level", {"low": 0, "medium": 0, "high": 0, "critical": 0}),
-])
+@pytest.mark.parametrize(
+    ("prefix", "values"),
+    [
+        ("status", TASK_STATUSES),
+        ("priority", PRIORITIES),
+        ("category", CATEGORIES),
+        ("strategy", STRATEGIES),
+        ("risk_status", RISK_STATUSES),
+        ("level", {"low": 0, "medium": 0, "high": 0, "critical": 0}),
+    ],
+)
 def test_every_enum_value_has_a_label(prefix: str, values: dict) -> None:
     for value in values:
         assert f"{prefix}.{value}" in i18n.CATALOGUE

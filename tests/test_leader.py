@@ -1,12 +1,13 @@
 """Several replicas on one PostgreSQL: exactly one runs the scheduler while the others tick as
 followers; another takes over when the leader dies, and no message is sent twice."""
+
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +20,25 @@ from tests.support.postgres import PostgresServer
 from tests.support.processes import ROOT, pmbot_env
 from tests.support.waiting import wait_until
 
-NOW = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)  # 09:30 in Shanghai: standups are due
+NOW = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai: standups are due
 
 
 def _holder(db: Database) -> str | None:
     with db.engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted")).scalar()
+        return conn.execute(
+            text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted"
+            )
+        ).scalar()
 
 
 def _replica(url: str, name: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.support.replica", f"{url}?application_name={name}",
-                             str(log), NOW.isoformat()], env=pmbot_env(), cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.support.replica", f"{url}?application_name={name}", str(log), NOW.isoformat()],
+        env=pmbot_env(),
+        cwd=ROOT,
+    )
 
 
 def _records(log: Path, proc: subprocess.Popen) -> list[dict[str, Any]]:

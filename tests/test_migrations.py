@@ -1,10 +1,11 @@
 """Migrations build exactly the models' schema, on SQLite and PostgreSQL alike."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -63,7 +64,7 @@ def test_downgrade_to_base_then_upgrade_again(db: Database) -> None:
 
 
 def test_upgrade_twice_is_a_no_op(db: Database) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with db.session() as session:
         session.add(ProcessedEvent(key="kept", received_at=now))
 
@@ -75,7 +76,7 @@ def test_upgrade_twice_is_a_no_op(db: Database) -> None:
 
 
 @pytest.mark.postgres
-def test_concurrent_upgrades_on_postgresql(pg_server) -> None:  # noqa: ANN001
+def test_concurrent_upgrades_on_postgresql(pg_server) -> None:
     url = pg_server.create_database("t_concurrent_threads")
     databases = [Database(url), Database(url)]
     barrier = threading.Barrier(len(databases))
@@ -85,7 +86,7 @@ def test_concurrent_upgrades_on_postgresql(pg_server) -> None:  # noqa: ANN001
         try:
             barrier.wait(timeout=10)
             database.upgrade()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(d,)) for d in databases]
@@ -104,7 +105,7 @@ def test_concurrent_upgrades_on_postgresql(pg_server) -> None:  # noqa: ANN001
 
 
 @pytest.mark.postgres
-def test_concurrent_upgrades_from_two_processes_on_postgresql(pg_server) -> None:  # noqa: ANN001
+def test_concurrent_upgrades_from_two_processes_on_postgresql(pg_server) -> None:
     """What two bot processes starting at once do: both succeed, the schema is built once."""
     url = pg_server.create_database("t_concurrent_processes")
     code = "import sys; from storage.database import Database; Database(sys.argv[1]).upgrade()"
@@ -123,7 +124,7 @@ def test_concurrent_upgrades_from_two_processes_on_postgresql(pg_server) -> None
 
 
 @pytest.mark.postgres
-def test_upgrade_waits_for_the_advisory_lock(pg_server) -> None:  # noqa: ANN001
+def test_upgrade_waits_for_the_advisory_lock(pg_server) -> None:
     url = pg_server.create_database("t_advisory_lock")
     database = Database(url)
     holder = pg_server.connect("t_advisory_lock")
@@ -147,7 +148,7 @@ def test_upgrade_waits_for_the_advisory_lock(pg_server) -> None:  # noqa: ANN001
 
 def test_utc_datetime_round_trip(db: Database) -> None:
     original = datetime(2024, 3, 10, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
-    as_utc = datetime(2024, 3, 10, 1, 30, 15, 123456, tzinfo=timezone.utc)
+    as_utc = datetime(2024, 3, 10, 1, 30, 15, 123456, tzinfo=UTC)
     postgres = db.dialect == "postgresql"
 
     with db.session() as session:
@@ -161,7 +162,7 @@ def test_utc_datetime_round_trip(db: Database) -> None:
         loaded = session.exec(select(ProcessedEvent)).one().received_at
 
     assert loaded == original == as_utc
-    assert loaded.tzinfo is timezone.utc
+    assert loaded.tzinfo is UTC
     assert loaded.utcoffset() == timedelta(0)
 
     # What is stored is the UTC instant.
@@ -175,24 +176,21 @@ def test_utc_datetime_round_trip(db: Database) -> None:
 
 
 def test_naive_datetime_is_refused(db: Database) -> None:
-    with pytest.raises(StatementError, match="naive"):
-        with db.session() as session:
-            session.add(ProcessedEvent(key="naive", received_at=datetime(2024, 1, 1)))
+    with pytest.raises(StatementError, match="naive"), db.session() as session:
+        session.add(ProcessedEvent(key="naive", received_at=datetime(2024, 1, 1)))
 
 
 def test_unique_constraints_are_enforced(db: Database) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with db.session() as session:
         session.add(ProcessedEvent(key="dup", received_at=now))
         session.add(Workspace(platform="slack", external_id="T1", created_at=now))
 
-    with pytest.raises(IntegrityError):
-        with db.session() as session:
-            session.add(ProcessedEvent(key="dup", received_at=now))
+    with pytest.raises(IntegrityError), db.session() as session:
+        session.add(ProcessedEvent(key="dup", received_at=now))
 
-    with pytest.raises(IntegrityError):  # a composite UniqueConstraint
-        with db.session() as session:
-            session.add(Workspace(platform="slack", external_id="T1", created_at=now))
+    with pytest.raises(IntegrityError), db.session() as session:  # a composite UniqueConstraint
+        session.add(Workspace(platform="slack", external_id="T1", created_at=now))
 
     with db.session() as session:  # the same external id on another platform is fine
         session.add(Workspace(platform="feishu", external_id="T1", created_at=now))
@@ -208,17 +206,28 @@ def test_upgrade_from_0001_keeps_rows_and_fills_new_columns(db_url: str) -> None
     try:
         migrate.upgrade(engine, "0001")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspace (platform, external_id, name, created_at) "
-                              "VALUES ('slack', 'T1', '', CURRENT_TIMESTAMP)"))
-            conn.execute(text(
-                "INSERT INTO project (workspace_id, channel_id, name, goal, timezone, locale, standup_time, "
-                "standup_days, standup_remind_minutes, standup_summary_time, standup_enabled, next_task_number, "
-                "next_risk_number, next_retro_number, created_by, created_at) VALUES (1, 'C1', 'Old', '', 'UTC', "
-                "'en', '09:30', 'mon-fri', 30, '10:30', true, 1, 1, 1, 'u', CURRENT_TIMESTAMP)"))
+            conn.execute(
+                text(
+                    "INSERT INTO workspace (platform, external_id, name, created_at) "
+                    "VALUES ('slack', 'T1', '', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO project (workspace_id, channel_id, name, goal, timezone, locale, standup_time, "
+                    "standup_days, standup_remind_minutes, standup_summary_time, standup_enabled, next_task_number, "
+                    "next_risk_number, next_retro_number, created_by, created_at) VALUES (1, 'C1', 'Old', '', 'UTC', "
+                    "'en', '09:30', 'mon-fri', 30, '10:30', true, 1, 1, 1, 'u', CURRENT_TIMESTAMP)"
+                )
+            )
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            row = conn.execute(text("SELECT name, standup_mode, digest_time, due_soon_hours, escalate_after_days, "
-                                    "weekly_report_day, alerts_on_holidays FROM project")).one()
+            row = conn.execute(
+                text(
+                    "SELECT name, standup_mode, digest_time, due_soon_hours, escalate_after_days, "
+                    "weekly_report_day, alerts_on_holidays FROM project"
+                )
+            ).one()
         assert tuple(row) == ("Old", "channel", "09:00", 24, 2, "fri", False)
     finally:
         engine.dispose()
@@ -227,7 +236,6 @@ def test_upgrade_from_0001_keeps_rows_and_fills_new_columns(db_url: str) -> None
 def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) -> None:
     """Rows queued or sent before 0006 still go (or are updated) where they were meant to."""
     from sqlalchemy import create_engine, text
-
     from sqlmodel import Session
 
     from handlers.destination import Destination, MessageRef
@@ -246,7 +254,7 @@ def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) ->
     ]
     try:
         migrate.upgrade(engine, "0005")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with Session(engine) as session:  # 0006 changes only the outbox: these tables are as at head
             session.add(Workspace(platform="slack", external_id="T1", created_at=now))
             session.flush()
@@ -254,13 +262,23 @@ def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) ->
             session.commit()
         with engine.begin() as conn:
             for key, platform, kind, target, ref in old:
-                conn.execute(text(
-                    "INSERT INTO notification (key, platform, workspace_id, project_id, target_kind, target, payload, "
-                    "status, attempts, next_attempt_at, last_error, message_ref, created_at) VALUES (:key, :platform, "
-                    ":ws, :project, :kind, :target, '{}', :status, 0, CURRENT_TIMESTAMP, '', :ref, CURRENT_TIMESTAMP)"),
-                    {"key": key, "platform": platform, "kind": kind, "target": target, "ref": ref,
-                     "ws": 1 if platform == "slack" else None, "project": 1 if platform == "slack" else None,
-                     "status": "sent" if ref else "pending"})
+                conn.execute(
+                    text(
+                        "INSERT INTO notification (key, platform, workspace_id, project_id, target_kind, target, payload, "
+                        "status, attempts, next_attempt_at, last_error, message_ref, created_at) VALUES (:key, :platform, "
+                        ":ws, :project, :kind, :target, '{}', :status, 0, CURRENT_TIMESTAMP, '', :ref, CURRENT_TIMESTAMP)"
+                    ),
+                    {
+                        "key": key,
+                        "platform": platform,
+                        "kind": kind,
+                        "target": target,
+                        "ref": ref,
+                        "ws": 1 if platform == "slack" else None,
+                        "project": 1 if platform == "slack" else None,
+                        "status": "sent" if ref else "pending",
+                    },
+                )
         migrate.upgrade(engine)
         database = Database(db_url)
         with database.session() as session:
@@ -277,10 +295,16 @@ def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) ->
     assert where("slack-dm") == ("send", Destination.dm("T1", "U2", project_channel="C1"), None, None)
     assert where("slack-sent") == ("send", Destination.dm("T1", "D2", project_channel="C1"), None, "1.5")
     assert where("feishu-thread") == ("send", Destination("", "thread", "oc_g", reply_to="om_1"), None, None)
-    assert where("feishu-p2p") == ("send", Destination.dm("", "oc_p", reply_to="om_2", project_channel="oc_g"),
-                                   None, None)
+    assert where("feishu-p2p") == (
+        "send",
+        Destination.dm("", "oc_p", reply_to="om_2", project_channel="oc_g"),
+        None,
+        None,
+    )
     assert where("summary-update")[::2] == ("update", "slack-sent")
     card = where("card-update")
-    assert (card[0], MessageRef(card[1], card[3])) == \
-        ("update", MessageRef(Destination.channel("T1", "D2", project_channel="C1"), "1.7"))
+    assert (card[0], MessageRef(card[1], card[3])) == (
+        "update",
+        MessageRef(Destination.channel("T1", "D2", project_channel="C1"), "1.7"),
+    )
     assert where("console-dm") == ("send", Destination.dm("", "alice"), None, "3")

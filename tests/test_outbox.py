@@ -1,7 +1,8 @@
 """The outbox: idempotent queueing, retries with backoff, leases, never losing a message."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -16,7 +17,8 @@ from storage.database import Database
 from storage.models import Notification
 from tests.support.recording import RecordingMessenger, SendFailed
 
-T0 = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
+C1 = Destination.channel("W1", "C1")
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
 
 def _outbox(db: Database, messenger: RecordingMessenger, **kw) -> tuple[Outbox, ManualClock]:
@@ -24,10 +26,16 @@ def _outbox(db: Database, messenger: RecordingMessenger, **kw) -> tuple[Outbox, 
     return Outbox(db, clock, {messenger.platform: messenger}, **kw), clock
 
 
-def _queue(db: Database, key: str = "k1", destination: Destination = Destination.channel("W1", "C1"), *,
-           replaces: MessageRef | None = None) -> bool:
-    return Core(db).queue("console", key, destination, Reply(text="hi", cards=[Card(title="T")]), now=T0,
-                          replaces=replaces)
+def _queue(
+    db: Database,
+    key: str = "k1",
+    destination: Destination = C1,
+    *,
+    replaces: MessageRef | None = None,
+) -> bool:
+    return Core(db).queue(
+        "console", key, destination, Reply(text="hi", cards=[Card(title="T")]), now=T0, replaces=replaces
+    )
 
 
 def _row(db: Database, key: str = "k1") -> Notification:
@@ -126,13 +134,23 @@ def test_an_update_by_key_waits_until_the_original_is_sent_then_replaces_it(db: 
     outbox, clock = _outbox(db, messenger)
     _queue(db, "summary")
     with db.session() as session:
-        queue(session, key="summary-update", platform="console", destination=Destination.channel("W1", "C1"),
-              reply=Reply(text="later"), now=T0, replaces="summary")
+        queue(
+            session,
+            key="summary-update",
+            platform="console",
+            destination=Destination.channel("W1", "C1"),
+            reply=Reply(text="later"),
+            now=T0,
+            replaces="summary",
+        )
     assert outbox.deliver() == 0  # the original failed, so the update has nothing to replace yet
     assert "NotSentYet" in _row(db, "summary-update").last_error
     clock.advance(timedelta(seconds=30))
     assert outbox.deliver() == 2
-    assert [(s.kind, s.ref.id, s.reply.text) for s in messenger.sent] == [("post", "m1", "hi"), ("update", "m1", "later")]
+    assert [(s.kind, s.ref.id, s.reply.text) for s in messenger.sent] == [
+        ("post", "m1", "hi"),
+        ("update", "m1", "later"),
+    ]
 
 
 def test_messages_for_a_platform_without_messenger_wait(db: Database) -> None:

@@ -1,5 +1,6 @@
 """Client-side pacing, one implementation for every messenger, on a fake clock: Feishu's 5 calls
 per second per chat/user/card and 50 per app, Slack's one message per second per channel."""
+
 from __future__ import annotations
 
 from bot.pacing import Pacer

@@ -1,4 +1,5 @@
 """Tests for handlers.parse: the command language (text and button/form payloads)."""
+
 from __future__ import annotations
 
 import inspect
@@ -10,8 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import i18n
-from handlers import coerce, command, tokens
+from handlers import coerce, command, i18n, tokens
 from handlers import parse as parse_module
 from handlers.parse import (
     AREA_ALIASES,
@@ -29,8 +29,15 @@ from handlers.parse import (
 from handlers.replies import MENTION_CLOSE, MENTION_OPEN, Button, clean_user_text
 
 
-def C(area: str, action: str, *words: str, mentions: tuple[UserRef, ...] = (), refs: tuple[int, ...] = (),
-      choice: str = "", **options: Any) -> Command:
+def C(
+    area: str,
+    action: str,
+    *words: str,
+    mentions: tuple[UserRef, ...] = (),
+    refs: tuple[int, ...] = (),
+    choice: str = "",
+    **options: Any,
+) -> Command:
     return Command(area, action, tuple(words), tuple(mentions), options, refs, choice)
 
 
@@ -43,11 +50,24 @@ def U(name: str) -> UserRef:
 
 VALID: list[tuple[str, Command]] = [
     # task: the documented examples
-    ('/task add "Migrate orders DB" @alice due:fri A:@bob C:@carol,@dan parent:#3 prio:high',
-     C("task", "add", "Migrate orders DB", mentions=(U("alice"),), due="fri", accountable=U("bob"),
-       consulted=(U("carol"), U("dan")), parent=3, priority="high")),
-    ("/任务 新建 迁移订单库 负责:@张三 截止:下周五",
-     C("task", "add", "迁移订单库", responsible=U("张三"), due="下周五")),
+    (
+        '/task add "Migrate orders DB" @alice due:fri A:@bob C:@carol,@dan parent:#3 prio:high',
+        C(
+            "task",
+            "add",
+            "Migrate orders DB",
+            mentions=(U("alice"),),
+            due="fri",
+            accountable=U("bob"),
+            consulted=(U("carol"), U("dan")),
+            parent=3,
+            priority="high",
+        ),
+    ),
+    (
+        "/任务 新建 迁移订单库 负责:@张三 截止:下周五",
+        C("task", "add", "迁移订单库", responsible=U("张三"), due="下周五"),
+    ),
     # area aliases, action aliases, default actions
     ("/task", C("task", "list")),
     ("/t", C("task", "list")),
@@ -77,14 +97,22 @@ VALID: list[tuple[str, Command]] = [
     ("/task update #3 status:进行中 prio:高", C("task", "update", refs=(3,), status="doing", priority="high")),
     ("/task edit 3 s:wip p:u", C("task", "update", refs=(3,), status="doing", priority="urgent")),
     ("/task update #3 owner:@bob", C("task", "update", refs=(3,), responsible=U("bob"))),
-    ("/任务 更新 #5 标题:新标题 状态:完成 父任务:#2",
-     C("task", "update", refs=(5,), title="新标题", status="done", parent=2)),
-    ("/task add X R:@r A:@a C:@c I:@i",
-     C("task", "add", "X", responsible=U("r"), accountable=U("a"), consulted=(U("c"),), informed=(U("i"),))),
-    ("/任务 新建 X 负责:@甲 批准:@乙 咨询:@丙 知会:@丁",
-     C("task", "add", "X", responsible=U("甲"), accountable=U("乙"), consulted=(U("丙"),), informed=(U("丁"),))),
-    ("/task add X 优先级:紧急 描述:\"很长的 描述\" 知会:@a、@b",
-     C("task", "add", "X", priority="urgent", description="很长的 描述", informed=(U("a"), U("b")))),
+    (
+        "/任务 更新 #5 标题:新标题 状态:完成 父任务:#2",
+        C("task", "update", refs=(5,), title="新标题", status="done", parent=2),
+    ),
+    (
+        "/task add X R:@r A:@a C:@c I:@i",
+        C("task", "add", "X", responsible=U("r"), accountable=U("a"), consulted=(U("c"),), informed=(U("i"),)),
+    ),
+    (
+        "/任务 新建 X 负责:@甲 批准:@乙 咨询:@丙 知会:@丁",
+        C("task", "add", "X", responsible=U("甲"), accountable=U("乙"), consulted=(U("丙"),), informed=(U("丁"),)),
+    ),
+    (
+        '/task add X 优先级:紧急 描述:"很长的 描述" 知会:@a、@b',
+        C("task", "add", "X", priority="urgent", description="很长的 描述", informed=(U("a"), U("b"))),
+    ),
     ("/task add X p:h", C("task", "add", "X", priority="high")),
     # full-width colon, full-width @, comma lists (ASCII, full-width, ideographic)
     ("/task add X 负责：@张三", C("task", "add", "X", responsible=U("张三"))),
@@ -103,7 +131,7 @@ VALID: list[tuple[str, Command]] = [
     ("/task add X C:<@U1|a>,<@U2>", C("task", "add", "X", consulted=(UserRef("U1", "a"), UserRef("U2", "")))),
     ("/task add X A:<@U9|boss>", C("task", "add", "X", accountable=UserRef("U9", "boss"))),
     ("/task add X link:<https://example.com|site>", C("task", "add", "X", link="https://example.com")),
-    ("/task add X desc:\"a b c\" link:https://x.com", C("task", "add", "X", description="a b c", link="https://x.com")),
+    ('/task add X desc:"a b c" link:https://x.com', C("task", "add", "X", description="a b c", link="https://x.com")),
     # quotes of every kind
     ('/task add "Migrate orders"', C("task", "add", "Migrate orders")),
     ("/task add 'Migrate orders'", C("task", "add", "Migrate orders")),
@@ -146,19 +174,36 @@ VALID: list[tuple[str, Command]] = [
     ("/任务 新建 写周报 截止:周五 下班前", C("task", "add", "写周报", due="周五 下班前")),
     ("/任务 新建 写周报 截止:国庆前 负责:@张三", C("task", "add", "写周报", responsible=U("张三"), due="国庆前")),
     # text options absorb words until the next option
-    ("/standup y:fixed bug t:write tests b:none",
-     C("standup", "checkin", yesterday="fixed bug", today="write tests", blockers="none")),
+    (
+        "/standup y:fixed bug t:write tests b:none",
+        C("standup", "checkin", yesterday="fixed bug", today="write tests", blockers="none"),
+    ),
     ("/站会 昨天:修复了登录 问题 今天：写测试", C("standup", "checkin", yesterday="修复了登录 问题", today="写测试")),
     ("/standup y:paired with @bob", C("standup", "checkin", yesterday="paired with @bob")),
     ("/task add X desc:some long note prio:high", C("task", "add", "X", description="some long note", priority="high")),
     # risks
     ("/risk add Y p:3 i:4 cat:技术", C("risk", "add", "Y", probability=3, impact=4, category="technical")),
-    ("/risk add X review:next fri p:3 mitigation:add a cache owner:@bob",
-     C("risk", "add", "X", review="next fri", probability=3, mitigation="add a cache", owner=U("bob"))),
-    ("/风险 新建 供应商延迟 类别:资源 概率:４ 影响:5 负责人:@李四 策略:转移",
-     C("risk", "add", "供应商延迟", category="resource", probability=4, impact=5, owner=U("李四"), strategy="transfer")),
-    ("/risk update R2 status:处理中 strategy:缓解 p:2 i:5",
-     C("risk", "update", refs=(2,), status="mitigating", strategy="mitigate", probability=2, impact=5)),
+    (
+        "/risk add X review:next fri p:3 mitigation:add a cache owner:@bob",
+        C("risk", "add", "X", review="next fri", probability=3, mitigation="add a cache", owner=U("bob")),
+    ),
+    (
+        "/风险 新建 供应商延迟 类别:资源 概率:４ 影响:5 负责人:@李四 策略:转移",
+        C(
+            "risk",
+            "add",
+            "供应商延迟",
+            category="resource",
+            probability=4,
+            impact=5,
+            owner=U("李四"),
+            strategy="transfer",
+        ),
+    ),
+    (
+        "/risk update R2 status:处理中 strategy:缓解 p:2 i:5",
+        C("risk", "update", refs=(2,), status="mitigating", strategy="mitigate", probability=2, impact=5),
+    ),
     ("/risk show R2", C("risk", "show", refs=(2,))),
     ("/risk show r2", C("risk", "show", refs=(2,))),
     ("/risk show 风险3", C("risk", "show", refs=(3,))),
@@ -168,14 +213,20 @@ VALID: list[tuple[str, Command]] = [
     # standups
     ("/standup", C("standup", "checkin")),
     ("/su", C("standup", "checkin")),
-    ("/standup config time:9am days:周一至周五 remind:30m",
-     C("standup", "config", time="09:00", days="mon,tue,wed,thu,fri", remind=timedelta(minutes=30))),
-    ("/standup config time:下午3点 summary:10:30 remind:1h30m enabled:off",
-     C("standup", "config", time="15:00", summary="10:30", remind=timedelta(minutes=90), enabled=False)),
+    (
+        "/standup config time:9am days:周一至周五 remind:30m",
+        C("standup", "config", time="09:00", days="mon,tue,wed,thu,fri", remind=timedelta(minutes=30)),
+    ),
+    (
+        "/standup config time:下午3点 summary:10:30 remind:1h30m enabled:off",
+        C("standup", "config", time="15:00", summary="10:30", remind=timedelta(minutes=90), enabled=False),
+    ),
     ("/站会 配置 时间:9点半 日期:工作日", C("standup", "config", time="09:30", days="mon,tue,wed,thu,fri")),
     ("/standup set days:fri-mon", C("standup", "config", days="mon,fri,sat,sun")),
-    ("/standup config days:周一、周三 启用:开 提醒:半小时",
-     C("standup", "config", days="mon,wed", enabled=True, remind=timedelta(minutes=30))),
+    (
+        "/standup config days:周一、周三 启用:开 提醒:半小时",
+        C("standup", "config", days="mon,wed", enabled=True, remind=timedelta(minutes=30)),
+    ),
     ("/standup away 2026-12-01..2026-12-05", C("standup", "away", "2026-12-01..2026-12-05")),
     ("/晨会 汇总", C("standup", "report")),
     # retros
@@ -186,9 +237,14 @@ VALID: list[tuple[str, Command]] = [
     ("/retro add 改进 加强 code review", C("retro", "add", "加强", "code", "review", choice="improve")),
     ("/retro end", C("retro", "close")),
     # projects
-    ('/project init "Apollo" tz:Asia/Shanghai lang:中文', C("project", "init", "Apollo", tz="Asia/Shanghai", lang="zh")),
-    ("/项目 初始化 阿波罗 时区:America/New_York 语言:英文 节假日:cn",
-     C("project", "init", "阿波罗", tz="America/New_York", lang="en", holidays="CN")),
+    (
+        '/project init "Apollo" tz:Asia/Shanghai lang:中文',
+        C("project", "init", "Apollo", tz="Asia/Shanghai", lang="zh"),
+    ),
+    (
+        "/项目 初始化 阿波罗 时区:America/New_York 语言:英文 节假日:cn",
+        C("project", "init", "阿波罗", tz="America/New_York", lang="en", holidays="CN"),
+    ),
     ("/project init X holidays:none lang:ZH-CN", C("project", "init", "X", holidays="", lang="zh")),
     ('/project set name:"New name" goal:ship it', C("project", "set", name="New name", goal="ship it")),
     ("/project admin add @bob", C("project", "admin", choice="add", mentions=(U("bob"),))),
@@ -237,9 +293,19 @@ def test_command_text_joins_words_and_opt_has_default() -> None:
     assert cmd.opt("priority", "medium") == "medium"
 
 
-@pytest.mark.parametrize(("word", "expected"), [
-    ("#12", 12), ("12", 12), ("R2", 2), ("r2", 2), ("＃１２", 12), ("任务3", 3), ("风险4", 4), (" #5 ", 5),
-])
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("#12", 12),
+        ("12", 12),
+        ("R2", 2),
+        ("r2", 2),
+        ("＃１２", 12),
+        ("任务3", 3),
+        ("风险4", 4),
+        (" #5 ", 5),
+    ],
+)
 def test_parse_ref_accepts_every_reference_form(word: str, expected: int) -> None:
     assert parse_ref(word) == expected
 
@@ -252,19 +318,22 @@ def test_parse_ref_rejects_non_references(word: str) -> None:
     assert exc.value.usage == "risk.show"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("mon-fri", "mon,tue,wed,thu,fri"),
-    ("周一至周五", "mon,tue,wed,thu,fri"),
-    ("星期一到星期三", "mon,tue,wed"),
-    ("weekdays", "mon,tue,wed,thu,fri"),
-    ("工作日", "mon,tue,wed,thu,fri"),
-    ("daily", "mon,tue,wed,thu,fri,sat,sun"),
-    ("每天", "mon,tue,wed,thu,fri,sat,sun"),
-    ("fri,mon,wed", "mon,wed,fri"),
-    ("Monday,Tuesday", "mon,tue"),
-    ("sat-mon", "mon,sat,sun"),
-    ("周一，周日", "mon,sun"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("mon-fri", "mon,tue,wed,thu,fri"),
+        ("周一至周五", "mon,tue,wed,thu,fri"),
+        ("星期一到星期三", "mon,tue,wed"),
+        ("weekdays", "mon,tue,wed,thu,fri"),
+        ("工作日", "mon,tue,wed,thu,fri"),
+        ("daily", "mon,tue,wed,thu,fri,sat,sun"),
+        ("每天", "mon,tue,wed,thu,fri,sat,sun"),
+        ("fri,mon,wed", "mon,wed,fri"),
+        ("Monday,Tuesday", "mon,tue"),
+        ("sat-mon", "mon,sat,sun"),
+        ("周一，周日", "mon,sun"),
+    ],
+)
 def test_parse_days_gives_canonical_ordered_list(value: str, expected: str) -> None:
     assert parse_days(value) == expected
 
@@ -303,7 +372,7 @@ ERRORS: list[tuple[str, str, str]] = [
     ('/task add "X', "error.unclosed_quote", "task.add"),
     ("/task add 「X", "error.unclosed_quote", "task.add"),
     ("/task add X desc:“open", "error.unclosed_quote", "task.add"),
-    ('/任务 新建 “迁移', "error.unclosed_quote", "task.add"),
+    ("/任务 新建 “迁移", "error.unclosed_quote", "task.add"),
     ('/risk update R2 mitigation:"open', "error.unclosed_quote", "risk.update"),
     ('/task "X', "error.unclosed_quote", "task"),
     # report_day takes one weekday; a word that is none is not called "a list"
@@ -387,6 +456,7 @@ def test_parse_error_is_a_value_error() -> None:
 
 # --- 3. every error code and usage key exists in the catalogue ----------------------------
 
+
 def _raised(text: str) -> ParseError:
     try:
         parse(text)
@@ -439,6 +509,7 @@ def test_every_area_has_aliases_and_a_default_action() -> None:
 
 # --- 4. button and form payloads --------------------------------------------------------------
 
+
 def test_button_payload_round_trips_to_the_command() -> None:
     payload = Button("Done", "task", "done", ("#12",)).payload()
     assert command_from_payload(payload) == Command(area="task", action="done", refs=(12,))
@@ -466,15 +537,24 @@ def test_form_value_out_of_scale_is_refused_like_typed_text() -> None:
 
 def test_form_values_are_coerced_exactly_like_typed_options() -> None:
     payload = {"command": "task", "action": "add"}
-    form = {"title": "Migrate", "priority": "高", "due": "next fri", "parent": "#3",
-            "responsible": "U1", "consulted": ["U2", "U3"], "informed": [], "description": ""}
+    form = {
+        "title": "Migrate",
+        "priority": "高",
+        "due": "next fri",
+        "parent": "#3",
+        "responsible": "U1",
+        "consulted": ["U2", "U3"],
+        "informed": [],
+        "description": "",
+    }
     typed = parse("/task add Migrate prio:高 due:next fri parent:#3 R:@U1 C:@U2,@U3")
     assert command_from_payload(payload, form) == typed
 
 
 def test_user_picker_lists_become_user_refs() -> None:
-    cmd = command_from_payload({"command": "task", "action": "update", "args": ["#4"]},
-                               {"consulted": ["U1", "U2"], "accountable": "<@U3>"})
+    cmd = command_from_payload(
+        {"command": "task", "action": "update", "args": ["#4"]}, {"consulted": ["U1", "U2"], "accountable": "<@U3>"}
+    )
     assert [u.id for u in cmd.options["consulted"]] == ["U1", "U2"]
     assert cmd.options["accountable"] == UserRef("U3", "")
 
@@ -486,10 +566,16 @@ def test_single_user_picker_refuses_two_people() -> None:
 
 
 def test_standup_config_form_is_coerced() -> None:
-    cmd = command_from_payload({"command": "standup", "action": "config"},
-                               {"time": "9am", "days": "周一至周五", "remind": "30m", "enabled": "off"})
-    assert cmd.options == {"time": "09:00", "days": "mon,tue,wed,thu,fri",
-                           "remind": timedelta(minutes=30), "enabled": False}
+    cmd = command_from_payload(
+        {"command": "standup", "action": "config"},
+        {"time": "9am", "days": "周一至周五", "remind": "30m", "enabled": "off"},
+    )
+    assert cmd.options == {
+        "time": "09:00",
+        "days": "mon,tue,wed,thu,fri",
+        "remind": timedelta(minutes=30),
+        "enabled": False,
+    }
 
 
 def test_form_text_goes_after_the_kind_word() -> None:
@@ -514,19 +600,22 @@ def test_payload_args_string_is_one_argument_not_its_characters() -> None:
     assert cmd.refs == (12,)
 
 
-@pytest.mark.parametrize("payload", [
-    {},
-    {"command": "task"},
-    {"action": "done"},
-    {"command": "nope", "action": "done"},
-    {"command": "task", "action": "nope"},
-    {"command": "task", "action": "approve"},
-    {"command": "任务", "action": "完成"},  # payloads use canonical names only
-    {"command": ["task"], "action": "done"},
-    {"command": "task", "action": "done", "args": 12},
-    {"command": "task", "action": "done", "args": ["1"], "options": ["due", "fri"]},
-    {"command": "task", "action": "done", "args": ["1"], "options": "due:fri"},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"command": "task"},
+        {"action": "done"},
+        {"command": "nope", "action": "done"},
+        {"command": "task", "action": "nope"},
+        {"command": "task", "action": "approve"},
+        {"command": "任务", "action": "完成"},  # payloads use canonical names only
+        {"command": ["task"], "action": "done"},
+        {"command": "task", "action": "done", "args": 12},
+        {"command": "task", "action": "done", "args": ["1"], "options": ["due", "fri"]},
+        {"command": "task", "action": "done", "args": ["1"], "options": "due:fri"},
+    ],
+)
 def test_unknown_or_malformed_payload_is_bad_action(payload: dict[str, Any]) -> None:
     with pytest.raises(ParseError) as exc:
         command_from_payload(payload)
@@ -549,8 +638,14 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
     if isinstance(value, Command):
-        return [value.area, value.action, value.choice, *_strings(value.words), *_strings(value.mentions),
-                *_strings(value.options)]
+        return [
+            value.area,
+            value.action,
+            value.choice,
+            *_strings(value.words),
+            *_strings(value.mentions),
+            *_strings(value.options),
+        ]
     return []
 
 
@@ -570,8 +665,7 @@ def test_forged_mention_in_a_title_is_stripped() -> None:
 
 
 def test_forged_mention_in_options_and_user_refs_is_stripped() -> None:
-    cmd = parse(f'/task add X desc:"{MENTION_OPEN}U1{MENTION_CLOSE}" C:@{MENTION_OPEN}bob{MENTION_CLOSE} '
-                f"@al\x00ice")
+    cmd = parse(f'/task add X desc:"{MENTION_OPEN}U1{MENTION_CLOSE}" C:@{MENTION_OPEN}bob{MENTION_CLOSE} @al\x00ice')
     assert cmd.options == {"description": "U1", "consulted": (U("bob"),)}
     assert cmd.mentions == (U("alice"),)
     _assert_clean(cmd)
@@ -588,8 +682,9 @@ def test_control_characters_cannot_hide_a_command_word() -> None:
 
 def test_forged_mention_in_a_payload_is_stripped() -> None:
     forged = f"{MENTION_OPEN}U1{MENTION_CLOSE}\x00"
-    cmd = command_from_payload({"command": "task", "action": "add", "args": [forged + "title"]},
-                               {"description": forged, "consulted": [forged]})
+    cmd = command_from_payload(
+        {"command": "task", "action": "add", "args": [forged + "title"]}, {"description": forged, "consulted": [forged]}
+    )
     assert cmd.words == ("U1title",)
     assert cmd.options["description"] == "U1"
     assert cmd.options["consulted"] == (U("U1"),)
@@ -600,9 +695,16 @@ _MARKERS = st.sampled_from([MENTION_OPEN, MENTION_CLOSE, "\x00", "\x07", "\x1b",
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(_MARKERS, st.sampled_from(["@bob", "C:@a,@b", "desc:", "\"x y\"", " ", "U1", "#3",
-                                                      "y:", "t:", "<@U1|a>", "x"])), max_size=12),
-       st.sampled_from(["/task add T ", "/task list ", "/standup ", "/risk add R ", "/task update #1 "]))
+@given(
+    st.lists(
+        st.one_of(
+            _MARKERS,
+            st.sampled_from(["@bob", "C:@a,@b", "desc:", '"x y"', " ", "U1", "#3", "y:", "t:", "<@U1|a>", "x"]),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from(["/task add T ", "/task list ", "/standup ", "/risk add R ", "/task update #1 "]),
+)
 def test_no_command_built_from_text_contains_markers_or_controls(parts: list[str], head: str) -> None:
     try:
         cmd = parse(head + "".join(parts))
@@ -612,6 +714,7 @@ def test_no_command_built_from_text_contains_markers_or_controls(parts: list[str
 
 
 # --- 6. fuzzing -------------------------------------------------------------------------------
+
 
 def _check_command(cmd: Command) -> None:
     assert cmd.area in SPECS
@@ -625,7 +728,11 @@ def _check_command(cmd: Command) -> None:
         assert cmd.refs and all(n > 0 for n in cmd.refs)
     if spec.args not in ("ref", "refs", "optional_ref"):
         assert cmd.refs == ()
-    assert (cmd.choice in (spec.filters or {})) if spec.args == "kind_text" else (cmd.choice in ("", *(spec.filters or {})))
+    assert (
+        (cmd.choice in (spec.filters or {}))
+        if spec.args == "kind_text"
+        else (cmd.choice in ("", *(spec.filters or {})))
+    )
 
 
 def _parse_or_error(text: str) -> None:
@@ -664,10 +771,52 @@ def _vocabulary() -> tuple[list[str], list[str]]:
 
 
 _AREAS, _WORDS = _vocabulary()
-_VALUES = ["fri", "next", "monday", "5pm", "下周五", "9am", "09:30", "25:99", "mon-fri", "周一至周五", "30m",
-           "半小时", "Asia/Shanghai", "Mars/X", "中文", "fr", "CN", "none", "on", "maybe", "3", "6", "0", "#3", "R2",
-           "任务9", "#0", "abc", "@alice", "@张三", "＠李四", "<@U1|a>", "<@U2>", "@a,@b", "@a，@b", "@a、",
-           "<https://x.io|x>", "https://x.io", "the", "and", "2026-12-01..2026-12-05", "don't", "'", "\""]
+_VALUES = [
+    "fri",
+    "next",
+    "monday",
+    "5pm",
+    "下周五",
+    "9am",
+    "09:30",
+    "25:99",
+    "mon-fri",
+    "周一至周五",
+    "30m",
+    "半小时",
+    "Asia/Shanghai",
+    "Mars/X",
+    "中文",
+    "fr",
+    "CN",
+    "none",
+    "on",
+    "maybe",
+    "3",
+    "6",
+    "0",
+    "#3",
+    "R2",
+    "任务9",
+    "#0",
+    "abc",
+    "@alice",
+    "@张三",
+    "＠李四",
+    "<@U1|a>",
+    "<@U2>",
+    "@a,@b",
+    "@a，@b",
+    "@a、",
+    "<https://x.io|x>",
+    "https://x.io",
+    "the",
+    "and",
+    "2026-12-01..2026-12-05",
+    "don't",
+    "'",
+    '"',
+]
 _QUOTES = [('"', '"'), ("'", "'"), ("“", "”"), ("「", "」"), ("『", "』"), ("‘", "’"), ("«", "»")]
 
 
@@ -704,9 +853,11 @@ def test_grammar_shaped_text_parses_or_raises_parse_error(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from([(a, x) for a, actions in SPECS.items() for x, s in actions.items() if s.args == "refs"]),
-       st.lists(st.integers(1, 10**9 - 1), min_size=1, max_size=4),
-       st.sampled_from(["#{}", "{}", "R{}", "r{}", "任务{}"]))
+@given(
+    st.sampled_from([(a, x) for a, actions in SPECS.items() for x, s in actions.items() if s.args == "refs"]),
+    st.lists(st.integers(1, 10**9 - 1), min_size=1, max_size=4),
+    st.sampled_from(["#{}", "{}", "R{}", "r{}", "任务{}"]),
+)
 def test_button_refs_round_trip(area_action: tuple[str, str], numbers: list[int], form: str) -> None:
     area, action = area_action
     button = Button("x", area, action, tuple(form.format(n) for n in numbers))
@@ -715,25 +866,37 @@ def test_button_refs_round_trip(area_action: tuple[str, str], numbers: list[int]
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
     | st.sampled_from(["task", "risk", "add", "done", "#12", "U1", "@U1", "fri", "7", "3"]),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
     max_leaves=8,
 )
-_OPTION_NAMES = sorted({k for actions in SPECS.values() for spec in actions.values() for k in spec.options}
-                       | {"title", "text"})
+_OPTION_NAMES = sorted(
+    {k for actions in SPECS.values() for spec in actions.values() for k in spec.options} | {"title", "text"}
+)
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.fixed_dictionaries({}, optional={
-    "command": st.sampled_from(list(SPECS)) | _JSON,
-    "action": st.sampled_from(sorted({a for actions in SPECS.values() for a in actions})) | _JSON,
-    "args": _JSON,
-    "options": st.dictionaries(st.sampled_from(_OPTION_NAMES) | st.text(max_size=4), _JSON, max_size=3) | _JSON,
-}) | st.dictionaries(st.text(max_size=8), _JSON, max_size=4),
-    st.none() | st.dictionaries(st.sampled_from(_OPTION_NAMES) | st.text(max_size=4), _JSON, max_size=4))
-def test_arbitrary_payloads_build_a_command_or_raise_parse_error(payload: dict[str, Any],
-                                                                  form: dict[str, Any] | None) -> None:
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "command": st.sampled_from(list(SPECS)) | _JSON,
+            "action": st.sampled_from(sorted({a for actions in SPECS.values() for a in actions})) | _JSON,
+            "args": _JSON,
+            "options": st.dictionaries(st.sampled_from(_OPTION_NAMES) | st.text(max_size=4), _JSON, max_size=3) | _JSON,
+        },
+    )
+    | st.dictionaries(st.text(max_size=8), _JSON, max_size=4),
+    st.none() | st.dictionaries(st.sampled_from(_OPTION_NAMES) | st.text(max_size=4), _JSON, max_size=4),
+)
+def test_arbitrary_payloads_build_a_command_or_raise_parse_error(
+    payload: dict[str, Any], form: dict[str, Any] | None
+) -> None:
     try:
         cmd = command_from_payload(payload, form)
     except ParseError as exc:
@@ -743,12 +906,15 @@ def test_arbitrary_payloads_build_a_command_or_raise_parse_error(payload: dict[s
     _assert_clean(cmd)
 
 
-@pytest.mark.parametrize(("text", "area", "action", "refs", "mentions"), [
-    ("/task #12", "task", "show", (12,), ()),
-    ("/任务 #3", "task", "show", (3,), ()),
-    ("/risk R2", "risk", "show", (2,), ()),
-    ("/task @bob", "task", "list", (), ("bob",)),
-])
+@pytest.mark.parametrize(
+    ("text", "area", "action", "refs", "mentions"),
+    [
+        ("/task #12", "task", "show", (12,), ()),
+        ("/任务 #3", "task", "show", (3,), ()),
+        ("/risk R2", "risk", "show", (2,), ()),
+        ("/task @bob", "task", "list", (), ("bob",)),
+    ],
+)
 def test_bare_ref_shows_and_bare_mention_lists(text: str, area: str, action: str, refs: tuple, mentions: tuple) -> None:
     cmd = parse(text)
     assert (cmd.area, cmd.action, cmd.refs, tuple(m.id for m in cmd.mentions)) == (area, action, refs, mentions)

@@ -1,4 +1,5 @@
 """Who may change what, and that nothing ever crosses workspaces."""
+
 from __future__ import annotations
 
 import pytest
@@ -69,6 +70,7 @@ def test_refusal_in_chinese_names_who_may(project: Chat) -> None:
 
 
 # --- workspaces ---------------------------------------------------------------------------
+
 
 def test_same_channel_id_in_two_workspaces_are_two_projects(chat: Chat) -> None:
     chat.ok("pm", '/project init "Alpha"', workspace="A")

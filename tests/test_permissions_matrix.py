@@ -5,6 +5,7 @@ example is tried by a holder of every role. A refused attempt names who may and 
 audit event); an allowed one succeeds. The README's permission table is checked against the same
 rules, so the documentation cannot drift from the code.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,15 @@ from tests.chat import Chat
 
 # One user per role. "consulted", "informed" and "member" hold no role any rule names.
 PEOPLE = {
-    "admin": "pm", "creator": "cre", "accountable": "acc", "responsible": "res", "owner": "own",
-    "starter": "sta", "consulted": "con", "informed": "inf", "member": "mem",
+    "admin": "pm",
+    "creator": "cre",
+    "accountable": "acc",
+    "responsible": "res",
+    "owner": "own",
+    "starter": "sta",
+    "consulted": "con",
+    "informed": "inf",
+    "member": "mem",
 }
 
 # action -> examples. `{t}` is a fresh task (created by cre: R res, A acc, C con, I inf, parent {p}),
@@ -40,25 +48,48 @@ EXAMPLES: dict[str, list] = {
     "task.tree": ["/task tree"],
     "task.raci": ["/task raci"],
     "task.form": ["/task form"],
-    "task.edit": ['/task update {t} title:"Renamed"', "/task update {t} due:2026-12-24",
-                  "/task update {t} prio:high", '/task update {t} desc:"More detail"',
-                  "/task update {t} link:https://example.com/x", "/task update {t} parent:{p}",
-                  "/task form {t}", ("click", "/task show {t}", "Snooze 1 day"),
-                  ("click", "/task show {t}", "Edit"), ("form", "/task form {t}", {"title": "From the form"})],
-    "task.status": ["/task start {t}", "/task done {t}", "/task block {t}", "/task update {t} status:doing",
-                    ("click", "/task show {t}", "Done")],
-    "task.roles": ["/task update {t} R:@mem", "/task update {t} owner:@mem", "/task update {t} A:@mem",
-                   "/task update {t} C:@mem", "/task update {t} I:@mem",
-                   ("form", "/task form {t}", {"accountable": "mem"})],
+    "task.edit": [
+        '/task update {t} title:"Renamed"',
+        "/task update {t} due:2026-12-24",
+        "/task update {t} prio:high",
+        '/task update {t} desc:"More detail"',
+        "/task update {t} link:https://example.com/x",
+        "/task update {t} parent:{p}",
+        "/task form {t}",
+        ("click", "/task show {t}", "Snooze 1 day"),
+        ("click", "/task show {t}", "Edit"),
+        ("form", "/task form {t}", {"title": "From the form"}),
+    ],
+    "task.status": [
+        "/task start {t}",
+        "/task done {t}",
+        "/task block {t}",
+        "/task update {t} status:doing",
+        ("click", "/task show {t}", "Done"),
+    ],
+    "task.roles": [
+        "/task update {t} R:@mem",
+        "/task update {t} owner:@mem",
+        "/task update {t} A:@mem",
+        "/task update {t} C:@mem",
+        "/task update {t} I:@mem",
+        ("form", "/task form {t}", {"accountable": "mem"}),
+    ],
     "task.cancel": ["/task cancel {t}", "/task update {t} status:cancelled"],
     "task.delete": ["/task delete {t}"],
     "risk.add": ['/risk add "Another risk"'],
     "risk.list": ["/risk list all"],
     "risk.show": ["/risk show {r}"],
     "risk.form": ["/risk form"],
-    "risk.edit": ["/risk update {r} p:1", "/risk update {r} status:mitigating", "/risk update {r} owner:@mem",
-                  '/risk update {r} mitigation:"Second supplier"', "/risk form {r}",
-                  ("click", "/risk show {r}", "Occurred"), ("form", "/risk form {r}", {"impact": "5"})],
+    "risk.edit": [
+        "/risk update {r} p:1",
+        "/risk update {r} status:mitigating",
+        "/risk update {r} owner:@mem",
+        '/risk update {r} mitigation:"Second supplier"',
+        "/risk form {r}",
+        ("click", "/risk show {r}", "Occurred"),
+        ("form", "/risk form {r}", {"impact": "5"}),
+    ],
     "risk.close": ["/risk close {r}", "/risk update {r} status:closed", ("click", "/risk show {r}", "Close")],
     "standup.checkin": ['/standup y:"wrote tests" t:"fix bugs"'],
     "standup.away": ["/standup away 2026-12-24..2026-12-26"],
@@ -187,6 +218,7 @@ def test_readme_table_matches_the_rules() -> None:
     documented = {}
     for action, who in re.findall(r"^\| `([a-z]+\.[a-z]+)` \| ([^|]+) \|", section, re.M):
         names = {w.strip() for w in who.split(",")}
-        documented[action] = frozenset() if names == {"admins only"} else frozenset(
-            MEMBER if n == "anyone" else n for n in names)
+        documented[action] = (
+            frozenset() if names == {"admins only"} else frozenset(MEMBER if n == "anyone" else n for n in names)
+        )
     assert documented == RULES

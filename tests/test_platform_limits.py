@@ -7,6 +7,7 @@ with a 5,000-character description and a risk with 2,000-character plans, the we
 Every payload kind the bot sends is checked: messages (Block Kit / Feishu card request bodies),
 modals and form cards.
 """
+
 from __future__ import annotations
 
 import html
@@ -45,12 +46,15 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
     chat.ok("pm", '/project init "ERP upgrade" tz:Asia/Shanghai')
     for n in range(1, 301):
         r, a = PEOPLE[n % 30], PEOPLE[(n + 7) % 30]
-        c = ",".join(f"@{u}" for u in PEOPLE[(n + 11) % 30:(n + 11) % 30 + 3])
+        c = ",".join(f"@{u}" for u in PEOPLE[(n + 11) % 30 : (n + 11) % 30 + 3])
         parent = f" parent:#{n // 2}" if 2 <= n <= 200 else ""  # a 200-node binary tree
         chat.ok("pm", f'/task add "{_title(n)}" @{r} A:@{a} C:{c} I:@{PEOPLE[(n + 3) % 30]} due:fri{parent}')
     chat.ok("pm", f'/task update #1 desc:"{LONG[:5000]}"')
-    chat.ok("pm", f'/risk add "Data quality" cat:technical p:4 i:4 owner:@U001 mitigation:"{LONG[:2000]}" '
-                  f'contingency:"{LONG[:2000]}" trigger:"{LONG[:2000]}"')
+    chat.ok(
+        "pm",
+        f'/risk add "Data quality" cat:technical p:4 i:4 owner:@U001 mitigation:"{LONG[:2000]}" '
+        f'contingency:"{LONG[:2000]}" trigger:"{LONG[:2000]}"',
+    )
     chat.ok("pm", "/standup config participants:" + ",".join(f"@{u}" for u in PEOPLE))
     for n, user in enumerate(PEOPLE[:45]):
         blocker = f' b:"{LONG[:400]}"' if n % 3 == 0 else ""
@@ -90,6 +94,7 @@ def _answer(chat: Chat, kind: str) -> Reply:
 
 
 # --- Slack ------------------------------------------------------------------------------------
+
 
 def _slack_texts(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     """(parent type, text object) for every text object in a Block Kit structure."""
@@ -158,9 +163,13 @@ def test_slack_read_only_modals_fit(big: Chat, kind: str) -> None:
 def test_slack_form_modals_fit_and_hold_every_prefilled_text_whole(big: Chat, kind: str) -> None:
     card = _answer(big, kind).cards[0]
     assert card.form is not None
-    view = form_modal(card.form, title=card.title, meta=Meta(card.form.command, card.form.action,
-                                                              list(card.form.args), channel="C1"),
-                      locale="en", names=lambda _u: None)
+    view = form_modal(
+        card.form,
+        title=card.title,
+        meta=Meta(card.form.command, card.form.action, list(card.form.args), channel="C1"),
+        locale="en",
+        names=lambda _u: None,
+    )
     check_slack_blocks(view["blocks"], 100)
     for key in ("title", "submit", "close"):
         assert len(view[key]["text"]) <= 24  # "Maximum length … is 24 characters."
@@ -170,13 +179,20 @@ def test_slack_form_modals_fit_and_hold_every_prefilled_text_whole(big: Chat, ki
 
 # --- Feishu -----------------------------------------------------------------------------------
 
+
 def _request_body(card: dict[str, Any]) -> bytes:
     """The body lark_oapi sends for im.v1.message.create with this card, as it serialises it."""
     from lark_oapi.api.im.v1 import CreateMessageRequestBody
     from lark_oapi.core.json import JSON
 
-    body = CreateMessageRequestBody.builder().receive_id("oc_" + "x" * 32).msg_type("interactive") \
-        .content(json.dumps(card, ensure_ascii=False, separators=(",", ":"))).uuid("pmbot-" + "0" * 40).build()
+    body = (
+        CreateMessageRequestBody.builder()
+        .receive_id("oc_" + "x" * 32)
+        .msg_type("interactive")
+        .content(json.dumps(card, ensure_ascii=False, separators=(",", ":")))
+        .uuid("pmbot-" + "0" * 40)
+        .build()
+    )
     return JSON.marshal(body).encode("utf-8")
 
 
@@ -231,13 +247,16 @@ def test_a_raci_table_of_feishu_people_fits_the_request_not_just_the_card() -> N
     carrying it as an escaped string is not — unless the card is sized by the request."""
     people = [f"ou_{'a' * 28}{n:03d}" for n in range(35)]
     marks = "RACI"
-    rows = tuple((f"#{t} 迁移订单服务模块 {t} migrate module", *(marks[(t + i) % 4] if (t + i) % 3 else ""
-                                                          for i in range(35))) for t in range(50))
+    rows = tuple(
+        (f"#{t} 迁移订单服务模块 {t} migrate module", *(marks[(t + i) % 4] if (t + i) % 3 else "" for i in range(35)))
+        for t in range(50)
+    )
     card = feishu_card(Reply(cards=[Card(title="RACI", table=Table(("Task", *map(mention, people)), rows))]))
     check_feishu_card(card)
 
 
 # --- forms never cut a stored text ------------------------------------------------------------
+
 
 def _assert_prefills_are_whole(form: Form | None) -> None:
     assert form is not None
@@ -249,22 +268,25 @@ def _unchanged(form: Form) -> dict[str, Any]:
     return {i.name: i.initial or "" for i in form.inputs}
 
 
-def test_an_edit_form_leaves_long_texts_out_says_where_to_edit_them_and_saving_it_changes_nothing(
-        chat: Chat) -> None:
+def test_an_edit_form_leaves_long_texts_out_says_where_to_edit_them_and_saving_it_changes_nothing(chat: Chat) -> None:
     chat.ok("pm", '/project init "Forms"')
     chat.ok("pm", f'/task add "Long" desc:"{"d" * 1500}"')
     chat.ok("pm", f'/risk add "Plans" mitigation:"{"m" * 1200}" contingency:"short plan"')
     with chat.db.session() as s:
         before = [r.model_dump() for r in s.exec(select(Task))] + [r.model_dump() for r in s.exec(select(Risk))]
     for text, left_out, kept, command, length in (
-            ("/task form #1", "description", "title", "/task update #1 description:", "1500"),
-            ("/risk form R1", "mitigation", "contingency", "/risk update R1 mitigation:", "1200")):
+        ("/task form #1", "description", "title", "/task update #1 description:", "1500"),
+        ("/risk form R1", "mitigation", "contingency", "/risk update R1 mitigation:", "1200"),
+    ):
         card = chat.ok("pm", text).cards[0]
         names = [i.name for i in card.form.inputs]
         assert left_out not in names and kept in names
         assert command in card.text and length in card.text
-        reply = chat.core.handle_action(chat.ctx("pm"), {"command": card.form.command, "action": card.form.action,
-                                                         "args": list(card.form.args)}, _unchanged(card.form))
+        reply = chat.core.handle_action(
+            chat.ctx("pm"),
+            {"command": card.form.command, "action": card.form.action, "args": list(card.form.args)},
+            _unchanged(card.form),
+        )
         assert not reply.error and "Nothing changed" in reply.text, reply.text
     with chat.db.session() as s:
         after = [r.model_dump() for r in s.exec(select(Task))] + [r.model_dump() for r in s.exec(select(Risk))]
@@ -276,8 +298,11 @@ def test_a_long_standup_answer_stays_out_of_the_check_in_form_and_is_kept(chat: 
     chat.ok("pm", f'/standup y:"{"y" * 1800}" t:"today"')
     form = chat.ok("pm", "/standup").cards[0].form
     assert [i.name for i in form.inputs] == ["today", "blockers"]
-    reply = chat.core.handle_action(chat.ctx("pm"), {"command": "standup", "action": "checkin", "args": []},
-                                    {"today": "today, edited", "blockers": ""})
+    reply = chat.core.handle_action(
+        chat.ctx("pm"),
+        {"command": "standup", "action": "checkin", "args": []},
+        {"today": "today, edited", "blockers": ""},
+    )
     assert not reply.error
     with chat.db.session() as s:
         entry = s.exec(select(StandupEntry)).one()
@@ -285,6 +310,7 @@ def test_a_long_standup_answer_stays_out_of_the_check_in_form_and_is_kept(chat: 
 
 
 # --- the standup summary on Slack ---------------------------------------------------------------
+
 
 def test_a_big_standup_summary_keeps_blockers_and_missing_people_and_counts_people(big: Chat) -> None:
     reply = _answer(big, "standup summary (60 people)")

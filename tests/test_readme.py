@@ -6,6 +6,7 @@ project that has the items the examples refer to (#1..#13, R1..R3, an open retro
 its own copy of that project, with the clock on several dates, and must not be refused. The quick
 start block runs literally, line by line, on an empty database.
 """
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,12 @@ from storage.database import Database
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Several days across the year: winter, a leap day, mid-year, the last day of a year.
-DAYS = [datetime(2026, 12, 2, 10, tzinfo=SHANGHAI), datetime(2028, 2, 29, 10, tzinfo=SHANGHAI),
-        datetime(2027, 7, 15, 16, tzinfo=SHANGHAI), datetime(2027, 12, 31, 9, tzinfo=SHANGHAI)]
+DAYS = [
+    datetime(2026, 12, 2, 10, tzinfo=SHANGHAI),
+    datetime(2028, 2, 29, 10, tzinfo=SHANGHAI),
+    datetime(2027, 7, 15, 16, tzinfo=SHANGHAI),
+    datetime(2027, 12, 31, 9, tzinfo=SHANGHAI),
+]
 
 _AREAS = {name for area, aliases in AREA_ALIASES.items() for name in (area, *aliases)} | set(GENERAL_ENTRY)
 # Synopsis, not an example: [optional] parts, a|b choices outside quotes, …, placeholders, `key:`.
@@ -66,13 +71,13 @@ class RecordingCore(Core):
         super().__init__(db)
         self.replies: list[Reply] = []
 
-    def handle_text(self, ctx, text, **kw):  # noqa: ANN001, ANN003 - same signature as Core
+    def handle_text(self, ctx, text, **kw):
         reply = super().handle_text(ctx, text, **kw)
         if reply is not None:
             self.replies.append(reply)
         return reply
 
-    def handle_action(self, ctx, payload, form=None, **kw):  # noqa: ANN001, ANN003
+    def handle_action(self, ctx, payload, form=None, **kw):
         reply = super().handle_action(ctx, payload, form, **kw)
         if reply is not None:
             self.replies.append(reply)
@@ -119,8 +124,7 @@ def test_the_readme_has_examples_of_every_area() -> None:
 
 
 @pytest.mark.parametrize("day", DAYS, ids=lambda d: d.date().isoformat())
-def test_every_readme_example_works(seeded: dict[tuple[datetime, bool], Path], tmp_path: Path,
-                                    day: datetime) -> None:
+def test_every_readme_example_works(seeded: dict[tuple[datetime, bool], Path], tmp_path: Path, day: datetime) -> None:
     refused = []
     for n, example in enumerate(readme_examples()):
         copy = tmp_path / f"{n}.db"

@@ -4,6 +4,7 @@ The examples are read out of README.md itself — the "### Dates" table and ever
 "## Commands" with a date in it — and parsed with the clock on days across the year,
 including a leap day and both ends of a year.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,15 @@ COMMANDS = README.split("\n## Commands", 1)[1].split("\n## ", 1)[0]
 DATES = re.split(r"\n##+ ", COMMANDS.split("### Dates", 1)[1], maxsplit=1)[0]
 SH = ZoneInfo("Asia/Shanghai")
 CALENDARS = (Calendar("CN"), Calendar("US"))  # a holiday name works on the calendar it belongs to
-DAYS = [date(2026, 1, 1), date(2028, 2, 29), date(2026, 6, 30), date(2026, 12, 2),
-        date(2026, 12, 31), date(2027, 3, 15), date(2026, 10, 3)]
+DAYS = [
+    date(2026, 1, 1),
+    date(2028, 2, 29),
+    date(2026, 6, 30),
+    date(2026, 12, 2),
+    date(2026, 12, 31),
+    date(2027, 3, 15),
+    date(2026, 10, 3),
+]
 RANGE = re.compile(r"\.\.|到|至|\s+to\s+")
 
 

@@ -1,7 +1,8 @@
 """Risks, standups, retros and the project status report through the core."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -24,21 +25,39 @@ def _risk(chat: Chat, number: int = 1) -> Risk:
 
 # --- risks ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("score", "level"), [(1, "low"), (4, "low"), (5, "medium"), (9, "medium"),
-                                              (10, "high"), (15, "high"), (16, "critical"), (25, "critical")])
+
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [
+        (1, "low"),
+        (4, "low"),
+        (5, "medium"),
+        (9, "medium"),
+        (10, "high"),
+        (15, "high"),
+        (16, "critical"),
+        (25, "critical"),
+    ],
+)
 def test_risk_level_boundaries(score: int, level: str) -> None:
     assert level_for(score) == level
 
 
 def test_risk_add_scores_and_sets_review_date(project: Chat) -> None:
-    project.ok("pm", '/risk add "Training data quality unstable" cat:technical p:4 i:3 owner:@alice review:2w '
-                     'mitigation:"automated cleaning script" contingency:"manual check buffer" trigger:"error rate > 5%"')
+    project.ok(
+        "pm",
+        '/risk add "Training data quality unstable" cat:technical p:4 i:3 owner:@alice review:2w '
+        'mitigation:"automated cleaning script" contingency:"manual check buffer" trigger:"error rate > 5%"',
+    )
     risk = _risk(project)
     assert (risk.probability, risk.impact, risk.score, risk.level) == (4, 3, 12, "high")
     assert (risk.owner, risk.category, risk.strategy) == ("alice", "technical", "mitigate")
     assert risk.review_date == date(2026, 12, 9)
     assert (risk.mitigation, risk.contingency, risk.trigger) == (
-        "automated cleaning script", "manual check buffer", "error rate > 5%")
+        "automated cleaning script",
+        "manual check buffer",
+        "error rate > 5%",
+    )
 
 
 def test_risk_update_rescores(project: Chat) -> None:
@@ -58,14 +77,23 @@ def test_risk_list_top_is_sorted_by_score_and_skips_closed(project: Chat) -> Non
     lines = project.ok("pm", "/risk list top").cards[0].lines
     assert [line.split(" · ")[0] for line in lines] == ["R2 Big", "R3 Mid", "R1 Small"]
     assert [line.split(" · ")[0] for line in project.ok("pm", "/风险 列表 全部").cards[0].lines] == [
-        "R1 Small", "R2 Big", "R3 Mid", "R4 Gone"]
+        "R1 Small",
+        "R2 Big",
+        "R3 Mid",
+        "R4 Gone",
+    ]
 
 
 def test_risk_chinese_options(project: Chat) -> None:
     project.ok("pm", "/风险 新建 供应商延期 类别:进度 概率:3 影响:5 负责人:@张三 策略:规避 缓解:“提前备货”")
     risk = _risk(project)
     assert (risk.category, risk.score, risk.owner, risk.strategy, risk.mitigation) == (
-        "schedule", 15, "张三", "avoid", "提前备货")
+        "schedule",
+        15,
+        "张三",
+        "avoid",
+        "提前备货",
+    )
 
 
 def test_risk_bad_scale_says_what_was_wrong(project: Chat) -> None:
@@ -84,6 +112,7 @@ def test_risk_buttons_update_status(project: Chat) -> None:
 
 
 # --- standups -------------------------------------------------------------------------
+
 
 def _entries(chat: Chat) -> list[StandupEntry]:
     with chat.db.session() as s:
@@ -110,8 +139,11 @@ def test_standup_form_submission(project: Chat) -> None:
     form_reply = project.ok("bob", "/standup")
     form = form_reply.cards[0].form
     assert [i.name for i in form.inputs] == ["yesterday", "today", "blockers"]
-    reply = project.core.handle_action(project.ctx("bob"), {"command": form.command, "action": form.action},
-                                       {"yesterday": "x", "today": "y", "blockers": "waiting on ops"})
+    reply = project.core.handle_action(
+        project.ctx("bob"),
+        {"command": form.command, "action": form.action},
+        {"yesterday": "x", "today": "y", "blockers": "waiting on ops"},
+    )
     assert not reply.error and reply.cards[0].color == "red"
     assert _entries(project)[0].blockers == "waiting on ops"
 
@@ -159,7 +191,11 @@ def test_standup_config_validates_and_saves(project: Chat) -> None:
 
         p = s.exec(select(Project)).one()
     assert (p.standup_time, p.standup_days, p.standup_remind_minutes, p.standup_summary_time) == (
-        "09:00", "mon,tue,wed,thu,fri", 45, "11:00")
+        "09:00",
+        "mon,tue,wed,thu,fri",
+        45,
+        "11:00",
+    )
     assert p.standup_questions == ["Done?", "Next?", "Stuck?"]
     assert "after the standup time" in project.fail("pm", "/standup config summary:08:00")
     assert "three questions" in project.fail("pm", '/standup config questions:"one|two"')
@@ -174,6 +210,7 @@ def test_standup_report_for_a_given_date(project: Chat) -> None:
 
 
 # --- retros ---------------------------------------------------------------------------
+
 
 def test_retro_lifecycle_is_archived(project: Chat) -> None:
     project.ok("pm", "/retro start Sprint 1")
@@ -202,6 +239,7 @@ def test_retro_add_needs_a_kind(project: Chat) -> None:
 
 
 # --- project --------------------------------------------------------------------------
+
 
 def test_commands_in_an_unbound_channel_explain_how_to_start(chat: Chat) -> None:
     text = chat.fail("pm", "/task add X")
@@ -233,13 +271,21 @@ def test_status_report_contents(project: Chat) -> None:
 
 
 def test_project_init_with_charter_options(chat: Chat) -> None:
-    chat.ok("pm", '/项目 初始化 “ERP 升级” 时区:Asia/Shanghai 语言:中文 目标:“年底上线” 开始:2026-12-01 结束:2027-03-31 节假日:CN')
+    chat.ok(
+        "pm",
+        "/项目 初始化 “ERP 升级” 时区:Asia/Shanghai 语言:中文 目标:“年底上线” 开始:2026-12-01 结束:2027-03-31 节假日:CN",
+    )
     with chat.db.session() as s:
         from storage.models import Project
 
         p = s.exec(select(Project)).one()
     assert (p.name, p.timezone, p.locale, p.goal, p.holidays_country) == (
-        "ERP 升级", "Asia/Shanghai", "zh", "年底上线", "CN")
+        "ERP 升级",
+        "Asia/Shanghai",
+        "zh",
+        "年底上线",
+        "CN",
+    )
     assert (p.start_date, p.end_date) == (date(2026, 12, 1), date(2027, 3, 31))
     text = show(chat.ok("pm", "/项目 查看"))
     assert "项目章程 — ERP 升级" in text and "目标: 年底上线" in text
@@ -247,7 +293,7 @@ def test_project_init_with_charter_options(chat: Chat) -> None:
 
 
 def test_now_is_injected_everywhere(project: Chat) -> None:
-    project.clock.set(datetime(2027, 1, 4, 1, 0, tzinfo=timezone.utc))
+    project.clock.set(datetime(2027, 1, 4, 1, 0, tzinfo=UTC))
     project.ok("pm", "/task add X due:tomorrow")
     with project.db.session() as s:
         from storage.models import Task

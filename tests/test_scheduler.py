@@ -1,7 +1,8 @@
 """The scheduler with an injected clock: punctual, never noisy, never duplicated, never lost."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -29,7 +30,7 @@ def test_prompt_fires_on_a_workday_in_new_york(db: Database) -> None:
     bot = _bot(db, NY)
     bot.at(datetime(2026, 11, 23, 9, 30, tzinfo=NY))
     assert ("post", "C1", "Standup time — ERP — Mon Nov 23") in bot.sent()
-    assert bot.chat.clock.now() == datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)
+    assert bot.chat.clock.now() == datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
 
 
 def test_no_prompt_on_weekend_or_public_holiday(db: Database) -> None:
@@ -104,7 +105,10 @@ def test_overdue_digest_dm_and_escalation_once_across_a_restart(db: Database) ->
     again.clear()
     again.at(datetime(2026, 11, 24, 9, 0, tzinfo=SH))  # Tuesday: 2 working days, escalated
     again.restart().at(datetime(2026, 11, 24, 9, 30, tzinfo=SH))
-    assert [s for s in again.sent() if "verdue" in s[2]] == [*daily, ("dm", "bob", "Escalation: 1 task(s) overdue in ERP")]
+    assert [s for s in again.sent() if "verdue" in s[2]] == [
+        *daily,
+        ("dm", "bob", "Escalation: 1 task(s) overdue in ERP"),
+    ]
     again.clear()
     again.at(datetime(2026, 11, 25, 9, 0, tzinfo=SH))  # next day: digest and DM again, no second escalation
     assert again.sent() == daily
@@ -119,7 +123,10 @@ def test_no_overdue_alerts_on_weekends_unless_configured(db: Database) -> None:
     bot.at(datetime(2026, 11, 28, 9, 1, tzinfo=SH))  # today's 09:00 has passed: not replayed as "late"
     assert bot.sent() == []
     bot.at(datetime(2026, 11, 29, 9, 0, tzinfo=SH))  # Sunday
-    assert bot.sent() == [("post", "C1", "Overdue tasks — ERP: 1"), ("dm", "alice", "You have 1 overdue task(s) in ERP")]
+    assert bot.sent() == [
+        ("post", "C1", "Overdue tasks — ERP: 1"),
+        ("dm", "alice", "You have 1 overdue task(s) in ERP"),
+    ]
 
 
 def test_due_soon_reminder_once_within_the_window(db: Database) -> None:
@@ -130,7 +137,8 @@ def test_due_soon_reminder_once_within_the_window(db: Database) -> None:
     bot.at(datetime(2026, 11, 23, 15, 0, tzinfo=SH))
     bot.at(datetime(2026, 11, 23, 16, 0, tzinfo=SH))
     assert [s for s in bot.sent() if s[2].startswith("Due soon")] == [
-        ("dm", "bob", "Due soon: #1 Soon — Tue Nov 24 15:00")]
+        ("dm", "bob", "Due soon: #1 Soon — Tue Nov 24 15:00")
+    ]
 
 
 def test_risk_review_reminds_the_owner_once(db: Database) -> None:
@@ -174,30 +182,46 @@ def test_weekly_report_content(db: Database) -> None:
 
 @pytest.mark.parametrize(("day", "utc_hour"), [(8, 13), (9, 13)])  # 09:30 EST=14:30Z / EDT=13:30Z
 def test_dst_spring_forward_fires_once_at_local_time(db: Database, day: int, utc_hour: int) -> None:
-    project = Project(workspace_id=0, channel_id="c", name="p", timezone="America/New_York", created_by="x",
-                      standup_time="02:30", standup_summary_time="10:30", standup_days="mon,tue,wed,thu,fri,sat,sun")
-    start = datetime(2026, 3, 7, 12, tzinfo=timezone.utc)
+    project = Project(
+        workspace_id=0,
+        channel_id="c",
+        name="p",
+        timezone="America/New_York",
+        created_by="x",
+        standup_time="02:30",
+        standup_summary_time="10:30",
+        standup_days="mon,tue,wed,thu,fri,sat,sun",
+    )
+    start = datetime(2026, 3, 7, 12, tzinfo=UTC)
     prompts = [o for o in occurrences(project, start, start + timedelta(days=3)) if o.kind == "standup_prompt"]
     assert [o.day.day for o in prompts] == [8, 9, 10]  # 02:30 does not exist on Mar 8: fires once anyway
-    assert prompts[0].at == datetime(2026, 3, 8, 7, 30, tzinfo=timezone.utc)  # = 03:30 EDT, right after the jump
-    assert prompts[1].at == datetime(2026, 3, 9, 6, 30, tzinfo=timezone.utc)
+    assert prompts[0].at == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # = 03:30 EDT, right after the jump
+    assert prompts[1].at == datetime(2026, 3, 9, 6, 30, tzinfo=UTC)
 
 
 def test_dst_fall_back_fires_once_for_a_repeated_hour(db: Database) -> None:
-    project = Project(workspace_id=0, channel_id="c", name="p", timezone="America/New_York", created_by="x",
-                      standup_time="01:30", standup_summary_time="10:30", standup_days="mon,tue,wed,thu,fri,sat,sun")
-    start = datetime(2026, 10, 31, 12, tzinfo=timezone.utc)
+    project = Project(
+        workspace_id=0,
+        channel_id="c",
+        name="p",
+        timezone="America/New_York",
+        created_by="x",
+        standup_time="01:30",
+        standup_summary_time="10:30",
+        standup_days="mon,tue,wed,thu,fri,sat,sun",
+    )
+    start = datetime(2026, 10, 31, 12, tzinfo=UTC)
     prompts = [o for o in occurrences(project, start, start + timedelta(days=2)) if o.kind == "standup_prompt"]
     assert [(o.day.day, o.at) for o in prompts] == [
-        (1, datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)),  # first 01:30 (EDT), not the second
-        (2, datetime(2026, 11, 2, 6, 30, tzinfo=timezone.utc)),
+        (1, datetime(2026, 11, 1, 5, 30, tzinfo=UTC)),  # first 01:30 (EDT), not the second
+        (2, datetime(2026, 11, 2, 6, 30, tzinfo=UTC)),
     ]
 
 
 def test_dst_day_through_the_bot_sends_exactly_one_prompt(db: Database) -> None:
     bot = _bot(db, NY, when=datetime(2026, 10, 31, 8, 0, tzinfo=NY))
     bot.chat.ok("pm", "/standup config time:01:30 summary:10:30 days:daily")
-    bot.scheduler.run_between(bot.chat.clock.now(), datetime(2026, 11, 2, 0, 0, tzinfo=NY).astimezone(timezone.utc))
+    bot.scheduler.run_between(bot.chat.clock.now(), datetime(2026, 11, 2, 0, 0, tzinfo=NY).astimezone(UTC))
     prompts = [t for t in bot.titles() if t.startswith("Standup time")]
     assert prompts == ["Standup time — ERP — Sun Nov 1"]
 
@@ -233,7 +257,8 @@ def test_week_through_run_between_is_ordered_and_complete(db: Database) -> None:
     bot.scheduler.run_between(bot.chat.clock.now(), datetime(2026, 11, 29, 20, 0, tzinfo=SH))
     posts = [t for k, _, t in bot.sent() if k == "post"]
     assert [t for t in posts if t.startswith("Standup time")] == [
-        f"Standup time — ERP — {d}" for d in ("Mon Nov 23", "Tue Nov 24", "Wed Nov 25", "Thu Nov 26", "Fri Nov 27")]
+        f"Standup time — ERP — {d}" for d in ("Mon Nov 23", "Tue Nov 24", "Wed Nov 25", "Thu Nov 26", "Fri Nov 27")
+    ]
     assert [t for t in posts if t.startswith("Overdue")] == ["Overdue tasks — ERP: 1"] * 3  # Wed, Thu, Fri
     assert [t for t in posts if t.startswith("Weekly")] == ["Weekly status — ERP — Fri Nov 27"]
 

@@ -1,6 +1,7 @@
 """The scheduler is never silently wrong: working calendars (mainland China's Spring Festival
 included), the weekly report window, escalations in working days, "late" only after downtime,
 away people covered by someone, standup participants who do the work (issue 8, items 6-13)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,13 +35,17 @@ def _daily(bot: Bot, prefix: str, days: list[tuple[int, int]], hour: int = 9) ->
 
 # --- 6. the weekly report --------------------------------------------------------------------
 
+
 def test_weekly_report_on_a_holiday_goes_out_on_the_previous_working_day_spring_festival(db: Database) -> None:
     bot = make_bot(db, when=_day(2, 9, 8), init="holidays:CN")
     bot.run_until(_day(2, 28, 20))
     # Fri Feb 20 is in the Spring Festival holiday (Feb 15-23); the last working day before it is the
     # make-up Saturday Feb 14, the day after Feb 13's report: two reports of two weeks, both sent.
     assert [s.reply.cards[0].title for s in bot.titled("Weekly status")] == [
-        "Weekly status — ERP — Fri Feb 13", "Weekly status — ERP — Sat Feb 14", "Weekly status — ERP — Fri Feb 27"]
+        "Weekly status — ERP — Fri Feb 13",
+        "Weekly status — ERP — Sat Feb 14",
+        "Weekly status — ERP — Fri Feb 27",
+    ]
 
 
 def test_work_done_after_a_report_is_in_the_next_one(db: Database) -> None:
@@ -64,6 +69,7 @@ def test_work_done_after_a_report_is_in_the_next_one(db: Database) -> None:
 
 # --- 7. due-soon -----------------------------------------------------------------------------
 
+
 def test_due_soon_for_a_sunday_due_goes_out_on_friday(db: Database) -> None:
     bot = make_bot(db)
     bot.chat.ok("pm", "/task add Weekend @bob due:2026-11-29")  # a Sunday
@@ -78,6 +84,7 @@ def test_due_soon_for_a_spring_festival_due_goes_out_on_the_make_up_saturday(db:
 
 
 # --- 8. escalation ---------------------------------------------------------------------------
+
 
 def test_escalation_counts_working_days_of_the_chinese_calendar(db: Database) -> None:
     bot = make_bot(db, when=_day(2, 12, 8), init="holidays:CN")
@@ -94,7 +101,9 @@ def test_first_overdue_dm_and_escalation_never_arrive_in_the_same_digest(db: Dat
     bot.chat.ok("pm", "/task add Late @alice A:@bob due:2026-11-20")
     bot.at(_day(11, 23, 9))  # Monday: 1 working day overdue, but alice has not been told yet
     assert [t for t in bot.titles() if "verdue" in t or "Escalation" in t] == [
-        "Overdue tasks — ERP: 1", "You have 1 overdue task(s) in ERP"]
+        "Overdue tasks — ERP: 1",
+        "You have 1 overdue task(s) in ERP",
+    ]
     bot.clear()
     bot.at(_day(11, 24, 9))
     bot.at(_day(11, 24, 10))
@@ -113,6 +122,7 @@ def test_escalation_after_downtime_waits_for_the_next_digest(db: Database) -> No
 
 # --- 13. escalations grouped -----------------------------------------------------------------
 
+
 def test_escalations_for_one_person_are_one_dm_and_never_repeat(db: Database) -> None:
     bot = make_bot(db)
     bot.chat.ok("pm", "/task add One @alice A:@bob due:2026-11-19")
@@ -130,6 +140,7 @@ def test_escalations_for_one_person_are_one_dm_and_never_repeat(db: Database) ->
 
 
 # --- 9. late only after downtime -------------------------------------------------------------
+
 
 def test_project_created_after_prompt_time_posts_no_late_prompt(db: Database) -> None:
     bot = make_bot(db, when=_day(11, 23, 9, 45))
@@ -155,6 +166,7 @@ def test_mode_change_after_prompt_time_sends_no_late_dm_prompts(db: Database) ->
 
 
 # --- 10. away means away ---------------------------------------------------------------------
+
 
 def _away_project(db: Database) -> Bot:
     bot = make_bot(db, when=_day(11, 20, 8))
@@ -196,6 +208,7 @@ def test_when_the_accountable_is_away_too_the_admins_get_it(db: Database) -> Non
 
 # --- 11. the updated summary -----------------------------------------------------------------
 
+
 def test_updated_summary_keeps_the_lead_mention(db: Database) -> None:
     bot = make_bot(db)
     bot.chat.ok("pm", "/task add T @alice")
@@ -216,6 +229,7 @@ def test_updated_summary_keeps_the_lead_mention(db: Database) -> None:
 
 # --- 12. participants ------------------------------------------------------------------------
 
+
 def test_participants_are_the_people_doing_the_work(db: Database) -> None:
     bot = make_bot(db)
     bot.chat.ok("pm", "/standup config mode:dm")
@@ -223,8 +237,10 @@ def test_participants_are_the_people_doing_the_work(db: Database) -> None:
     bot.chat.ok("pm", "/task add Finished @dan")
     bot.chat.ok("pm", "/task done #2")
     bot.at(_day(11, 23, 10))
-    assert set(bot.sent()) == {("dm", "alice", "Standup time — ERP — Mon Nov 23"),
-                               ("dm", "alice", "Reminder: standup for ERP")}
+    assert set(bot.sent()) == {
+        ("dm", "alice", "Standup time — ERP — Mon Nov 23"),
+        ("dm", "alice", "Reminder: standup for ERP"),
+    }
     bot.chat.clock.set(_day(11, 23, 10, 5))
     bot.chat.ok("frank", "/standup y:helped t:helping")  # checking in enrols
     bot.clear()
@@ -256,25 +272,38 @@ def test_upgrade_keeps_escalations_sent_under_the_old_per_task_keys(db_url: str)
     try:
         migrate.upgrade(engine, "0004")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspace (platform, external_id, name, created_at) "
-                              "VALUES ('console', 'W1', '', '2026-11-01 00:00:00')"))
-            conn.execute(text(
-                "INSERT INTO project (workspace_id, channel_id, name, goal, timezone, locale, standup_time, "
-                "standup_days, standup_remind_minutes, standup_summary_time, standup_enabled, standup_mode, "
-                "digest_time, due_soon_hours, escalate_after_days, weekly_report_day, weekly_report_time, "
-                "alerts_on_holidays, next_task_number, next_risk_number, next_retro_number, created_by, created_at) "
-                "VALUES (1, 'C1', 'ERP', '', 'UTC', 'en', '09:30', 'mon-fri', 30, '10:30', true, 'channel', "
-                "'09:00', 24, 2, 'fri', '16:00', false, 3, 1, 1, 'pm', '2026-11-01 00:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO workspace (platform, external_id, name, created_at) "
+                    "VALUES ('console', 'W1', '', '2026-11-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO project (workspace_id, channel_id, name, goal, timezone, locale, standup_time, "
+                    "standup_days, standup_remind_minutes, standup_summary_time, standup_enabled, standup_mode, "
+                    "digest_time, due_soon_hours, escalate_after_days, weekly_report_day, weekly_report_time, "
+                    "alerts_on_holidays, next_task_number, next_risk_number, next_retro_number, created_by, created_at) "
+                    "VALUES (1, 'C1', 'ERP', '', 'UTC', 'en', '09:30', 'mon-fri', 30, '10:30', true, 'channel', "
+                    "'09:00', 24, 2, 'fri', '16:00', false, 3, 1, 1, 'pm', '2026-11-01 00:00:00')"
+                )
+            )
             for number in (1, 2):
-                conn.execute(text(
-                    "INSERT INTO task (workspace_id, project_id, number, title, description, status, priority, "
-                    "due_date, accountable, consulted, informed, creator, created_at, updated_at) VALUES "
-                    f"(1, 1, {number}, 'T', '', 'todo', 'medium', '2026-11-20', 'bob', '[]', '[]', 'pm', "
-                    "'2026-11-01 00:00:00', '2026-11-01 00:00:00')"))
-            conn.execute(text(
-                "INSERT INTO notification (key, platform, target_kind, target, payload, status, attempts, "
-                "next_attempt_at, last_error, created_at) VALUES ('escalate:1:2026-11-20', 'console', 'dm', "
-                "'bob', '{}', 'sent', 1, '2026-11-23 01:00:00', '', '2026-11-23 01:00:00')"))
+                conn.execute(
+                    text(
+                        "INSERT INTO task (workspace_id, project_id, number, title, description, status, priority, "
+                        "due_date, accountable, consulted, informed, creator, created_at, updated_at) VALUES "
+                        f"(1, 1, {number}, 'T', '', 'todo', 'medium', '2026-11-20', 'bob', '[]', '[]', 'pm', "
+                        "'2026-11-01 00:00:00', '2026-11-01 00:00:00')"
+                    )
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO notification (key, platform, target_kind, target, payload, status, attempts, "
+                    "next_attempt_at, last_error, created_at) VALUES ('escalate:1:2026-11-20', 'console', 'dm', "
+                    "'bob', '{}', 'sent', 1, '2026-11-23 01:00:00', '', '2026-11-23 01:00:00')"
+                )
+            )
         migrate.upgrade(engine)
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT number, escalated_at FROM task ORDER BY number")).all()

@@ -1,5 +1,6 @@
 """Buttons on task cards, risk cards and standup prompts: a click runs as the clicking user, and a
 card about the same item is updated in place instead of posting a new message."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,13 +13,13 @@ from tests.support.slack_bot import SlackBot, slack_bot, slack_fake, texts  # no
 
 
 @pytest.fixture(params=["http", "socket"])
-def bot(request: pytest.FixtureRequest, slack_bot: SlackBot) -> SlackBot:  # noqa: F811 - the fixture
+def bot(request: pytest.FixtureRequest, slack_bot: SlackBot) -> SlackBot:
     slack_bot.via = request.param
     slack_bot.ok('init "Clicks"', command="/project")
     return slack_bot
 
 
-def test_done_on_a_task_card_updates_that_message_in_place(bot: SlackBot, db) -> None:  # noqa: ANN001
+def test_done_on_a_task_card_updates_that_message_in_place(bot: SlackBot, db) -> None:
     bot.ok('add "Ship it" <@U2|bob>')
     card = bot.last_post()
     posts = len(bot.posts())
@@ -32,7 +33,7 @@ def test_done_on_a_task_card_updates_that_message_in_place(bot: SlackBot, db) ->
         assert session.exec(select(Task.status)).one() == "done"
 
 
-def test_snooze_and_start_change_the_card_in_place(bot: SlackBot, db) -> None:  # noqa: ANN001
+def test_snooze_and_start_change_the_card_in_place(bot: SlackBot, db) -> None:
     bot.ok('add "Write docs" due:fri')
     card = bot.last_post()
     bot.click(card, "Snooze 1 day")
@@ -62,7 +63,7 @@ def test_a_click_on_an_ephemeral_card_replaces_it_with_a_channel_post(bot: Slack
     assert len(bot.posts()) == posts + 1 and "started #1 Look at me" in texts(bot.last_post().blocks)
 
 
-def test_edit_opens_a_prefilled_modal_whose_submission_updates_the_card(bot: SlackBot, db) -> None:  # noqa: ANN001
+def test_edit_opens_a_prefilled_modal_whose_submission_updates_the_card(bot: SlackBot, db) -> None:
     bot.ok('add "Old title" <@U2|bob> C:<@U3|wang> due:2026-12-01')
     card = bot.last_post()
     bot.click(card, "Edit")
@@ -70,14 +71,30 @@ def test_edit_opens_a_prefilled_modal_whose_submission_updates_the_card(bot: Sla
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert inputs["title"]["initial_value"] == "Old title" and inputs["responsible"]["initial_user"] == "U2"
     assert inputs["consulted"]["initial_users"] == ["U3"] and inputs["due"]["initial_date"] == "2026-12-01"
-    assert bot.submit(view, {"title": "New title", "responsible": "U3", "consulted": ["U1", "U2"],
-                             "due": "2026-12-24", "priority": "urgent"}) == {}
+    assert (
+        bot.submit(
+            view,
+            {
+                "title": "New title",
+                "responsible": "U3",
+                "consulted": ["U1", "U2"],
+                "due": "2026-12-24",
+                "priority": "urgent",
+            },
+        )
+        == {}
+    )
     update = bot.fake.wait_for("chat.update")[-1]
     assert update.body["ts"] == card.answer["ts"] and "#1 New title" in texts(update.blocks)
     with db.session() as session:
         task = session.exec(select(Task)).one()
-    assert (task.title, task.responsible, task.consulted, str(task.due_date), task.priority) == \
-        ("New title", "U3", ["U1", "U2"], "2026-12-24", "urgent")
+    assert (task.title, task.responsible, task.consulted, str(task.due_date), task.priority) == (
+        "New title",
+        "U3",
+        ["U1", "U2"],
+        "2026-12-24",
+        "urgent",
+    )
 
 
 def test_risk_card_buttons_update_the_risk(bot: SlackBot) -> None:
@@ -89,7 +106,7 @@ def test_risk_card_buttons_update_the_risk(bot: SlackBot) -> None:
     assert "closed risk R1" in texts(bot.fake.of("chat.update")[-1].blocks)
 
 
-def test_a_standup_prompt_opens_the_check_in_modal_and_the_answer_is_posted(bot: SlackBot, db) -> None:  # noqa: ANN001
+def test_a_standup_prompt_opens_the_check_in_modal_and_the_answer_is_posted(bot: SlackBot, db) -> None:
     prompt = Reply(cards=[Card(title="Standup time", buttons=[Button("Check in", "standup", "checkin")])])
     bot.queue("standup-prompt:test", Destination.channel("T1", "C1"), prompt)
     bot.settle()

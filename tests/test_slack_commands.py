@@ -1,6 +1,7 @@
 """Slash commands through bolt — as signed HTTP requests and as Socket Mode envelopes — answered
 with Block Kit: channel answers posted by the outbox, private ones through the response_url,
 forms as modals."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from tests.support.slack_bot import SlackBot, slack_bot, slack_fake, texts  # no
 
 
 @pytest.fixture(params=["http", "socket"])
-def bot(request: pytest.FixtureRequest, slack_bot: SlackBot) -> SlackBot:  # noqa: F811 - the fixture
+def bot(request: pytest.FixtureRequest, slack_bot: SlackBot) -> SlackBot:
     slack_bot.via = request.param
     return slack_bot
 
@@ -29,8 +30,16 @@ def test_every_command_works_from_slack(bot: SlackBot) -> None:
     card = texts(bot.last_post().blocks)
     assert "<@U1> created task #1." in card and "#1 Migrate orders DB" in card and "<@U2>" in card
 
-    private = [("/task", "list"), ("/task", "show #1"), ("/task", "tree"), ("/task", "raci"), ("/risk", "list"),
-               ("/pm", "help"), ("/retro", "list"), ("/standup", "report")]
+    private = [
+        ("/task", "list"),
+        ("/task", "show #1"),
+        ("/task", "tree"),
+        ("/task", "raci"),
+        ("/risk", "list"),
+        ("/pm", "help"),
+        ("/retro", "list"),
+        ("/standup", "report"),
+    ]
     for command, text in private:
         before = len(bot.posts())
         bot.command(text, command=command)
@@ -56,19 +65,32 @@ def test_every_command_works_from_slack(bot: SlackBot) -> None:
 
 # The rest of the command language, each answered where it belongs (channel or only the speaker).
 REST = [
-    ("/task", "update #1 due:mon owner:<@U2|bob>", "channel"), ("/task", "start #1", "channel"),
-    ("/task", "block #1", "channel"), ("/task", "reopen #1", "channel"),
-    ("/task", 'add "Second" parent:#1', "channel"), ("/task", "cancel #2", "channel"),
-    ("/task", "delete #2", "channel"), ("/task", "help", "private"), ("/task", "list overdue", "private"),
-    ("/risk", 'add "Budget" p:2 i:3', "channel"), ("/risk", "show R1", "private"),
-    ("/risk", "update R1 status:mitigating", "channel"), ("/risk", "close R1", "channel"),
+    ("/task", "update #1 due:mon owner:<@U2|bob>", "channel"),
+    ("/task", "start #1", "channel"),
+    ("/task", "block #1", "channel"),
+    ("/task", "reopen #1", "channel"),
+    ("/task", 'add "Second" parent:#1', "channel"),
+    ("/task", "cancel #2", "channel"),
+    ("/task", "delete #2", "channel"),
+    ("/task", "help", "private"),
+    ("/task", "list overdue", "private"),
+    ("/risk", 'add "Budget" p:2 i:3', "channel"),
+    ("/risk", "show R1", "private"),
+    ("/risk", "update R1 status:mitigating", "channel"),
+    ("/risk", "close R1", "channel"),
     ("/risk", "list top", "private"),
-    ("/project", "show", "private"), ("/project", "members", "private"),
-    ("/project", 'set goal:"Ship v2"', "channel"), ("/project", "admin add <@U2|bob>", "channel"),
-    ("/standup", "config time:09:00 summary:10:00", "channel"), ("/standup", "config", "private"),
-    ("/standup", "away 2026-12-01..2026-12-02", "private"), ("/standup", "mute", "private"),
+    ("/project", "show", "private"),
+    ("/project", "members", "private"),
+    ("/project", 'set goal:"Ship v2"', "channel"),
+    ("/project", "admin add <@U2|bob>", "channel"),
+    ("/standup", "config time:09:00 summary:10:00", "channel"),
+    ("/standup", "config", "private"),
+    ("/standup", "away 2026-12-01..2026-12-02", "private"),
+    ("/standup", "mute", "private"),
     ("/standup", "unmute", "private"),
-    ("/retro", "start", "channel"), ("/retro", "show", "private"), ("/retro", "close", "channel"),
+    ("/retro", "start", "channel"),
+    ("/retro", "show", "private"),
+    ("/retro", "close", "channel"),
     ("/pm", "task list", "private"),
 ]
 
@@ -114,14 +136,14 @@ def test_an_error_is_shown_only_to_the_speaker_with_the_usage(bot: SlackBot) -> 
     assert "Usage: /task add" in texts(bot.responses()[-1].body["blocks"])
 
 
-def test_slack_escaping_in_command_text_is_undone_before_parsing(bot: SlackBot, db) -> None:  # noqa: ANN001
+def test_slack_escaping_in_command_text_is_undone_before_parsing(bot: SlackBot, db) -> None:
     bot.ok('init "Escapes"', command="/project")
     bot.ok('add "R&amp;D plan &lt;draft&gt;" in <#C2|general>')
     with db.session() as session:
         assert session.exec(select(Task.title)).one() == "R&D plan <draft> in #general"
 
 
-def test_names_time_zones_and_languages_come_from_users_info(bot: SlackBot, db) -> None:  # noqa: ANN001
+def test_names_time_zones_and_languages_come_from_users_info(bot: SlackBot, db) -> None:
     bot.ok('init "People"', command="/project")
     bot.command("list")
     bot.command("list", user="U3", user_name="wang")
@@ -132,7 +154,7 @@ def test_names_time_zones_and_languages_come_from_users_info(bot: SlackBot, db) 
     assert len(bot.fake.of("users.info")) == 2  # cached: one lookup per user
 
 
-def test_renamed_slash_commands_map_to_the_same_commands(db, slack_fake) -> None:  # noqa: ANN001, F811
+def test_renamed_slash_commands_map_to_the_same_commands(db, slack_fake) -> None:
     bot = SlackBot(db, slack_fake, commands={"task": "/pm-task", "project": "/pm-project"})
     try:
         bot.ok('init "Renamed"', command="/pm-project")

@@ -2,6 +2,7 @@
 title says is shown, escaped, wherever Slack parses markup — every mrkdwn text and every
 message's notification text — in messages, updates, ephemeral answers and views. (Plain-text
 objects such as headers are never parsed by Slack, so they show the title as typed.)"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,7 +35,7 @@ def _parsed_texts(call_body: dict[str, Any]) -> list[str]:
     return found
 
 
-def test_a_title_cannot_ping_or_spoof_anywhere_it_is_shown(slack_bot: SlackBot) -> None:  # noqa: F811
+def test_a_title_cannot_ping_or_spoof_anywhere_it_is_shown(slack_bot: SlackBot) -> None:
     bot = slack_bot
     bot.ok('init "Safety"', command="/project")
     bot.ok(f'add "{TYPED} ship" A:<@U1|alice>')
@@ -43,8 +44,12 @@ def test_a_title_cannot_ping_or_spoof_anywhere_it_is_shown(slack_bot: SlackBot) 
     bot.command("list all")
     bot.command("show #1")
     bot.event(p.app_home_opened("U1"))
-    shown = [*bot.fake.of("chat.postMessage"), *bot.fake.of("chat.update"), *bot.responses(),
-             *bot.fake.of("views.publish")]
+    shown = [
+        *bot.fake.of("chat.postMessage"),
+        *bot.fake.of("chat.update"),
+        *bot.responses(),
+        *bot.fake.of("views.publish"),
+    ]
     assert len(shown) >= 6
     for call in shown:
         for text in _parsed_texts(call.body):
@@ -57,7 +62,7 @@ def test_a_title_cannot_ping_or_spoof_anywhere_it_is_shown(slack_bot: SlackBot) 
     assert card.body["text"] == "<@U1> created task #1."
 
 
-def test_a_real_mention_in_a_command_still_mentions(slack_bot: SlackBot) -> None:  # noqa: F811
+def test_a_real_mention_in_a_command_still_mentions(slack_bot: SlackBot) -> None:
     bot = slack_bot
     bot.ok('init "Safety"', command="/project")
     bot.ok('add "Review" <@U2|bob>')

@@ -1,5 +1,6 @@
 """App Home: my open tasks across projects (overdue first), what I am Accountable for, my standup
 today per project, and quick actions that open modals and refresh the tab."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from tests.support.slack_bot import SlackBot, slack_bot, slack_fake, texts  # no
 
 
 @pytest.fixture
-def bot(slack_bot: SlackBot) -> SlackBot:  # noqa: F811 - the fixture
+def bot(slack_bot: SlackBot) -> SlackBot:
     slack_bot.ok('init "Alpha"', command="/project", channel="C1")
     slack_bot.ok('init "Beta"', command="/project", channel="C2")
     slack_bot.ok('add "Alpha later" <@U1|alice> due:2026-12-20', channel="C1")

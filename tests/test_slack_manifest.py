@@ -1,5 +1,6 @@
 """The Slack app manifest in the repository matches what the adapter serves: the slash commands,
 the message shortcut, the scopes it asks for at install and the events it has listeners for."""
+
 from __future__ import annotations
 
 import json
@@ -25,17 +26,24 @@ def test_the_manifest_declares_the_shortcut_scopes_and_events_the_adapter_uses()
     assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
     assert MANIFEST["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
     settings = MANIFEST["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "app_mention",
-                                                                   "member_joined_channel"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_mention",
+        "member_joined_channel",
+    }
     assert settings["socket_mode_enabled"] and settings["interactivity"]["is_enabled"]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"]
 
 
-def test_every_subscribed_event_has_a_listener(slack_bot: SlackBot) -> None:  # noqa: F811
+def test_every_subscribed_event_has_a_listener(slack_bot: SlackBot) -> None:
     """bolt answers 404 to an event nobody listens for (and Slack would then retry it)."""
     for n, event in enumerate(MANIFEST["settings"]["event_subscriptions"]["bot_events"]):
-        status, _ = slack_bot.event(p.event({"type": event, "user": "U1", "channel": "C1", "tab": "home",
-                                             "text": "<@UBOT> hi"}, event_id=f"Ev{n}"), via="socket")
+        status, _ = slack_bot.event(
+            p.event(
+                {"type": event, "user": "U1", "channel": "C1", "tab": "home", "text": "<@UBOT> hi"}, event_id=f"Ev{n}"
+            ),
+            via="socket",
+        )
         assert status == 200, event
     status, _ = slack_bot.event(p.event({"type": "reaction_added", "user": "U1"}, event_id="EvX"), via="socket")
     assert status == 404

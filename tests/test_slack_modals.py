@@ -1,4 +1,5 @@
 """Neutral forms as Slack modals and their submissions back into form values."""
+
 from __future__ import annotations
 
 from bot.slack.modals import Meta, first_input, form_modal, form_values
@@ -6,30 +7,45 @@ from handlers.destination import Destination, MessageRef
 from handlers.replies import Form, Input, Option
 from tests.support.slack_payloads import state_values
 
-FORM = Form("task", "update", (
-    Input("title", "Title", "text", required=True, initial="Ship"),
-    Input("responsible", "Responsible", "user", initial="U1"),
-    Input("consulted", "Consulted", "users", initial="U2,U3"),
-    Input("due", "Due", "date", initial="2026-12-01"),
-    Input("priority", "Priority", "select", initial="high", options=(Option("low", "Low"), Option("high", "High"))),
-    Input("description", "Description", "textarea", placeholder="What and why"),
-    Input("accountable", "Accountable", "user", initial="me"),
-), "Save", args=("#3",))
+FORM = Form(
+    "task",
+    "update",
+    (
+        Input("title", "Title", "text", required=True, initial="Ship"),
+        Input("responsible", "Responsible", "user", initial="U1"),
+        Input("consulted", "Consulted", "users", initial="U2,U3"),
+        Input("due", "Due", "date", initial="2026-12-01"),
+        Input("priority", "Priority", "select", initial="high", options=(Option("low", "Low"), Option("high", "High"))),
+        Input("description", "Description", "textarea", placeholder="What and why"),
+        Input("accountable", "Accountable", "user", initial="me"),
+    ),
+    "Save",
+    args=("#3",),
+)
 
 
 MESSAGE = MessageRef(Destination.channel("T1", "C1"), "1.2").to_dict()
 
 
 def _modal(title: str = "Edit task #3") -> dict:
-    return form_modal(FORM, title=title, meta=Meta("task", "update", ["#3"], channel="C1", message=MESSAGE),
-                      locale="en", names=lambda _u: None)
+    return form_modal(
+        FORM,
+        title=title,
+        meta=Meta("task", "update", ["#3"], channel="C1", message=MESSAGE),
+        locale="en",
+        names=lambda _u: None,
+    )
 
 
 def test_every_input_kind_becomes_its_slack_element_with_its_initial_value() -> None:
     view = _modal()
     elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
-    assert elements["title"] == {"type": "plain_text_input", "action_id": "title", "initial_value": "Ship",
-                                 "multiline": False}
+    assert elements["title"] == {
+        "type": "plain_text_input",
+        "action_id": "title",
+        "initial_value": "Ship",
+        "multiline": False,
+    }
     assert elements["responsible"]["type"] == "users_select" and elements["responsible"]["initial_user"] == "U1"
     assert elements["consulted"]["type"] == "multi_users_select"
     assert elements["consulted"]["initial_users"] == ["U2", "U3"]
@@ -61,8 +77,16 @@ def test_a_long_title_is_shortened_and_shown_in_full_inside() -> None:
 
 def test_submitted_state_becomes_the_form_dict() -> None:
     view = _modal()
-    state = state_values(view, {"title": "Ship v2", "responsible": "U2", "consulted": ["U1", "U3"],
-                                "due": "2026-12-24", "priority": "low"})
-    assert form_values(state) == {"title": "Ship v2", "responsible": "U2", "consulted": ["U1", "U3"],
-                                  "due": "2026-12-24", "priority": "low",
-                                  "accountable": "", "description": ""}  # emptied: the core clears them
+    state = state_values(
+        view,
+        {"title": "Ship v2", "responsible": "U2", "consulted": ["U1", "U3"], "due": "2026-12-24", "priority": "low"},
+    )
+    assert form_values(state) == {
+        "title": "Ship v2",
+        "responsible": "U2",
+        "consulted": ["U1", "U3"],
+        "due": "2026-12-24",
+        "priority": "low",
+        "accountable": "",
+        "description": "",
+    }  # emptied: the core clears them

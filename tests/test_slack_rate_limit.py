@@ -1,5 +1,6 @@
 """Rate limits: a 429 is retried after its Retry-After (inline when short, by the outbox when
 long) and the message is delivered exactly once; sends are paced per channel."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,7 +17,7 @@ def _queue(bot: SlackBot, key: str, channel: str = "C1") -> None:
     bot.queue(key, Destination.channel("T1", channel), Reply(text=key))
 
 
-def test_a_short_rate_limit_is_waited_out_and_the_message_sent_once(slack_bot: SlackBot) -> None:  # noqa: F811
+def test_a_short_rate_limit_is_waited_out_and_the_message_sent_once(slack_bot: SlackBot) -> None:
     bot = slack_bot
     bot.fake.rate_limit("chat.postMessage", times=1, retry_after=1)
     _queue(bot, "limited-once")
@@ -26,7 +27,7 @@ def test_a_short_rate_limit_is_waited_out_and_the_message_sent_once(slack_bot: S
     assert 1.0 in bot.sleeps  # waited Retry-After on the injected sleeper, not in real time
 
 
-def test_a_long_rate_limit_waits_in_the_outbox_until_retry_after(slack_bot: SlackBot, db) -> None:  # noqa: ANN001, F811
+def test_a_long_rate_limit_waits_in_the_outbox_until_retry_after(slack_bot: SlackBot, db) -> None:
     bot = slack_bot
     bot.fake.rate_limit("chat.postMessage", times=1, retry_after=30)
     _queue(bot, "limited-long")
@@ -44,7 +45,7 @@ def test_a_long_rate_limit_waits_in_the_outbox_until_retry_after(slack_bot: Slac
     assert len(bot.fake.of("chat.postMessage")) == 1
 
 
-def test_sends_to_one_channel_are_paced_about_one_per_second(slack_bot: SlackBot) -> None:  # noqa: F811
+def test_sends_to_one_channel_are_paced_about_one_per_second(slack_bot: SlackBot) -> None:
     bot = slack_bot
     for n in range(3):
         _queue(bot, f"burst-{n}")

@@ -1,4 +1,5 @@
 """The Block Kit renderer on its own: neutral replies in, validated Block Kit out."""
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,15 @@ def test_a_mention_of_a_non_slack_id_is_shown_as_plain_text() -> None:
 
 
 def test_a_card_becomes_header_fields_lines_buttons_and_footer() -> None:
-    card = Card(title="#3 Ship it", color="green", text="Details", footer="f",
-                fields=[Field("Status", "Done"), Field("Owner", mention("U1")), Field("Notes", "long", short=False)],
-                lines=["one", "two"], buttons=[Button("Done", "task", "done", ("#3",), style="primary")])
+    card = Card(
+        title="#3 Ship it",
+        color="green",
+        text="Details",
+        footer="f",
+        fields=[Field("Status", "Done"), Field("Owner", mention("U1")), Field("Notes", "long", short=False)],
+        lines=["one", "two"],
+        buttons=[Button("Done", "task", "done", ("#3",), style="primary")],
+    )
     blocks = render_blocks(Reply(text="hello", cards=[card]))
     kinds = [b["type"] for b in blocks]
     assert kinds == ["section", "divider", "header", "section", "section", "section", "section", "actions", "context"]
@@ -70,8 +77,11 @@ def test_long_lists_are_split_into_sections_within_slack_limits() -> None:
 
 
 def test_many_fields_and_buttons_are_spread_over_blocks() -> None:
-    card = Card(title="t", fields=[Field(f"f{n}", "v" * 2500) for n in range(23)],
-                buttons=[Button(f"b{n}", "task", "show", (f"#{n}",)) for n in range(30)])
+    card = Card(
+        title="t",
+        fields=[Field(f"f{n}", "v" * 2500) for n in range(23)],
+        buttons=[Button(f"b{n}", "task", "show", (f"#{n}",)) for n in range(30)],
+    )
     blocks = render_blocks(Reply(cards=[card]))
     field_blocks = [b for b in blocks if "fields" in b]
     assert [len(b["fields"]) for b in field_blocks] == [10, 10, 3]
@@ -82,8 +92,9 @@ def test_many_fields_and_buttons_are_spread_over_blocks() -> None:
 
 
 def test_an_oversized_reply_is_cut_to_fifty_blocks_with_a_note() -> None:
-    cards = [Card(title=f"#{n} item", text="t", buttons=[Button("Done", "task", "done", (f"#{n}",))])
-             for n in range(30)]
+    cards = [
+        Card(title=f"#{n} item", text="t", buttons=[Button("Done", "task", "done", (f"#{n}",))]) for n in range(30)
+    ]
     blocks = render_blocks(Reply(cards=cards))
     assert len(blocks) == MESSAGE_BLOCKS
     assert blocks[-1]["type"] == "context" and "more" in blocks[-1]["elements"][0]["text"]

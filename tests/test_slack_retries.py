@@ -1,5 +1,6 @@
 """Retried deliveries — an HTTP retry with X-Slack-Retry-Num, a Socket Mode redelivery, the same
 event id twice — never create a second record nor post a second answer."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,13 +11,13 @@ from tests.support import slack_payloads as p
 from tests.support.slack_bot import SlackBot, slack_bot, slack_fake, texts  # noqa: F401 - fixtures
 
 
-def _tasks(db) -> list[str]:  # noqa: ANN001
+def _tasks(db) -> list[str]:
     with db.session() as session:
         return list(session.exec(select(Task.title)))
 
 
 @pytest.mark.parametrize("via", ["http", "socket"])
-def test_a_retried_slash_command_creates_one_task(slack_bot: SlackBot, db, via: str) -> None:  # noqa: ANN001, F811
+def test_a_retried_slash_command_creates_one_task(slack_bot: SlackBot, db, via: str) -> None:
     bot = slack_bot
     bot.ok('init "Retries"', command="/project")
     payload = p.command('add "Exactly once"', trigger="trig-same", response_url=bot.fake.response_url("same"))
@@ -29,7 +30,7 @@ def test_a_retried_slash_command_creates_one_task(slack_bot: SlackBot, db, via: 
 
 
 @pytest.mark.parametrize("via", ["http", "socket"])
-def test_a_retried_mention_event_creates_one_task(slack_bot: SlackBot, db, via: str) -> None:  # noqa: ANN001, F811
+def test_a_retried_mention_event_creates_one_task(slack_bot: SlackBot, db, via: str) -> None:
     bot = slack_bot
     bot.ok('init "Retries"', command="/project")
     event = p.app_mention('<@UBOT> /task add "From a mention" due:fri', event_id="EvRetry1")
@@ -39,7 +40,7 @@ def test_a_retried_mention_event_creates_one_task(slack_bot: SlackBot, db, via: 
     assert len(bot.posts()) == 2 and "#1 From a mention" in texts(bot.last_post().blocks)
 
 
-def test_a_repeated_click_acts_once(slack_bot: SlackBot, db) -> None:  # noqa: ANN001, F811
+def test_a_repeated_click_acts_once(slack_bot: SlackBot, db) -> None:
     bot = slack_bot
     bot.ok('init "Retries"', command="/project")
     bot.ok('add "Click twice"')
@@ -51,7 +52,7 @@ def test_a_repeated_click_acts_once(slack_bot: SlackBot, db) -> None:  # noqa: A
         assert str(session.exec(select(Task.due_date)).one()) == "2026-11-26"
 
 
-def test_a_mention_without_a_command_gets_a_hint_once(slack_bot: SlackBot) -> None:  # noqa: F811
+def test_a_mention_without_a_command_gets_a_hint_once(slack_bot: SlackBot) -> None:
     bot = slack_bot
     event = p.app_mention("<@UBOT> hello there", event_id="EvHint")
     bot.event(event)

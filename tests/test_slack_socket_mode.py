@@ -1,5 +1,6 @@
 """Socket Mode for real: `start()` asks apps.connections.open for a WebSocket URL, connects, and
 answers the envelopes pushed through it — acked by envelope id, answered through the Web API."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from tests.support.waiting import wait_until
 
 
 @pytest.fixture
-def bot(tmp_path) -> Iterator[SlackBot]:  # noqa: ANN001 - pytest's Path
+def bot(tmp_path) -> Iterator[SlackBot]:
     # SQLite only: closing the SDK's connection takes its 3-second receive timeout, once is enough.
     db = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
     db.upgrade()
@@ -33,8 +34,12 @@ def bot(tmp_path) -> Iterator[SlackBot]:  # noqa: ANN001 - pytest's Path
 
 def _push(bot: SlackBot, n: int, kind: str, payload: dict, retry: int | None = None) -> None:
     """Push one envelope and wait until it is acknowledged and everything it started is done."""
-    envelope = {"envelope_id": f"env-{n}", "type": kind, "payload": payload,
-                "accepts_response_payload": kind != "events_api"}
+    envelope = {
+        "envelope_id": f"env-{n}",
+        "type": kind,
+        "payload": payload,
+        "accepts_response_payload": kind != "events_api",
+    }
     if retry is not None:
         envelope.update(retry_attempt=retry, retry_reason="timeout")
     bot.fake.push(envelope)
@@ -46,8 +51,12 @@ def test_commands_and_events_arrive_over_the_socket_and_are_acknowledged(bot: Sl
     assert wait_until(lambda: bot.fake.ws_connected, 10), "never connected"
     assert bot.fake.of("apps.connections.open")[0].token == "xapp-1-test"
     url = bot.fake.response_url
-    _push(bot, 1, "slash_commands", p.command('init "Over the socket"', command="/project", trigger="s-1",
-                                              response_url=url("s-1")))
+    _push(
+        bot,
+        1,
+        "slash_commands",
+        p.command('init "Over the socket"', command="/project", trigger="s-1", response_url=url("s-1")),
+    )
     _push(bot, 2, "slash_commands", p.command('add "Socket task"', trigger="s-2", response_url=url("s-2")))
     mention = p.app_mention('<@UBOT> /task add "From a socket mention"', event_id="EvSock")
     _push(bot, 3, "events_api", mention)

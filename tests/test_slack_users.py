@@ -1,5 +1,6 @@
 """users.info answers are cached per workspace and user for a while; failures are remembered
 briefly and never fail the request; Slack locales map to pmbot's languages."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,15 @@ class Client:
         self.calls.append(user)
         if self.fail:
             raise SlackApiError("user_not_found", {"ok": False, "error": "user_not_found"})
-        return {"user": {"id": user, "name": "handle", "tz": "Asia/Shanghai", "locale": "zh-CN",
-                         "profile": {"display_name": "", "real_name": "王芳"}}}
+        return {
+            "user": {
+                "id": user,
+                "name": "handle",
+                "tz": "Asia/Shanghai",
+                "locale": "zh-CN",
+                "profile": {"display_name": "", "real_name": "王芳"},
+            }
+        }
 
 
 def test_a_lookup_is_cached_until_its_ttl_ends() -> None:
@@ -49,5 +57,12 @@ def test_a_failed_lookup_answers_what_is_known_and_is_retried_soon() -> None:
 
 
 def test_slack_locales_map_to_english_and_chinese_only() -> None:
-    assert [locale_of(x) for x in ("en-US", "en-GB", "zh-CN", "zh-TW", "ja-JP", "", None)] == \
-        ["en", "en", "zh", "zh", None, None, None]
+    assert [locale_of(x) for x in ("en-US", "en-GB", "zh-CN", "zh-TW", "ja-JP", "", None)] == [
+        "en",
+        "en",
+        "zh",
+        "zh",
+        None,
+        None,
+        None,
+    ]

@@ -1,5 +1,6 @@
 """Inviting the bot into a channel posts a welcome card whose button opens the bind-a-project
 modal; submitting it binds the channel."""
+
 from __future__ import annotations
 
 from sqlmodel import select
@@ -10,11 +11,13 @@ from tests.support.slack_bot import SlackBot, slack_bot, slack_fake, texts  # no
 
 
 def _joined(user: str, channel: str = "C4", event_id: str = "EvJoin") -> dict:
-    return p.event({"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": "C",
-                    "team": "T1"}, event_id=event_id)
+    return p.event(
+        {"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": "C", "team": "T1"},
+        event_id=event_id,
+    )
 
 
-def test_the_bot_joining_a_channel_offers_to_bind_it(slack_bot: SlackBot, db) -> None:  # noqa: ANN001, F811
+def test_the_bot_joining_a_channel_offers_to_bind_it(slack_bot: SlackBot, db) -> None:
     bot = slack_bot
     bot.event(_joined("UBOT"))
     welcome = bot.last_post()
@@ -29,7 +32,7 @@ def test_the_bot_joining_a_channel_offers_to_bind_it(slack_bot: SlackBot, db) ->
         assert session.exec(select(Project.channel_id, Project.timezone)).one() == ("C4", "Europe/Berlin")
 
 
-def test_someone_else_joining_is_not_welcomed_and_a_bound_channel_is_named(slack_bot: SlackBot) -> None:  # noqa: F811
+def test_someone_else_joining_is_not_welcomed_and_a_bound_channel_is_named(slack_bot: SlackBot) -> None:
     bot = slack_bot
     bot.event(_joined("U2"))
     assert not bot.posts()

@@ -1,7 +1,8 @@
 """Tasks through the core: numbering, WBS, RACI, dues, filters, transitions, audit."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
@@ -46,7 +47,7 @@ def test_timed_due_is_stored_in_utc_from_project_zone(chat: Chat) -> None:
     chat.ok("pm", '/task add "Demo" due:"tomorrow 5pm"')
     task = _task(chat, 1)
     assert task.due_date == date(2026, 11, 26)
-    assert task.due_at == datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # 17:00 +08:00
+    assert task.due_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # 17:00 +08:00
 
 
 def test_chinese_task_command(chat: Chat) -> None:
@@ -127,7 +128,7 @@ def test_list_filters(chat: Chat) -> None:
 def test_date_only_due_is_overdue_only_after_the_day_ends_in_project_zone(chat: Chat) -> None:
     _init(chat)
     chat.ok("pm", "/task add Today @alice due:today")
-    chat.clock.set(datetime(2026, 11, 25, 15, 59, tzinfo=timezone.utc))  # 23:59 in Shanghai
+    chat.clock.set(datetime(2026, 11, 25, 15, 59, tzinfo=UTC))  # 23:59 in Shanghai
     assert chat.ok("pm", "/task list overdue").cards[0].lines == []
     chat.advance(minutes=1)  # midnight in Shanghai, still Nov 25 in UTC
     assert len(chat.ok("pm", "/task list overdue").cards[0].lines) == 1
@@ -162,12 +163,17 @@ def test_update_changes_fields_and_writes_audit_before_after(chat: Chat) -> None
     chat.ok("pm", '/task update #1 title:"A renamed" due:"next monday 5pm" status:blocked owner:@bob')
     task = _task(chat, 1)
     assert (task.title, task.status, task.responsible) == ("A renamed", "blocked", "bob")
-    assert task.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    assert task.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     with chat.db.session() as s:
         event = s.exec(select(AuditEvent).where(AuditEvent.entity == "task", AuditEvent.action == "update")).one()
     assert event.actor == "pm" and event.at == chat.clock.now()
-    assert event.before == {"title": "A", "status": "todo", "responsible": "alice", "due_date": "2026-11-27",
-                            "due_at": None}
+    assert event.before == {
+        "title": "A",
+        "status": "todo",
+        "responsible": "alice",
+        "due_date": "2026-11-27",
+        "due_at": None,
+    }
     assert event.after["title"] == "A renamed" and event.after["responsible"] == "bob"
 
 
@@ -185,12 +191,19 @@ def test_delete_reparents_children_and_is_audited(chat: Chat) -> None:
 
 def test_every_change_writes_an_audit_event(chat: Chat) -> None:
     _init(chat)
-    for text in ("/task add A @alice", "/task start #1", "/task done #1", "/task reopen #1",
-                 "/task update #1 prio:low", "/task cancel #1"):
+    for text in (
+        "/task add A @alice",
+        "/task start #1",
+        "/task done #1",
+        "/task reopen #1",
+        "/task update #1 prio:low",
+        "/task cancel #1",
+    ):
         chat.ok("pm", text)
     with chat.db.session() as s:
-        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.entity == "task")
-                                            .order_by(AuditEvent.id))]
+        actions = [
+            e.action for e in s.exec(select(AuditEvent).where(AuditEvent.entity == "task").order_by(AuditEvent.id))
+        ]
     assert actions == ["create", "start", "done", "reopen", "update", "cancel"]
 
 
@@ -227,14 +240,33 @@ def test_create_form_submission_makes_a_task_with_pickers_and_date(chat: Chat) -
     initial = {i.name: i.initial for i in form.inputs}
     assert initial["title"] == "From a message" and initial["link"] == "https://chat.example/p1"
     kinds = {i.name: i.kind for i in form.inputs}
-    assert (kinds["responsible"], kinds["consulted"], kinds["due"], kinds["priority"]) == ("user", "users", "date", "select")
-    reply = chat.core.handle_action(chat.ctx("pm"), {"command": "task", "action": "add"},
-                                    {"title": "From a message", "responsible": "alice", "consulted": ["bob", "carol"],
-                                     "due": "2026-12-01", "priority": "high", "link": "https://chat.example/p1"})
+    assert (kinds["responsible"], kinds["consulted"], kinds["due"], kinds["priority"]) == (
+        "user",
+        "users",
+        "date",
+        "select",
+    )
+    reply = chat.core.handle_action(
+        chat.ctx("pm"),
+        {"command": "task", "action": "add"},
+        {
+            "title": "From a message",
+            "responsible": "alice",
+            "consulted": ["bob", "carol"],
+            "due": "2026-12-01",
+            "priority": "high",
+            "link": "https://chat.example/p1",
+        },
+    )
     assert not reply.error, reply.text
     task = _task(chat, 1)
     assert (task.responsible, task.consulted, task.due_date, task.priority, task.source_link) == (
-        "alice", ["bob", "carol"], date(2026, 12, 1), "high", "https://chat.example/p1")
+        "alice",
+        ["bob", "carol"],
+        date(2026, 12, 1),
+        "high",
+        "https://chat.example/p1",
+    )
 
 
 def test_edit_form_is_prefilled_and_saves_changes(chat: Chat) -> None:
@@ -244,10 +276,15 @@ def test_edit_form_is_prefilled_and_saves_changes(chat: Chat) -> None:
     assert (edit.action, edit.args) == ("update", ("#1",))
     initial = {i.name: i.initial for i in edit.inputs}
     assert (initial["title"], initial["responsible"], initial["consulted"], initial["due"]) == (
-        "Old", "alice", "bob", "2026-12-01")
+        "Old",
+        "alice",
+        "bob",
+        "2026-12-01",
+    )
     values = {**{k: v for k, v in initial.items() if v}, "title": "New", "due": "2026-12-03"}
-    reply = chat.core.handle_action(chat.ctx("alice"), {"command": "task", "action": "update", "args": list(edit.args)},
-                                    values)
+    reply = chat.core.handle_action(
+        chat.ctx("alice"), {"command": "task", "action": "update", "args": list(edit.args)}, values
+    )
     assert not reply.error, reply.text
     assert (_task(chat, 1).title, _task(chat, 1).due_date) == ("New", date(2026, 12, 3))
     assert "cannot change task #1" in chat.fail("mallory", "/task form #1")

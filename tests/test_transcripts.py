@@ -4,12 +4,13 @@ Each `tests/transcripts/NAME.txt` script is fed to the console (script mode, ech
 on a fresh database; the output must equal `NAME.out` exactly. After a deliberate change
 of wording, regenerate with `PMBOT_REGENERATE=1 make test` and review the diff.
 """
+
 from __future__ import annotations
 
 import io
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,11 @@ def _run(db: Database, script: Path) -> str:
     `:advance`, outbox after commands; a piped script, so no prompt and lines echoed."""
     out = io.StringIO()
     config = Config.model_validate({"console": {"workspace": "T1", "channel": "erp", "user": "pm"}})
-    runtime = build(config, clock=ManualClock(datetime(2026, 11, 25, 2, tzinfo=timezone.utc)),
-                    db_url=db.engine.url.render_as_string(hide_password=False))
+    runtime = build(
+        config,
+        clock=ManualClock(datetime(2026, 11, 25, 2, tzinfo=UTC)),
+        db_url=db.engine.url.render_as_string(hide_password=False),
+    )
     try:
         runtime.console(stdin=io.StringIO(script.read_text(encoding="utf-8")), stdout=out)
     finally:

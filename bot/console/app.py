@@ -11,6 +11,7 @@ Lines are messages from the current user. Meta-commands:
     :help                 this list
     :quit                 leave
 """
+
 from __future__ import annotations
 
 import shlex
@@ -73,10 +74,19 @@ def _place(destination: Destination) -> str:
 
 
 class Console:
-    def __init__(self, core: Core, clock: MovableClock, *, workspace: str = "local",
-                 channel: str = "general", user: str = "me", out: TextIO = sys.stdout,
-                 locale: str = "en", run_due_jobs: Callable[[datetime, datetime], object] | None = None,
-                 after_command: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        core: Core,
+        clock: MovableClock,
+        *,
+        workspace: str = "local",
+        channel: str = "general",
+        user: str = "me",
+        out: TextIO = sys.stdout,
+        locale: str = "en",
+        run_due_jobs: Callable[[datetime, datetime], object] | None = None,
+        after_command: Callable[[], object] | None = None,
+    ) -> None:
         self.core = core
         self.clock = clock
         self.workspace = workspace
@@ -133,8 +143,14 @@ class Console:
 
     # --- helpers ----------------------------------------------------------------------
     def _ctx(self) -> Context:
-        return Context(platform=PLATFORM, workspace=self.workspace, channel=self.channel, user=self.user,
-                       user_name=self.user, now=self.clock.now())
+        return Context(
+            platform=PLATFORM,
+            workspace=self.workspace,
+            channel=self.channel,
+            user=self.user,
+            user_name=self.user,
+            now=self.clock.now(),
+        )
 
     def _show(self, reply: Reply) -> None:
         self.messenger.show(reply)
@@ -156,8 +172,13 @@ class Console:
             return True
         verb, args = parts[0], parts[1:]
         handler = {
-            ":as": self._as, ":channel": self._channel, ":now": self._now, ":advance": self._advance,
-            ":click": self._click, ":submit": self._submit, ":help": self._help,
+            ":as": self._as,
+            ":channel": self._channel,
+            ":now": self._now,
+            ":advance": self._advance,
+            ":click": self._click,
+            ":submit": self._submit,
+            ":help": self._help,
         }.get(verb)
         if verb in (":quit", ":q", ":exit"):
             return False

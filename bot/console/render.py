@@ -1,4 +1,5 @@
 """Render neutral replies as terminal text, numbering buttons and forms for `:click`/`:submit`."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -10,8 +11,15 @@ from handlers.replies import Button, Card, Form, Reply, Table, split_mentions
 
 __all__ = ["Rendered", "render"]
 
-_COLOR_MARKS = {"neutral": "", "blue": "🔵 ", "green": "🟢 ", "yellow": "🟡 ", "orange": "🟠 ",
-                "red": "🔴 ", "grey": "⚪ "}
+_COLOR_MARKS = {
+    "neutral": "",
+    "blue": "🔵 ",
+    "green": "🟢 ",
+    "yellow": "🟡 ",
+    "orange": "🟠 ",
+    "red": "🔴 ",
+    "grey": "⚪ ",
+}
 
 
 @dataclass
@@ -65,10 +73,16 @@ def _card(card: Card, txt: Callable[[str], str], out: Rendered) -> list[str]:
     if card.form is not None:
         out.forms.append(card.form)
         n = len(out.forms)
-        body.append(f"[form {n}] {txt(card.form.submit_label)}: :submit {n} "
-                    + " ".join(f"{i.name}=…" for i in card.form.inputs))
-        body.extend(f"  {i.name}: {txt(i.label)}" + (" *" if i.required else "")
-                    + (f" (now: {txt(i.initial)})" if i.initial else "") for i in card.form.inputs)
+        body.append(
+            f"[form {n}] {txt(card.form.submit_label)}: :submit {n} "
+            + " ".join(f"{i.name}=…" for i in card.form.inputs)
+        )
+        body.extend(
+            f"  {i.name}: {txt(i.label)}"
+            + (" *" if i.required else "")
+            + (f" (now: {txt(i.initial)})" if i.initial else "")
+            for i in card.form.inputs
+        )
     if card.buttons:
         marks = []
         for b in card.buttons:
@@ -85,4 +99,4 @@ def _card(card: Card, txt: Callable[[str], str], out: Rendered) -> list[str]:
 def _table(table: Table, txt: Callable[[str], str]) -> list[str]:
     rows = [tuple(txt(c) for c in table.headers), *(tuple(txt(c) for c in r) for r in table.rows)]
     widths = [max(_width(r[i]) for r in rows) for i in range(len(table.headers))]
-    return [" | ".join(_pad(cell, w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    return [" | ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows]

@@ -5,6 +5,7 @@
 asyncio loop bound at import time); the adapter imports it when it starts. See `bot/feishu/adapter.py` for the wiring and the
 README section "Feishu / Lark" for setting up the app.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -10,6 +10,7 @@ delivery thread that wakes when something is queued and every few seconds for re
 delivers Feishu's rows only; leases make it safe next to the scheduler's deliveries or other
 replicas.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,29 +38,55 @@ log = logging.getLogger(__name__)
 class FeishuAdapter:
     platform = "feishu"
 
-    def __init__(self, deps: AdapterDeps, *, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic, request_clock: Clock | None = None,
-                 ws_client_factory: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        deps: AdapterDeps,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        request_clock: Clock | None = None,
+        ws_client_factory: Callable[..., Any] | None = None,
+    ) -> None:
         """`sleep` and `monotonic` drive pacing (tests pass fakes)."""
         self.config = deps.config
         self.names = NameBook()
-        self.messenger = FeishuMessenger(app_id=self.config.app_id, app_secret=self.config.app_secret,
-                                         domain=self.config.domain, names=self.names,
-                                         pacer=Pacer(**LIMITS, clock=monotonic, sleep=sleep))
+        self.messenger = FeishuMessenger(
+            app_id=self.config.app_id,
+            app_secret=self.config.app_secret,
+            domain=self.config.domain,
+            names=self.names,
+            pacer=Pacer(**LIMITS, clock=monotonic, sleep=sleep),
+        )
         self.outbox = deps.outbox
         self.outbox.register(self.messenger)
         self.worker = DeliveryWorker(self.deliver, name="pmbot-feishu-delivery")
-        self.events = FeishuEvents(core=deps.core, clock=deps.clock, defaults=deps.core.defaults,
-                                   kick=self.worker.kick,
-                                   bot_open_id=self.messenger.known_bot_open_id, names=self.names)
+        self.events = FeishuEvents(
+            core=deps.core,
+            clock=deps.clock,
+            defaults=deps.core.defaults,
+            kick=self.worker.kick,
+            bot_open_id=self.messenger.known_bot_open_id,
+            names=self.names,
+        )
         # Request timestamps are checked against real time, not the runtime's clock (which the
         # console's `:now` / `:advance` may have moved for a demo).
-        self.webhook = FeishuWebhook(dispatcher=self.dispatcher, encrypt_key=self.config.encrypt_key,
-                                     verification_token=self.config.verification_token,
-                                     clock=request_clock or SystemClock())
-        self.connection = LongConnection(app_id=self.config.app_id, app_secret=self.config.app_secret,
-                                         domain=self.config.domain, dispatcher=self.dispatcher,
-                                         client_factory=ws_client_factory) if self.config.mode == "ws" else None
+        self.webhook = FeishuWebhook(
+            dispatcher=self.dispatcher,
+            encrypt_key=self.config.encrypt_key,
+            verification_token=self.config.verification_token,
+            clock=request_clock or SystemClock(),
+        )
+        self.connection = (
+            LongConnection(
+                app_id=self.config.app_id,
+                app_secret=self.config.app_secret,
+                domain=self.config.domain,
+                dispatcher=self.dispatcher,
+                client_factory=ws_client_factory,
+            )
+            if self.config.mode == "ws"
+            else None
+        )
         self._dispatcher: Any = None
         self._lock = threading.Lock()
 
@@ -67,8 +94,9 @@ class FeishuAdapter:
         """The SDK's event dispatcher, built on first use (this imports lark_oapi)."""
         with self._lock:
             if self._dispatcher is None:
-                self._dispatcher = build_dispatcher(self.events, encrypt_key=self.config.encrypt_key,
-                                                    verification_token=self.config.verification_token)
+                self._dispatcher = build_dispatcher(
+                    self.events, encrypt_key=self.config.encrypt_key, verification_token=self.config.verification_token
+                )
             return self._dispatcher
 
     def deliver(self) -> int:
@@ -98,5 +126,6 @@ class FeishuAdapter:
         try:
             self.messenger.bot_open_id()
         except Exception:
-            log.warning("could not fetch the bot's open_id; mentions before a command count as addressed to it",
-                        exc_info=True)
+            log.warning(
+                "could not fetch the bot's open_id; mentions before a command count as addressed to it", exc_info=True
+            )

@@ -26,6 +26,7 @@ as delivery keys (a replay after reconnect has a new event_id but the same messa
 callbacks their event id and callback token; every queued answer has an outbox key derived
 from the same ids, so it is sent once.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,20 +47,34 @@ from handlers.i18n import t
 from handlers.parse import is_command
 from handlers.replies import Reply
 
-__all__ = ["EVENT_TYPES", "MENU_COMMANDS", "FeishuEvents", "Mention", "NameBook", "build_dispatcher",
-           "command_text", "form_values", "message_text"]
+__all__ = [
+    "EVENT_TYPES",
+    "MENU_COMMANDS",
+    "FeishuEvents",
+    "Mention",
+    "NameBook",
+    "build_dispatcher",
+    "command_text",
+    "form_values",
+    "message_text",
+]
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "feishu"
 # Every event/callback type the setup guide subscribes; each has a handler (an unregistered
 # type is answered HTTP 500 and re-sent by Feishu).
-EVENT_TYPES = ("im.message.receive_v1", "card.action.trigger", "im.chat.member.bot.added_v1",
-               "application.bot.menu_v6", "im.chat.access_event.bot_p2p_chat_entered_v1",
-               "im.message.message_read_v1", "im.message.recalled_v1")
+EVENT_TYPES = (
+    "im.message.receive_v1",
+    "card.action.trigger",
+    "im.chat.member.bot.added_v1",
+    "application.bot.menu_v6",
+    "im.chat.access_event.bot_p2p_chat_entered_v1",
+    "im.message.message_read_v1",
+    "im.message.recalled_v1",
+)
 # Bot menu items (event_key set in the developer console) and the command each one runs.
-MENU_COMMANDS = {"my_tasks": "/task list mine", "checkin": "/standup", "status": "/project status",
-                 "help": "/help"}
+MENU_COMMANDS = {"my_tasks": "/task list mine", "checkin": "/standup", "status": "/project status", "help": "/help"}
 MENU_PROJECTS = 5  # a menu click answers for at most this many of the user's projects
 HELP_COMMAND = {"zh": "/帮助", "en": "/help"}  # typed in the default language when no project decides
 
@@ -70,6 +85,7 @@ _DATE_VALUE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: [+-]\d{4})?$")
 
 
 # --- pure helpers -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -90,8 +106,7 @@ def message_text(message_type: str | None, content: str | None) -> str | None:
         return str(body.get("text") or "")
     if message_type != "post":
         return None
-    post = body if "content" in body else next(
-        (v for v in body.values() if isinstance(v, dict) and "content" in v), {})
+    post = body if "content" in body else next((v for v in body.values() if isinstance(v, dict) and "content" in v), {})
     lines = []
     for paragraph in post.get("content") or []:
         parts = []
@@ -188,9 +203,18 @@ def _get(obj: Any, path: str) -> Any:
 
 # --- the handlers -----------------------------------------------------------------------------
 
+
 class FeishuEvents:
-    def __init__(self, *, core: Core, clock: Clock, defaults: Defaults,
-                 kick: Callable[[], None], bot_open_id: Callable[[], str | None], names: NameBook) -> None:
+    def __init__(
+        self,
+        *,
+        core: Core,
+        clock: Clock,
+        defaults: Defaults,
+        kick: Callable[[], None],
+        bot_open_id: Callable[[], str | None],
+        names: NameBook,
+    ) -> None:
         self.core = core
         self.clock = clock
         self.defaults = defaults
@@ -217,19 +241,41 @@ class FeishuEvents:
         private = message.chat_type == "p2p"
         if not is_command(command):  # talking to the bot without a command: say how
             locale = self.defaults.locale
-            self._queue(f"feishu:reply:{message.message_id}",
-                        _answer(workspace, message.chat_id, message.message_id, user, private=private, thread=True),
-                        Reply(text=t("error.not_a_command", locale), visibility="ephemeral", locale=locale))
+            self._queue(
+                f"feishu:reply:{message.message_id}",
+                _answer(workspace, message.chat_id, message.message_id, user, private=private, thread=True),
+                Reply(text=t("error.not_a_command", locale), visibility="ephemeral", locale=locale),
+            )
             return
-        ctx = self.core.context(PLATFORM, workspace, message.chat_id, user, self.clock.now(), private=private,
-                                user_name=self.names(user) or "")
-        reply = self.core.handle_text(ctx, command, delivery_keys=[
-            f"feishu:event:{_get(data, 'header.event_id')}", f"feishu:msg:{message.message_id}"])
+        ctx = self.core.context(
+            PLATFORM,
+            workspace,
+            message.chat_id,
+            user,
+            self.clock.now(),
+            private=private,
+            user_name=self.names(user) or "",
+        )
+        reply = self.core.handle_text(
+            ctx,
+            command,
+            delivery_keys=[f"feishu:event:{_get(data, 'header.event_id')}", f"feishu:msg:{message.message_id}"],
+        )
         if reply is None:
             return
-        self._queue(f"feishu:reply:{message.message_id}",
-                    _answer(workspace, message.chat_id, message.message_id, user, private=private,
-                            about=ctx.channel, thread=reply.visibility == "ephemeral"), reply)
+        self._queue(
+            f"feishu:reply:{message.message_id}",
+            _answer(
+                workspace,
+                message.chat_id,
+                message.message_id,
+                user,
+                private=private,
+                about=ctx.channel,
+                thread=reply.visibility == "ephemeral",
+            ),
+            reply,
+        )
 
     # --- card callbacks ----------------------------------------------------------------
     def on_card_action(self, data: Any) -> dict[str, Any]:
@@ -241,28 +287,43 @@ class FeishuEvents:
         if "command" not in value or not user:
             return {}
         workspace = _get(data, "header.tenant_key") or _get(event, "operator.tenant_key") or ""
-        ctx = self.core.context(PLATFORM, workspace, channel or chat, user, self.clock.now(), private=private,
-                                user_name=self.names(user) or "")
+        ctx = self.core.context(
+            PLATFORM,
+            workspace,
+            channel or chat,
+            user,
+            self.clock.now(),
+            private=private,
+            user_name=self.names(user) or "",
+        )
         channel = ctx.channel
         token = _get(event, "token") or _get(data, "header.event_id")
         form = _get(event, "action.form_value")
-        reply = self.core.handle_action(ctx, value, form_values(form) if form is not None else None,
-                                        delivery_keys=[f"feishu:event:{_get(data, 'header.event_id')}",
-                                                       f"feishu:card:{token}"])
+        reply = self.core.handle_action(
+            ctx,
+            value,
+            form_values(form) if form is not None else None,
+            delivery_keys=[f"feishu:event:{_get(data, 'header.event_id')}", f"feishu:card:{token}"],
+        )
         if reply is None:
             return {}
         if reply.error:
             return _toast("error", plain(reply.text.split("\n")[0], self.names))
         if reply.visibility == "ephemeral":
-            self._queue(f"feishu:card:{token}", _answer(workspace, chat, message, user, private=private,
-                                                        about=channel, thread=True), reply)
+            self._queue(
+                f"feishu:card:{token}",
+                _answer(workspace, chat, message, user, private=private, about=channel, thread=True),
+                reply,
+            )
             return _toast("info", t("feishu.toast_see_reply", reply.locale))
         if channel != chat:  # acted in a private chat: the project's channel hears about it
             self._queue(f"feishu:card:{token}:post", Destination.channel(workspace, channel), reply)
         response = _toast("success", t("feishu.toast_done", reply.locale))
         if self.core.updates_in_place(value.get("args"), reply, form_in_card=form is not None):
-            response["card"] = {"type": "raw", "data": render(reply, channel=channel, private=private,
-                                                               names=self.names)}
+            response["card"] = {
+                "type": "raw",
+                "data": render(reply, channel=channel, private=private, names=self.names),
+            }
         elif channel == chat:
             self._queue(f"feishu:card:{token}", _answer(workspace, chat, message, user, private=private), reply)
         return response
@@ -275,8 +336,9 @@ class FeishuEvents:
             return
         workspace = _get(data, "header.tenant_key") or _get(event, "operator_tenant_key") or ""
         reply = self.core.bot_joined(PLATFORM, workspace, chat, _get(event, "name") or "")
-        self._queue(f"feishu:welcome:{chat}:{_get(data, 'header.event_id')}", Destination.channel(workspace, chat),
-                    reply)
+        self._queue(
+            f"feishu:welcome:{chat}:{_get(data, 'header.event_id')}", Destination.channel(workspace, chat), reply
+        )
 
     def on_menu(self, data: Any) -> None:
         event = data.event
@@ -291,16 +353,21 @@ class FeishuEvents:
         projects = self.core.projects_of(PLATFORM, workspace, user)[:MENU_PROJECTS]
         if not projects:
             locale = self.defaults.locale
-            self._queue(f"feishu:menu:{event_id}", Destination.dm(workspace, user),
-                        Reply(text=t("feishu.menu_no_project", locale), locale=locale))
+            self._queue(
+                f"feishu:menu:{event_id}",
+                Destination.dm(workspace, user),
+                Reply(text=t("feishu.menu_no_project", locale), locale=locale),
+            )
             return
         for channel, _name in projects:
-            ctx = self.core.context(PLATFORM, workspace, channel, user, self.clock.now(),
-                                    user_name=self.names(user) or "")
+            ctx = self.core.context(
+                PLATFORM, workspace, channel, user, self.clock.now(), user_name=self.names(user) or ""
+            )
             reply = self.core.handle_text(ctx, command)
             if reply is not None:
-                self._queue(f"feishu:menu:{event_id}:{channel}", Destination.dm(workspace, user, project_channel=channel),
-                            reply)
+                self._queue(
+                    f"feishu:menu:{event_id}:{channel}", Destination.dm(workspace, user, project_channel=channel), reply
+                )
 
     def on_p2p_entered(self, data: Any) -> None:
         """The user opened the private chat with the bot: greet them once with what it can do."""
@@ -309,14 +376,16 @@ class FeishuEvents:
         if not user or not chat:
             return
         workspace = _get(data, "header.tenant_key") or ""
-        ctx = self.core.context(PLATFORM, workspace, chat, user, self.clock.now(), private=True,
-                                user_name=self.names(user) or "")
+        ctx = self.core.context(
+            PLATFORM, workspace, chat, user, self.clock.now(), private=True, user_name=self.names(user) or ""
+        )
         reply = self.core.handle_text(ctx, HELP_COMMAND.get(self.defaults.locale, "/help"))
         if reply is None:
             return
         reply.text = t("feishu.hello", reply.locale)
-        self._queue(f"feishu:hello:{workspace}:{user}", Destination.channel(workspace, chat, project_channel=ctx.channel),
-                    reply)
+        self._queue(
+            f"feishu:hello:{workspace}:{user}", Destination.channel(workspace, chat, project_channel=ctx.channel), reply
+        )
 
     def on_ignored(self, data: Any) -> None:
         """Subscribed events the bot has nothing to do for (read receipts, recalls)."""
@@ -327,8 +396,9 @@ class FeishuEvents:
         self.kick()
 
 
-def _answer(workspace: str, chat: str, message: str, user: str, *, private: bool, about: str = "",
-            thread: bool = False) -> Destination:
+def _answer(
+    workspace: str, chat: str, message: str, user: str, *, private: bool, about: str = "", thread: bool = False
+) -> Destination:
     """Where the answer to `message` in `chat` goes: a reply in the user's private chat, or in
     the group — in a thread under it when only the speaker needs it (`thread`). `about` is the
     channel whose project the answer is about."""
@@ -347,12 +417,14 @@ def build_dispatcher(events: FeishuEvents, *, encrypt_key: str = "", verificatio
     """The SDK's dispatcher with a handler for every type in `EVENT_TYPES` (HTTP and long connection)."""
     import lark_oapi as lark
 
-    return (lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
-            .register_p2_im_message_receive_v1(events.on_message)
-            .register_p2_card_action_trigger(events.on_card_action)
-            .register_p2_im_chat_member_bot_added_v1(events.on_bot_added)
-            .register_p2_application_bot_menu_v6(events.on_menu)
-            .register_p2_im_chat_access_event_bot_p2p_chat_entered_v1(events.on_p2p_entered)
-            .register_p2_im_message_message_read_v1(events.on_ignored)
-            .register_p2_im_message_recalled_v1(events.on_ignored)
-            .build())
+    return (
+        lark.EventDispatcherHandler.builder(encrypt_key, verification_token)
+        .register_p2_im_message_receive_v1(events.on_message)
+        .register_p2_card_action_trigger(events.on_card_action)
+        .register_p2_im_chat_member_bot_added_v1(events.on_bot_added)
+        .register_p2_application_bot_menu_v6(events.on_menu)
+        .register_p2_im_chat_access_event_bot_p2p_chat_entered_v1(events.on_p2p_entered)
+        .register_p2_im_message_message_read_v1(events.on_ignored)
+        .register_p2_im_message_recalled_v1(events.on_ignored)
+        .build()
+    )

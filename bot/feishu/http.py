@@ -26,6 +26,7 @@ Only then does the SDK see the request, with the header names it expects, in a w
 (its handlers are synchronous). The url_verification challenge carries no signature headers;
 it is answered by the SDK after the token check.
 """
+
 from __future__ import annotations
 
 import base64
@@ -76,9 +77,17 @@ def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
 
 
 class FeishuWebhook:
-    def __init__(self, *, dispatcher: Callable[[], Any], encrypt_key: str, verification_token: str, clock: Clock,
-                 window: timedelta = REPLAY_WINDOW, signed_window: timedelta = SIGNED_WINDOW,
-                 max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        *,
+        dispatcher: Callable[[], Any],
+        encrypt_key: str,
+        verification_token: str,
+        clock: Clock,
+        window: timedelta = REPLAY_WINDOW,
+        signed_window: timedelta = SIGNED_WINDOW,
+        max_body: int = MAX_BODY,
+    ) -> None:
         self.dispatcher = dispatcher
         self.encrypt_key = encrypt_key
         self.verification_token = verification_token
@@ -103,8 +112,7 @@ class FeishuWebhook:
         sdk_request.body = raw
         sdk_request.headers = {name: request.headers[name] for name in _CANONICAL if name in request.headers}
         response = await run_in_threadpool(self.dispatcher().do, sdk_request)
-        return Response(response.content or b"", status_code=response.status_code or 200,
-                        media_type="application/json")
+        return Response(response.content or b"", status_code=response.status_code or 200, media_type="application/json")
 
     def check(self, raw: bytes, headers: Mapping[str, str]) -> tuple[str, int] | None:
         """Why the request must be refused (reason, status), or None when it may go to the SDK."""

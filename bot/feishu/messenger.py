@@ -19,6 +19,7 @@ without, a new message in the chat (`oc_…`) or to the user (`ou_…`, kind "dm
 channel is stamped into every button, so a click in a private chat acts on that project.
 lark_oapi is imported on first use only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,16 @@ def idempotency_uuid(key: str) -> str:
 class FeishuMessenger:
     platform = "feishu"
 
-    def __init__(self, *, app_id: str, app_secret: str, domain: str, pacer: Pacer | None = None,
-                 names: Callable[[str], str | None] | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        app_secret: str,
+        domain: str,
+        pacer: Pacer | None = None,
+        names: Callable[[str], str | None] | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
         self.domain = domain.rstrip("/")
@@ -95,8 +104,12 @@ class FeishuMessenger:
             from lark_oapi.api.im.v1 import PatchMessageRequest, PatchMessageRequestBody
 
             self.pacer.wait(f"message:{ref.id}")
-            request = PatchMessageRequest.builder().message_id(ref.id).request_body(
-                PatchMessageRequestBody.builder().content(content).build()).build()
+            request = (
+                PatchMessageRequest.builder()
+                .message_id(ref.id)
+                .request_body(PatchMessageRequestBody.builder().content(content).build())
+                .build()
+            )
             return self._call(lambda: self._client().im.v1.message.patch(request))
 
         self._sized(reply, ref.destination, patch)
@@ -108,8 +121,13 @@ class FeishuMessenger:
             from lark_oapi.core.enum import AccessTokenType, HttpMethod
             from lark_oapi.core.model import BaseRequest
 
-            request = BaseRequest.builder().http_method(HttpMethod.GET).uri("/open-apis/bot/v3/info") \
-                .token_types({AccessTokenType.TENANT}).build()
+            request = (
+                BaseRequest.builder()
+                .http_method(HttpMethod.GET)
+                .uri("/open-apis/bot/v3/info")
+                .token_types({AccessTokenType.TENANT})
+                .build()
+            )
             response = self._client().request(request)
             body = json.loads(response.raw.content or b"{}")
             if body.get("code") == 0:
@@ -123,9 +141,13 @@ class FeishuMessenger:
     def _sized(self, reply: Reply, destination: Destination, send: Callable[[str], Any]) -> Any:
         """Send `reply` as a card; when Feishu refuses it as too large (its size rule may count
         differently from ours), send it again shorter instead of failing until the outbox gives up."""
+
         def card(budget: int) -> str:
-            return card_json(render(reply, channel=destination.about, private=destination.kind == "dm",
-                                    names=self.names, budget=budget))
+            return card_json(
+                render(
+                    reply, channel=destination.about, private=destination.kind == "dm", names=self.names, budget=budget
+                )
+            )
 
         for budget in SHRINKING_BUDGETS[:-1]:
             try:
@@ -144,10 +166,19 @@ class FeishuMessenger:
         from lark_oapi.api.im.v1 import CreateMessageRequest, CreateMessageRequestBody
 
         to_user = destination.kind == "dm" and not destination.id.startswith(CHAT_PREFIX)
-        body = CreateMessageRequestBody.builder().receive_id(destination.id).msg_type("interactive") \
-            .content(content).uuid(idempotency_uuid(key))
-        request = CreateMessageRequest.builder().receive_id_type("open_id" if to_user else "chat_id") \
-            .request_body(body.build()).build()
+        body = (
+            CreateMessageRequestBody.builder()
+            .receive_id(destination.id)
+            .msg_type("interactive")
+            .content(content)
+            .uuid(idempotency_uuid(key))
+        )
+        request = (
+            CreateMessageRequest.builder()
+            .receive_id_type("open_id" if to_user else "chat_id")
+            .request_body(body.build())
+            .build()
+        )
         self.pacer.wait(self._pace_key(destination))
         return self._call(lambda: self._client().im.v1.message.create(request))
 
@@ -155,8 +186,13 @@ class FeishuMessenger:
         from lark_oapi.api.im.v1 import ReplyMessageRequest, ReplyMessageRequestBody
 
         thread = destination.kind == "thread" if thread is None else thread
-        body = ReplyMessageRequestBody.builder().msg_type("interactive").content(content).reply_in_thread(thread) \
+        body = (
+            ReplyMessageRequestBody.builder()
+            .msg_type("interactive")
+            .content(content)
+            .reply_in_thread(thread)
             .uuid(idempotency_uuid(key))
+        )
         request = ReplyMessageRequest.builder().message_id(destination.reply_to).request_body(body.build()).build()
         self.pacer.wait(self._pace_key(destination))
         try:
@@ -187,8 +223,15 @@ class FeishuMessenger:
             if self._sdk is None:
                 import lark_oapi as lark
 
-                self._sdk = lark.Client.builder().app_id(self.app_id).app_secret(self.app_secret) \
-                    .domain(self.domain).timeout(self.timeout).log_level(lark.LogLevel.WARNING).build()
+                self._sdk = (
+                    lark.Client.builder()
+                    .app_id(self.app_id)
+                    .app_secret(self.app_secret)
+                    .domain(self.domain)
+                    .timeout(self.timeout)
+                    .log_level(lark.LogLevel.WARNING)
+                    .build()
+                )
             return self._sdk
 
 

@@ -25,6 +25,7 @@ Callbacks: every button and form submit carries `Button.payload()` (or the form'
 command/action/args) plus `ch`, the channel the reply was made for, and `dm` when the card
 lives in a private chat — so a click in a private chat still acts on the right project.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,17 @@ from typing import Any
 from handlers.i18n import t
 from handlers.replies import Button, Card, Field, Form, Input, Reply, Table, clean_user_text, split_mentions
 
-__all__ = ["REQUEST_BUDGET", "REQUEST_MAX", "callback_value", "card_json", "escape", "markdown", "plain", "render",
-           "request_size"]
+__all__ = [
+    "REQUEST_BUDGET",
+    "REQUEST_MAX",
+    "callback_value",
+    "card_json",
+    "escape",
+    "markdown",
+    "plain",
+    "render",
+    "request_size",
+]
 
 # "卡片及富文本消息请求体最大不能超过30KB" (im/v1 message create/reply/patch, error 230025). Read as
 # 30,000 bytes, the stricter reading of "KB".
@@ -44,8 +54,15 @@ REQUEST_MAX = 30_000
 # What the body holds besides the content: receive_id (≤ 64), msg_type, uuid (≤ 50), reply_in_thread.
 ENVELOPE = 300
 REQUEST_BUDGET = REQUEST_MAX - ENVELOPE  # bytes for `"content": "<escaped card>"`
-TEMPLATES = {"neutral": "default", "blue": "blue", "green": "green", "yellow": "yellow",
-             "orange": "orange", "red": "red", "grey": "grey"}
+TEMPLATES = {
+    "neutral": "default",
+    "blue": "blue",
+    "green": "green",
+    "yellow": "yellow",
+    "orange": "orange",
+    "red": "red",
+    "grey": "grey",
+}
 BUTTON_TYPES = {"default": "default", "primary": "primary", "danger": "danger"}
 MAX_TABLES = 5  # Feishu renders at most five table components per card
 MAX_COLUMNS = 50
@@ -67,6 +84,7 @@ def _no_names(_user: str) -> str | None:
 
 
 # --- text ------------------------------------------------------------------------------------
+
 
 def escape(text: str) -> str:
     """User text for markdown: markup characters as entities, indentation kept (not a code block)."""
@@ -117,6 +135,7 @@ def _bold(text: str) -> str:
 
 # --- callbacks -------------------------------------------------------------------------------
 
+
 def callback_value(payload: Mapping[str, Any], channel: str = "", private: bool = False) -> dict[str, Any]:
     """What a button or form submit sends back: the neutral payload plus where it applies."""
     value = dict(payload)
@@ -129,8 +148,10 @@ def callback_value(payload: Mapping[str, Any], channel: str = "", private: bool 
 
 # --- the card --------------------------------------------------------------------------------
 
-def render(reply: Reply, *, channel: str = "", private: bool = False, names: Names = _no_names,
-           budget: int = REQUEST_BUDGET) -> dict[str, Any]:
+
+def render(
+    reply: Reply, *, channel: str = "", private: bool = False, names: Names = _no_names, budget: int = REQUEST_BUDGET
+) -> dict[str, Any]:
     """The card JSON for `reply`, shrunk until its `request_size()` fits `budget`; with nothing
     fitting (or a budget of 0), a short card that says the answer is too long."""
     for limit in _LIMITS:
@@ -138,9 +159,12 @@ def render(reply: Reply, *, channel: str = "", private: bool = False, names: Nam
         if request_size(card) <= budget:
             return card
     title = reply.cards[0].title if reply.cards else ""
-    return {"schema": "2.0", "config": {"update_multi": True},
-            "header": {"title": _plain_text(plain(title, names)[:200] or "pmbot"), "template": "default"},
-            "body": {"elements": [_md(escape(t("feishu.too_large", reply.locale)))]}}
+    return {
+        "schema": "2.0",
+        "config": {"update_multi": True},
+        "header": {"title": _plain_text(plain(title, names)[:200] or "pmbot"), "template": "default"},
+        "body": {"elements": [_md(escape(t("feishu.too_large", reply.locale)))]},
+    }
 
 
 def card_json(card: dict[str, Any]) -> str:
@@ -170,8 +194,10 @@ class _CardBuilder:
         cards = list(self.reply.cards)
         first = cards[0] if cards else None
         if first is not None and first.title and not _has_unnamed_mention(first.title, self.names):
-            card["header"] = {"title": _plain_text(plain(first.title, self.names)),
-                              "template": TEMPLATES.get(first.color, "default")}
+            card["header"] = {
+                "title": _plain_text(plain(first.title, self.names)),
+                "template": TEMPLATES.get(first.color, "default"),
+            }
         if self.reply.text:
             elements.append(_md(markdown(self._text(self.reply.text))))
         for index, item in enumerate(cards):
@@ -226,9 +252,17 @@ class _CardBuilder:
         def flush() -> None:
             for i in range(0, len(pending), 2):
                 pair = pending[i : i + 2]
-                out.append({"tag": "column_set", "flex_mode": "none", "horizontal_spacing": "8px",
-                            "columns": [{"tag": "column", "width": "weighted", "weight": 1,
-                                         "elements": [_md(self._field_md(f))]} for f in pair]})
+                out.append(
+                    {
+                        "tag": "column_set",
+                        "flex_mode": "none",
+                        "horizontal_spacing": "8px",
+                        "columns": [
+                            {"tag": "column", "width": "weighted", "weight": 1, "elements": [_md(self._field_md(f))]}
+                            for f in pair
+                        ],
+                    }
+                )
             pending.clear()
 
         for f in fields:
@@ -247,28 +281,50 @@ class _CardBuilder:
         out: list[dict[str, Any]] = []
         if self.tables < MAX_TABLES:
             self.tables += 1
-            out.append({
-                "tag": "table", "page_size": 10, "row_height": "auto", "freeze_first_column": True,
-                "header_style": {"bold": True, "background_style": "grey"},
-                "columns": [{"name": f"c{i}", "display_name": plain(h, self.names), "data_type": "lark_md",
-                             "width": "auto"} for i, h in enumerate(headers)],
-                "rows": [{f"c{i}": markdown(cell) for i, cell in enumerate(row)} for row in shown],
-            })
+            out.append(
+                {
+                    "tag": "table",
+                    "page_size": 10,
+                    "row_height": "auto",
+                    "freeze_first_column": True,
+                    "header_style": {"bold": True, "background_style": "grey"},
+                    "columns": [
+                        {"name": f"c{i}", "display_name": plain(h, self.names), "data_type": "lark_md", "width": "auto"}
+                        for i, h in enumerate(headers)
+                    ],
+                    "rows": [{f"c{i}": markdown(cell) for i, cell in enumerate(row)} for row in shown],
+                }
+            )
         else:
             lines = [" | ".join(headers), *(" | ".join(row) for row in shown)]
             out.append(_md("\n".join(markdown(line) for line in lines)))
         if len(shown) < len(rows):
-            out.append(_md(escape(t("list.more", self.locale, count=len(rows) - len(shown))),
-                           text_size="notation"))
+            out.append(_md(escape(t("list.more", self.locale, count=len(rows) - len(shown))), text_size="notation"))
         return out
 
     def _buttons(self, buttons: list[Button]) -> dict[str, Any]:
-        return {"tag": "column_set", "flex_mode": "flow", "horizontal_spacing": "8px",
-                "columns": [{"tag": "column", "width": "auto", "elements": [{
-                    "tag": "button", "text": _plain_text(b.label), "type": BUTTON_TYPES.get(b.style, "default"),
-                    "behaviors": [{"type": "callback",
-                                   "value": callback_value(b.payload(), self.channel, self.private)}],
-                }]} for b in buttons]}
+        return {
+            "tag": "column_set",
+            "flex_mode": "flow",
+            "horizontal_spacing": "8px",
+            "columns": [
+                {
+                    "tag": "column",
+                    "width": "auto",
+                    "elements": [
+                        {
+                            "tag": "button",
+                            "text": _plain_text(b.label),
+                            "type": BUTTON_TYPES.get(b.style, "default"),
+                            "behaviors": [
+                                {"type": "callback", "value": callback_value(b.payload(), self.channel, self.private)}
+                            ],
+                        }
+                    ],
+                }
+                for b in buttons
+            ],
+        }
 
     def _form(self, form: Form) -> dict[str, Any]:
         self.forms += 1
@@ -279,18 +335,29 @@ class _CardBuilder:
         # as the submission's options, and an empty pick keeps them instead of clearing them.
         kept = {i.name: i.initial for i in form.inputs if i.kind in ("user", "users") and i.initial}
         payload = {"command": form.command, "action": form.action, "args": list(form.args), "options": kept}
-        elements.append({
-            "tag": "button", "name": "submit", "type": "primary", "text": _plain_text(form.submit_label),
-            "form_action_type": "submit",
-            "behaviors": [{"type": "callback", "value": callback_value(payload, self.channel, self.private)}],
-        })
+        elements.append(
+            {
+                "tag": "button",
+                "name": "submit",
+                "type": "primary",
+                "text": _plain_text(form.submit_label),
+                "form_action_type": "submit",
+                "behaviors": [{"type": "callback", "value": callback_value(payload, self.channel, self.private)}],
+            }
+        )
         return {"tag": "form", "name": f"form_{self.forms}", "elements": elements}
 
     def _input(self, item: Input) -> list[dict[str, Any]]:
         placeholder = {"placeholder": _plain_text(item.placeholder)} if item.placeholder else {}
         if item.kind in ("text", "textarea"):
-            element: dict[str, Any] = {"tag": "input", "name": item.name, "required": item.required,
-                                       "label": _plain_text(item.label), "max_length": INPUT_MAX, **placeholder}
+            element: dict[str, Any] = {
+                "tag": "input",
+                "name": item.name,
+                "required": item.required,
+                "label": _plain_text(item.label),
+                "max_length": INPUT_MAX,
+                **placeholder,
+            }
             if item.initial:  # never longer than INPUT_MAX: handlers.forms leaves longer texts out
                 element["default_value"] = item.initial
             if item.kind == "textarea":
@@ -309,8 +376,11 @@ class _CardBuilder:
                 element["initial_datetime"] = item.initial[:16].replace("T", " ")
             return [_md(label), element]
         if item.kind == "select":
-            element = {"tag": "select_static", **base,
-                       "options": [{"text": _plain_text(o.label), "value": o.value} for o in item.options]}
+            element = {
+                "tag": "select_static",
+                **base,
+                "options": [{"text": _plain_text(o.label), "value": o.value} for o in item.options],
+            }
             if item.initial and any(o.value == item.initial for o in item.options):
                 element["initial_option"] = item.initial
             return [_md(label), element]

@@ -10,6 +10,7 @@ skips the signature checks there (the connection itself is authenticated with ap
 Feishu pushes each event to one connected client; after a reconnect it may push recent events
 again with new event ids, which the message-id delivery key catches.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class LongConnection:
-    def __init__(self, *, app_id: str, app_secret: str, domain: str, dispatcher: Callable[[], Any],
-                 client_factory: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        app_secret: str,
+        domain: str,
+        dispatcher: Callable[[], Any],
+        client_factory: Callable[..., Any] | None = None,
+    ) -> None:
         self.app_id = app_id
         self.app_secret = app_secret
         self.domain = domain.rstrip("/")
@@ -42,8 +50,14 @@ class LongConnection:
 
         factory = self.client_factory or lark.ws.Client
         try:
-            self.client = factory(self.app_id, self.app_secret, event_handler=self.dispatcher(),
-                                  domain=self.domain, log_level=lark.LogLevel.INFO, auto_reconnect=True)
+            self.client = factory(
+                self.app_id,
+                self.app_secret,
+                event_handler=self.dispatcher(),
+                domain=self.domain,
+                log_level=lark.LogLevel.INFO,
+                auto_reconnect=True,
+            )
         finally:
             self.ready.set()
         try:

@@ -6,6 +6,7 @@ over HTTP, for one workspace (a bot token) or many (OAuth installs).
 for the wiring, `bot/slack/app.py` for the listeners, and the README section "Slack" for setting
 up the app (`slack/manifest.json` creates it in one step).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

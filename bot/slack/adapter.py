@@ -11,6 +11,7 @@ Answers are queued in the outbox (`Core.queue`) and sent by the adapter's own de
 which delivers only Slack's rows; leases keep it safe next to the scheduler's deliveries and
 other replicas.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,11 +31,11 @@ from starlette.routing import BaseRoute, Route
 
 from bot.adapters import AdapterDeps
 from bot.outbox import DeliveryWorker
+from bot.pacing import Pacer
 from bot.slack.app import SlackListeners
 from bot.slack.client import web_client
 from bot.slack.messenger import PER_CHANNEL, SlackMessenger
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, Tokens, oauth_settings
-from bot.pacing import Pacer
 from bot.slack.users import UserDirectory
 
 __all__ = ["EVENTS_PATH", "SlackAdapter"]
@@ -79,31 +80,55 @@ class ListenerExecutor(ThreadPoolExecutor):
 class SlackAdapter:
     platform = "slack"
 
-    def __init__(self, deps: AdapterDeps, *, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        deps: AdapterDeps,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         """`sleep` and `monotonic` drive pacing, rate-limit waits and the users.info cache (tests
         pass fakes)."""
         self.config = cfg = deps.config
         self.client = web_client(cfg.bot_token or None, base_url=cfg.api_base_url, sleep=sleep)
         oauth = cfg.client_id and cfg.client_secret
-        settings = oauth_settings(client_id=cfg.client_id, client_secret=cfg.client_secret,
-                                  engine=deps.db.engine) if oauth else None
-        self.tokens = Tokens(bot_token=cfg.bot_token, store=settings.installation_store if settings else None,
-                             client_id=cfg.client_id, client_secret=cfg.client_secret, client=self.client)
+        settings = (
+            oauth_settings(client_id=cfg.client_id, client_secret=cfg.client_secret, engine=deps.db.engine)
+            if oauth
+            else None
+        )
+        self.tokens = Tokens(
+            bot_token=cfg.bot_token,
+            store=settings.installation_store if settings else None,
+            client_id=cfg.client_id,
+            client_secret=cfg.client_secret,
+            client=self.client,
+        )
         self.executor = ListenerExecutor()
-        self.app = App(client=self.client, signing_secret=cfg.signing_secret or None, oauth_settings=settings,
-                       token_verification_enabled=False, request_verification_enabled=cfg.mode == "http",
-                       process_before_response=False, listener_executor=self.executor, name="pmbot")
+        self.app = App(
+            client=self.client,
+            signing_secret=cfg.signing_secret or None,
+            oauth_settings=settings,
+            token_verification_enabled=False,
+            request_verification_enabled=cfg.mode == "http",
+            process_before_response=False,
+            listener_executor=self.executor,
+            name="pmbot",
+        )
         self.users = UserDirectory(clock=monotonic)
         self._clients: dict[str, WebClient] = {}
         self._clients_lock = threading.Lock()
-        self.messenger = SlackMessenger(client_for=self.client_for, names=self.users.names,
-                                        pacer=Pacer(per_key=PER_CHANNEL, clock=monotonic, sleep=sleep))
+        self.messenger = SlackMessenger(
+            client_for=self.client_for,
+            names=self.users.names,
+            pacer=Pacer(per_key=PER_CHANNEL, clock=monotonic, sleep=sleep),
+        )
         self.outbox = deps.outbox
         self.outbox.register(self.messenger)
         self.worker = DeliveryWorker(self.deliver, name="pmbot-slack-delivery")
-        self.listeners = SlackListeners(core=deps.core, kick=self.worker.kick, users=self.users, clock=deps.clock,
-                                        commands=cfg.commands)
+        self.listeners = SlackListeners(
+            core=deps.core, kick=self.worker.kick, users=self.users, clock=deps.clock, commands=cfg.commands
+        )
         self.listeners.register(self.app)
         self._socket: Any = None
         self._stopping = threading.Event()
@@ -114,16 +139,21 @@ class SlackAdapter:
         if self.config.mode == "http":
             routes.append(Route(EVENTS_PATH, self._events, methods=["POST"]))
         if self.app.oauth_flow is not None:  # the install flow needs HTTP in Socket Mode too
-            routes += [Route(INSTALL_PATH, self._oauth, methods=["GET"]),
-                       Route(REDIRECT_PATH, self._oauth, methods=["GET"])]
+            routes += [
+                Route(INSTALL_PATH, self._oauth, methods=["GET"]),
+                Route(REDIRECT_PATH, self._oauth, methods=["GET"]),
+            ]
         return routes
 
     def start(self) -> None:
         self.worker.start()
         if self.config.mode == "socket":
             threading.Thread(target=self._connect, name="pmbot-slack-socket", daemon=True).start()
-        log.info("Slack adapter started (%s mode%s)", self.config.mode,
-                 ", OAuth installs" if self.app.oauth_flow is not None else "")
+        log.info(
+            "Slack adapter started (%s mode%s)",
+            self.config.mode,
+            ", OAuth installs" if self.app.oauth_flow is not None else "",
+        )
 
     def stop(self) -> None:
         self._stopping.set()
@@ -147,9 +177,12 @@ class SlackAdapter:
         with self._clients_lock:
             client = self._clients.get(token)
             if client is None:
-                client = self._clients[token] = WebClient(token=token, base_url=self.client.base_url,
-                                                          timeout=self.client.timeout,
-                                                          retry_handlers=self.client.retry_handlers)
+                client = self._clients[token] = WebClient(
+                    token=token,
+                    base_url=self.client.base_url,
+                    timeout=self.client.timeout,
+                    retry_handlers=self.client.retry_handlers,
+                )
             return client
 
     # --- HTTP ----------------------------------------------------------------------------

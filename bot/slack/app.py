@@ -23,6 +23,7 @@ Deduplication: every call into the core passes a delivery key (`slack:cmd:<trigg
 `slack:action:<trigger_id>`, `slack:view:<view id>:<hash>`, `slack:event:<event_id>`), stored
 with the command's effects: a retried or replayed delivery changes nothing and is not answered.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,6 +72,7 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 
 # --- Slack text -> pmbot text ---------------------------------------------------------------
 
+
 def _special(token: str, names: Callable[[str], str | None], keep_users: bool) -> str:
     """One `<…>` token of Slack's message format in readable form."""
     ident, _, label = token.partition("|")
@@ -92,22 +94,26 @@ def _special(token: str, names: Callable[[str], str | None], keep_users: bool) -
 def command_text(text: str) -> str:
     """A slash command's or a mention's text for the parser: `&lt;` etc. unescaped, user
     mentions and links kept in Slack's form, channels and @here as plain words."""
-    return _SLACK_MARKUP.sub(lambda m: _special(m.group(1), lambda _u: None, True) if m.group(1) is not None
-                             else _ENTITIES[m.group(2)], text)
+    return _SLACK_MARKUP.sub(
+        lambda m: _special(m.group(1), lambda _u: None, True) if m.group(1) is not None else _ENTITIES[m.group(2)], text
+    )
 
 
 def readable_text(text: str, names: Callable[[str], str | None]) -> str:
     """A message as a person reads it (a task title from a message): one line, no markup."""
-    plain_text = _SLACK_MARKUP.sub(lambda m: _special(m.group(1), names, False) if m.group(1) is not None
-                                   else _ENTITIES[m.group(2)], text)
+    plain_text = _SLACK_MARKUP.sub(
+        lambda m: _special(m.group(1), names, False) if m.group(1) is not None else _ENTITIES[m.group(2)], text
+    )
     return " ".join(plain_text.split())
 
 
 # --- listeners --------------------------------------------------------------------------------
 
+
 class SlackListeners:
-    def __init__(self, *, core: Core, kick: Callable[[], None], users: UserDirectory, clock: Clock,
-                 commands: Mapping[str, str]) -> None:
+    def __init__(
+        self, *, core: Core, kick: Callable[[], None], users: UserDirectory, clock: Clock, commands: Mapping[str, str]
+    ) -> None:
         self.core = core
         self.kick = kick
         self.users = users
@@ -128,8 +134,14 @@ class SlackListeners:
     def on_command(self, ack: Any, body: dict[str, Any], client: Any, respond: Any, context: Any) -> None:
         ack()
         area = self.commands[body["command"]]
-        ctx = self._ctx(client, context, user=body["user_id"], channel=body["channel_id"],
-                        fallback_name=body.get("user_name") or "", private=body["channel_id"].startswith("D"))
+        ctx = self._ctx(
+            client,
+            context,
+            user=body["user_id"],
+            channel=body["channel_id"],
+            fallback_name=body.get("user_name") or "",
+            private=body["channel_id"].startswith("D"),
+        )
         key = f"slack:cmd:{body['trigger_id']}"
         text = f"/{area} {command_text(body.get('text') or '')}".rstrip()
         reply = self.core.handle_text(ctx, text, delivery_keys=[key])
@@ -137,8 +149,9 @@ class SlackListeners:
             self._answer(reply, ctx, client, key=key, respond=respond, trigger_id=body["trigger_id"])
 
     # --- buttons -----------------------------------------------------------------------
-    def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any,
-                  context: Any) -> None:
+    def on_action(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any, context: Any
+    ) -> None:
         ack()
         try:
             value = json.loads(action.get("value") or "")
@@ -188,16 +201,16 @@ class SlackListeners:
             return
         ctx = self._ctx(client, context, user=body["user"]["id"], channel=meta.channel)
         key = f"slack:view:{view.get('id')}:{view.get('hash', '')}"
-        reply = self.core.handle_action(ctx, meta.payload(), form_values((view.get("state") or {}).get("values")),
-                                        delivery_keys=[key])
+        reply = self.core.handle_action(
+            ctx, meta.payload(), form_values((view.get("state") or {}).get("values")), delivery_keys=[key]
+        )
         names = self.users.names(ctx.workspace)
         if reply is None:
             ack()
             return
         block = first_input(view)
         if reply.error and block:
-            ack(response_action="errors",
-                errors={block: clip(plain(reply.text.split("\n")[0], names), ERROR_MAX)})
+            ack(response_action="errors", errors={block: clip(plain(reply.text.split("\n")[0], names), ERROR_MAX)})
             return
         if reply.error or reply.visibility == "ephemeral":
             ack(response_action="update", view=info_modal(reply, names=names))
@@ -219,13 +232,17 @@ class SlackListeners:
         channel = str((body.get("channel") or {}).get("id") or "")
         message = body.get("message") or {}
         ctx = self._ctx(client, context, user=body["user"]["id"], channel=channel)
-        title = clip(readable_text(message.get("text") or "",
-                                   lambda user: self.users.lookup(client, ctx.workspace, user).name), TITLE_MAX)
-        options = {k: v for k, v in (("title", title), ("link", self._permalink(client, channel, message)))
-                   if v.strip()}
+        title = clip(
+            readable_text(message.get("text") or "", lambda user: self.users.lookup(client, ctx.workspace, user).name),
+            TITLE_MAX,
+        )
+        options = {
+            k: v for k, v in (("title", title), ("link", self._permalink(client, channel, message))) if v.strip()
+        }
         key = f"slack:shortcut:{body['trigger_id']}"
-        reply = self.core.handle_action(ctx, {"command": "task", "action": "form", "args": [], "options": options},
-                                        delivery_keys=[key])
+        reply = self.core.handle_action(
+            ctx, {"command": "task", "action": "form", "args": [], "options": options}, delivery_keys=[key]
+        )
         if reply is not None:
             self._answer(reply, ctx, client, key=key, respond=respond, trigger_id=body["trigger_id"])
 
@@ -242,8 +259,7 @@ class SlackListeners:
         if event.get("tab") == "home" and event.get("user"):
             self._publish_home(client, self._ctx(client, context, user=event["user"], channel=""))
 
-    def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: Any, context: Any,
-                   request: Any) -> None:
+    def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: Any, context: Any, request: Any) -> None:
         user, channel = event.get("user"), event.get("channel")
         if not user or not channel or event.get("bot_id"):
             return
@@ -277,15 +293,34 @@ class SlackListeners:
             return ""
 
     # --- answering ---------------------------------------------------------------------
-    def _ctx(self, client: Any, context: Any, *, user: str, channel: str, fallback_name: str = "",
-             private: bool = False) -> Context:
+    def _ctx(
+        self, client: Any, context: Any, *, user: str, channel: str, fallback_name: str = "", private: bool = False
+    ) -> Context:
         workspace = workspace_key(context.enterprise_id, context.team_id)
         who = self.users.lookup(client, workspace, user)
-        return self.core.context(PLATFORM, workspace, channel, user, self.clock.now(), private=private,
-                                 user_name=who.name or fallback_name, locale=who.locale, user_tz=who.tz)
+        return self.core.context(
+            PLATFORM,
+            workspace,
+            channel,
+            user,
+            self.clock.now(),
+            private=private,
+            user_name=who.name or fallback_name,
+            locale=who.locale,
+            user_tz=who.tz,
+        )
 
-    def _answer(self, reply: Reply, ctx: Context, client: Any, *, key: str, respond: Any = None,
-                trigger_id: str | None = None, message: MessageRef | None = None) -> None:
+    def _answer(
+        self,
+        reply: Reply,
+        ctx: Context,
+        client: Any,
+        *,
+        key: str,
+        respond: Any = None,
+        trigger_id: str | None = None,
+        message: MessageRef | None = None,
+    ) -> None:
         card = _form_card(reply)
         if card is not None and not reply.error and trigger_id:
             if self._open_form(client, trigger_id, card.title, card.form, ctx, reply.locale, message=message):
@@ -308,10 +343,26 @@ class SlackListeners:
             self._post(key, ctx, reply)
             self._publish_home(client, ctx)
 
-    def _open_form(self, client: Any, trigger_id: str, title: str, form: Any, ctx: Context, locale: str, *,
-                   message: MessageRef | None = None, home: bool = False) -> bool:
-        meta = Meta(form.command, form.action, list(form.args), channel=ctx.channel,
-                    message=message.to_dict() if message else {}, home=home)
+    def _open_form(
+        self,
+        client: Any,
+        trigger_id: str,
+        title: str,
+        form: Any,
+        ctx: Context,
+        locale: str,
+        *,
+        message: MessageRef | None = None,
+        home: bool = False,
+    ) -> bool:
+        meta = Meta(
+            form.command,
+            form.action,
+            list(form.args),
+            channel=ctx.channel,
+            message=message.to_dict() if message else {},
+            home=home,
+        )
         view = form_modal(form, title=title, meta=meta, locale=locale, names=self.users.names(ctx.workspace))
         try:
             client.views_open(trigger_id=trigger_id, view=view)
@@ -322,8 +373,9 @@ class SlackListeners:
 
     def _ephemeral(self, reply: Reply, ctx: Context, client: Any, respond: Any) -> None:
         body = render_message(reply, channel=ctx.channel, names=self.users.names(ctx.workspace))
-        if respond is not None and _responded(lambda: respond(response_type="ephemeral", replace_original=False,
-                                                              **body)):
+        if respond is not None and _responded(
+            lambda: respond(response_type="ephemeral", replace_original=False, **body)
+        ):
             return
         _quietly(lambda: client.chat_postEphemeral(channel=ctx.channel, user=ctx.user, **body))
 

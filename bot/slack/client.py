@@ -6,6 +6,7 @@ never sleep), and a rate limit is waited out inline only when `Retry-After` is s
 one fails the call with `retry_after` set, so the outbox reschedules the message for then
 instead of holding a thread for minutes.
 """
+
 from __future__ import annotations
 
 import time
@@ -46,18 +47,35 @@ def retry_after(headers: Mapping[str, Any] | None) -> float:
 class RateLimitRetry(RateLimitErrorRetryHandler):
     """Retries a 429 after `Retry-After` seconds when that is at most `max_wait`."""
 
-    def __init__(self, *, max_retry_count: int = 2, max_wait: float = INLINE_WAIT_MAX,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        max_retry_count: int = 2,
+        max_wait: float = INLINE_WAIT_MAX,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
         self.sleep = sleep
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         return response is not None and response.status_code == 429 and retry_after(response.headers) <= self.max_wait
 
-    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
-                                 response: HttpResponse | None = None, error: Exception | None = None) -> None:
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
         state.next_attempt_requested = True
         self.sleep(retry_after(response.headers if response is not None else None))
         state.increment_current_attempt()
@@ -70,8 +88,14 @@ class ServerErrorRetry(ServerErrorRetryHandler):
         super().__init__(max_retry_count=1)
         self.sleep = sleep
 
-    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
-                                 response: HttpResponse | None = None, error: Exception | None = None) -> None:
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
         state.next_attempt_requested = True
         self.sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
         state.increment_current_attempt()
@@ -81,8 +105,9 @@ def retry_handlers(sleep: Callable[[float], None] = time.sleep) -> list[RetryHan
     return [ConnectionErrorRetryHandler(), RateLimitRetry(sleep=sleep), ServerErrorRetry(sleep=sleep)]
 
 
-def web_client(token: str | None, *, base_url: str = "", sleep: Callable[[float], None] = time.sleep,
-               timeout: int = 10) -> WebClient:
+def web_client(
+    token: str | None, *, base_url: str = "", sleep: Callable[[float], None] = time.sleep, timeout: int = 10
+) -> WebClient:
     """A WebClient for `token` (None: bolt sets the token per request) against `base_url`
     (empty: Slack itself; tests pass a local fake)."""
     base = (base_url or WebClient.BASE_URL).rstrip("/") + "/"

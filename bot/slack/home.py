@@ -3,6 +3,7 @@
 Each section's buttons carry its project channel, since a click on App Home happens in no
 channel. The tab holds at most 100 blocks; sections past that are dropped with a note.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,12 +22,16 @@ __all__ = ["render_home"]
 def render_home(home: Home, names: NameOf) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     for i, section in enumerate(home.sections):
-        rendered = render_blocks(Reply(cards=[section.card], locale=home.locale), channel=section.channel,
-                                 names=names, start=i, limit=SURFACE_BLOCKS)
+        rendered = render_blocks(
+            Reply(cards=[section.card], locale=home.locale),
+            channel=section.channel,
+            names=names,
+            start=i,
+            limit=SURFACE_BLOCKS,
+        )
         room = SURFACE_BLOCKS - len(blocks) - (1 if blocks else 0)
         if len(rendered) > room:
-            more = render_blocks(Reply(text=t("list.more", home.locale, count=len(home.sections) - i)),
-                                 start=i)
+            more = render_blocks(Reply(text=t("list.more", home.locale, count=len(home.sections) - i)), start=i)
             blocks.extend(more[: max(0, SURFACE_BLOCKS - len(blocks))])
             break
         if blocks:

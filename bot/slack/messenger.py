@@ -7,6 +7,7 @@ project channel whose buttons the message carries when it is not posted there (a
 Sends are paced per channel (`bot.pacing.Pacer`, about one per second); a rate limit the client
 could not wait out inline raises `SlackSendError` with `retry_after`, which the outbox honours.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,8 +47,13 @@ class SlackSendError(Exception):
 class SlackMessenger:
     platform = "slack"
 
-    def __init__(self, *, client_for: Callable[[str], WebClient], pacer: Pacer | None = None,
-                 names: Callable[[str], NameOf] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        client_for: Callable[[str], WebClient],
+        pacer: Pacer | None = None,
+        names: Callable[[str], NameOf] | None = None,
+    ) -> None:
         self.client_for = client_for
         self.pacer = pacer or Pacer(per_key=PER_CHANNEL)
         self.names = names or (lambda _ws: lambda _user: None)
@@ -55,13 +61,25 @@ class SlackMessenger:
     # --- the Messenger port --------------------------------------------------------------
     def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
         thread = {"thread_ts": destination.reply_to} if destination.reply_to else {}
-        data = self._call(destination, "chat_postMessage", channel=destination.id, unfurl_links=False,
-                          unfurl_media=False, **thread, **self._render(destination, reply))
+        data = self._call(
+            destination,
+            "chat_postMessage",
+            channel=destination.id,
+            unfurl_links=False,
+            unfurl_media=False,
+            **thread,
+            **self._render(destination, reply),
+        )
         return MessageRef(destination.at(str(data.get("channel") or destination.id)), str(data["ts"]))
 
     def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
-        self._call(ref.destination, "chat_update", channel=ref.destination.id, ts=ref.id,
-                   **self._render(ref.destination, reply))
+        self._call(
+            ref.destination,
+            "chat_update",
+            channel=ref.destination.id,
+            ts=ref.id,
+            **self._render(ref.destination, reply),
+        )
 
     # --- internals -----------------------------------------------------------------------
     def _render(self, destination: Destination, reply: Reply) -> dict[str, Any]:

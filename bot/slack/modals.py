@@ -10,12 +10,13 @@ App Home — travels in `private_metadata`, since a view submission carries no c
 Read-only modals show a reply (lists, errors, details) where Slack has no ephemeral messages:
 clicks on App Home and answers to a submitted form.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -79,10 +80,14 @@ class Meta:
     def decode(cls, text: str | None) -> Meta | None:
         try:
             data = json.loads(text or "")
-            return cls(command=str(data["command"]), action=str(data["action"]),
-                       args=[str(a) for a in data.get("args") or []], channel=str(data.get("channel") or ""),
-                       message=data["message"] if isinstance(data.get("message"), dict) else {},
-                       home=bool(data.get("home")))
+            return cls(
+                command=str(data["command"]),
+                action=str(data["action"]),
+                args=[str(a) for a in data.get("args") or []],
+                channel=str(data.get("channel") or ""),
+                message=data["message"] if isinstance(data.get("message"), dict) else {},
+                home=bool(data.get("home")),
+            )
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -99,22 +104,34 @@ def _element(i: Input, names: NameOf) -> Any:
     placeholder = PlainTextObject(text=clip(i.placeholder, PLACEHOLDER_MAX)) if i.placeholder else None
     initial = i.initial or None
     if i.kind in ("text", "textarea"):
-        return PlainTextInputElement(action_id=i.name, multiline=i.kind == "textarea", initial_value=initial,
-                                     placeholder=placeholder)
+        return PlainTextInputElement(
+            action_id=i.name, multiline=i.kind == "textarea", initial_value=initial, placeholder=placeholder
+        )
     if i.kind == "user":
-        return UserSelectElement(action_id=i.name, placeholder=placeholder,
-                                 initial_user=initial if initial and _USER_ID.match(initial) else None)
+        return UserSelectElement(
+            action_id=i.name,
+            placeholder=placeholder,
+            initial_user=initial if initial and _USER_ID.match(initial) else None,
+        )
     if i.kind == "users":
         users = [u.strip() for u in (initial or "").split(",") if _USER_ID.match(u.strip())]
         return UserMultiSelectElement(action_id=i.name, placeholder=placeholder, initial_users=users or None)
     if i.kind == "date":
-        return DatePickerElement(action_id=i.name, placeholder=placeholder,
-                                 initial_date=initial if initial and _DATE.match(initial) else None)
+        return DatePickerElement(
+            action_id=i.name,
+            placeholder=placeholder,
+            initial_date=initial if initial and _DATE.match(initial) else None,
+        )
     if i.kind == "datetime":
         return DateTimePickerElement(action_id=i.name, initial_date_time=_epoch(initial))
-    options = [SlackOption(value=clip(o.value, OPTION_VALUE_MAX), text=PlainTextObject(
-        text=clip(plain(o.label, names), OPTION_TEXT_MAX))) for o in i.options[:OPTIONS_MAX]]
-    chosen = next((o for o, raw in zip(options, i.options) if raw.value == initial), None)
+    options = [
+        SlackOption(
+            value=clip(o.value, OPTION_VALUE_MAX),
+            text=PlainTextObject(text=clip(plain(o.label, names), OPTION_TEXT_MAX)),
+        )
+        for o in i.options[:OPTIONS_MAX]
+    ]
+    chosen = next((o for o, raw in zip(options, i.options, strict=True) if raw.value == initial), None)
     return StaticSelectElement(action_id=i.name, placeholder=placeholder, options=options, initial_option=chosen)
 
 
@@ -134,11 +151,23 @@ def form_modal(form: Form, *, title: str, meta: Meta, locale: str, names: NameOf
     if len(full) > TITLE_MAX:
         blocks.extend(render_blocks(Reply(text=f"*{full}*"), names=names))
     for i in form.inputs:
-        blocks.append(InputBlock(block_id=i.name, label=PlainTextObject(text=clip(plain(i.label, names), LABEL_MAX)),
-                                 element=_element(i, names), optional=not i.required))
-    view = View(type="modal", callback_id=FORM_CALLBACK, title=_title(full),
-                submit=_title(plain(form.submit_label, names)), close=_title(t("slack.cancel", locale)),
-                private_metadata=meta.encode(), blocks=blocks[:SURFACE_BLOCKS])
+        blocks.append(
+            InputBlock(
+                block_id=i.name,
+                label=PlainTextObject(text=clip(plain(i.label, names), LABEL_MAX)),
+                element=_element(i, names),
+                optional=not i.required,
+            )
+        )
+    view = View(
+        type="modal",
+        callback_id=FORM_CALLBACK,
+        title=_title(full),
+        submit=_title(plain(form.submit_label, names)),
+        close=_title(t("slack.cancel", locale)),
+        private_metadata=meta.encode(),
+        blocks=blocks[:SURFACE_BLOCKS],
+    )
     return view.to_dict()
 
 
@@ -146,8 +175,13 @@ def info_modal(reply: Reply, *, names: NameOf) -> dict[str, Any]:
     """A read-only modal showing a reply (without buttons: a modal is no place to act)."""
     title = reply.cards[0].title if reply.cards and not reply.text else t("slack.app_name", reply.locale)
     blocks = render_blocks(reply, names=names, limit=SURFACE_BLOCKS, buttons=False)
-    view = View(type="modal", callback_id=INFO_CALLBACK, title=_title(plain(title, names)),
-                close=_title(t("slack.close", reply.locale)), blocks=blocks)
+    view = View(
+        type="modal",
+        callback_id=INFO_CALLBACK,
+        title=_title(plain(title, names)),
+        close=_title(t("slack.close", reply.locale)),
+        blocks=blocks,
+    )
     return view.to_dict()
 
 
@@ -173,7 +207,7 @@ def form_values(state: dict[str, Any]) -> dict[str, Any]:
                 value = v.get("selected_date")
             elif kind == "datetimepicker":
                 stamp = v.get("selected_date_time")
-                value = datetime.fromtimestamp(int(stamp), timezone.utc).isoformat() if stamp else None
+                value = datetime.fromtimestamp(int(stamp), UTC).isoformat() if stamp else None
             elif kind == "static_select":
                 value = (v.get("selected_option") or {}).get("value")
             else:
@@ -185,12 +219,24 @@ def form_values(state: dict[str, Any]) -> dict[str, Any]:
 def form_from_value(data: dict[str, Any]) -> tuple[str, Form] | None:
     """The (title, form) a button carries (see `render.form_value`); None when malformed."""
     try:
-        inputs = tuple(Input(name=str(i["name"]), label=str(i["label"]), kind=i["kind"], required=bool(i["required"]),
-                             initial=i.get("initial"), placeholder=i.get("placeholder"),
-                             options=tuple(Option(str(v), str(label)) for v, label in i.get("options") or []))
-                       for i in data["inputs"])
+        inputs = tuple(
+            Input(
+                name=str(i["name"]),
+                label=str(i["label"]),
+                kind=i["kind"],
+                required=bool(i["required"]),
+                initial=i.get("initial"),
+                placeholder=i.get("placeholder"),
+                options=tuple(Option(str(v), str(label)) for v, label in i.get("options") or []),
+            )
+            for i in data["inputs"]
+        )
         return str(data.get("title") or ""), Form(
-            command=str(data["command"]), action=str(data["action"]), inputs=inputs,
-            submit_label=str(data["submit"]), args=tuple(str(a) for a in data.get("args") or []))
+            command=str(data["command"]),
+            action=str(data["action"]),
+            inputs=inputs,
+            submit_label=str(data["submit"]),
+            args=tuple(str(a) for a in data.get("args") or []),
+        )
     except (KeyError, TypeError, ValueError):
         return None

@@ -9,6 +9,7 @@ migration 0004). Otherwise the single `bot_token` serves the one workspace it be
 Workspaces are keyed as pmbot's `Workspace.external_id`: the team id, prefixed by the
 enterprise id on Enterprise Grid (`E123/T456`), so data of different workspaces never mixes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,14 +23,29 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.engine import Engine
 
-__all__ = ["BOT_SCOPES", "INSTALL_PATH", "REDIRECT_PATH", "Tokens", "oauth_settings", "split_workspace",
-           "workspace_key"]
+__all__ = [
+    "BOT_SCOPES",
+    "INSTALL_PATH",
+    "REDIRECT_PATH",
+    "Tokens",
+    "oauth_settings",
+    "split_workspace",
+    "workspace_key",
+]
 
 log = logging.getLogger(__name__)
 
 # Keep in step with slack/manifest.json (tests/test_slack_manifest.py checks).
-BOT_SCOPES = ("app_mentions:read", "channels:read", "chat:write", "chat:write.public", "commands", "groups:read",
-              "im:write", "users:read")
+BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:read",
+    "chat:write",
+    "chat:write.public",
+    "commands",
+    "groups:read",
+    "im:write",
+    "users:read",
+)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_EXPIRATION = 600
@@ -57,21 +73,35 @@ def oauth_settings(*, client_id: str, client_secret: str, engine: Engine) -> Any
     """bolt's OAuthSettings on pmbot's database (imported here so single-token setups skip it)."""
     from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-    return OAuthSettings(client_id=client_id, client_secret=client_secret, scopes=list(BOT_SCOPES),
-                         install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
-                         installation_store=installation_store(engine, client_id), installation_store_bot_only=True,
-                         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION, engine=engine))
+    return OAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(BOT_SCOPES),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=installation_store(engine, client_id),
+        installation_store_bot_only=True,
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION, engine=engine),
+    )
 
 
 class Tokens:
     """The bot token for a workspace key, for sends that do not come from a request (the outbox)."""
 
-    def __init__(self, *, bot_token: str = "", store: SQLAlchemyInstallationStore | None = None,
-                 client_id: str = "", client_secret: str = "", client: WebClient | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "",
+        store: SQLAlchemyInstallationStore | None = None,
+        client_id: str = "",
+        client_secret: str = "",
+        client: WebClient | None = None,
+    ) -> None:
         self.bot_token = bot_token
         self.store = store
-        self._rotator = TokenRotator(client_id=client_id, client_secret=client_secret, client=client) \
-            if store is not None else None
+        self._rotator = (
+            TokenRotator(client_id=client_id, client_secret=client_secret, client=client) if store is not None else None
+        )
         self._lock = threading.Lock()  # one rotation at a time
 
     def token(self, workspace: str | None) -> str:
@@ -92,8 +122,9 @@ class Tokens:
         if self._rotator is None or bot.bot_token_expires_at is None:
             return bot
         with self._lock:
-            refreshed = self._rotator.perform_bot_token_rotation(bot=bot,
-                                                                 minutes_before_expiration=ROTATE_BEFORE_MINUTES)
+            refreshed = self._rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=ROTATE_BEFORE_MINUTES
+            )
             if refreshed is None:
                 return bot
             self.store.save_bot(refreshed)

@@ -17,6 +17,7 @@ each message, and 100 blocks in modals or Home tabs", Block Kit reference) first
 each card's list lines and table rows, saying "… and N more" of them — so N counts items (people,
 tasks), not blocks; only if that is not enough are the last blocks cut with such a note.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,15 @@ ACTION_PREFIX = "pmbot:"
 # Shrinking steps: None shows every list line and table row; then at most this many per card.
 _ITEM_CAPS = (None, 40, 20, 10, 5, 2)
 
-COLOR_MARKS = {"neutral": "", "blue": "🔵 ", "green": "🟢 ", "yellow": "🟡 ", "orange": "🟠 ",
-               "red": "🔴 ", "grey": "⚪ "}
+COLOR_MARKS = {
+    "neutral": "",
+    "blue": "🔵 ",
+    "green": "🟢 ",
+    "yellow": "🟡 ",
+    "orange": "🟠 ",
+    "red": "🔴 ",
+    "grey": "⚪ ",
+}
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 _URL = re.compile(r"https?://(?:(?!&gt;|&lt;)[^\s<>|])+?(?=[.,;:!?)]*(?:\s|&gt;|&lt;|$))")
 _BLOCK_ID = re.compile(r"^c(\d+)\.")
@@ -83,6 +91,7 @@ def _no_names(_user: str) -> str | None:
 
 
 # --- text -------------------------------------------------------------------------------------
+
 
 def escape(text: str) -> str:
     """Slack's three control characters, so user text is shown, never interpreted."""
@@ -142,6 +151,7 @@ def _section(block_id: str, text: str) -> SectionBlock:
 
 # --- buttons ----------------------------------------------------------------------------------
 
+
 def button_value(button: Button, channel: str = "") -> str:
     """The JSON a Slack button carries: the neutral payload, plus the project channel the
     click acts in when the message is not in that channel (DMs, App Home)."""
@@ -153,12 +163,27 @@ def button_value(button: Button, channel: str = "") -> str:
 
 def form_value(form: Form, title: str, channel: str = "") -> str:
     """The JSON of a button that opens `form` as a modal (a form inside a message)."""
-    payload: dict[str, Any] = {"form": {
-        "title": title, "command": form.command, "action": form.action, "args": list(form.args),
-        "submit": form.submit_label,
-        "inputs": [{"name": i.name, "label": i.label, "kind": i.kind, "required": i.required,
-                    "initial": i.initial, "placeholder": i.placeholder,
-                    "options": [[o.value, o.label] for o in i.options]} for i in form.inputs]}}
+    payload: dict[str, Any] = {
+        "form": {
+            "title": title,
+            "command": form.command,
+            "action": form.action,
+            "args": list(form.args),
+            "submit": form.submit_label,
+            "inputs": [
+                {
+                    "name": i.name,
+                    "label": i.label,
+                    "kind": i.kind,
+                    "required": i.required,
+                    "initial": i.initial,
+                    "placeholder": i.placeholder,
+                    "options": [[o.value, o.label] for o in i.options],
+                }
+                for i in form.inputs
+            ],
+        }
+    }
     if channel:
         payload["ch"] = channel
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -172,9 +197,11 @@ def card_index(block_id: str | None) -> int | None:
 
 # --- cards ------------------------------------------------------------------------------------
 
+
 class _CardRenderer:
-    def __init__(self, index: int, names: NameOf, channel: str, buttons: bool, locale: str,
-                 cap: int | None = None) -> None:
+    def __init__(
+        self, index: int, names: NameOf, channel: str, buttons: bool, locale: str, cap: int | None = None
+    ) -> None:
         self.prefix = f"c{index}."
         self.names = names
         self.channel = channel
@@ -209,8 +236,12 @@ class _CardRenderer:
         if self.with_buttons:
             self._buttons(card)
         if card.footer:
-            self.blocks.append(ContextBlock(block_id=self._id("f"), elements=[
-                MarkdownTextObject(text=clip(mrkdwn(card.footer, self.names), TEXT_MAX), verbatim=True)]))
+            self.blocks.append(
+                ContextBlock(
+                    block_id=self._id("f"),
+                    elements=[MarkdownTextObject(text=clip(mrkdwn(card.footer, self.names), TEXT_MAX), verbatim=True)],
+                )
+            )
         return self.blocks
 
     def _title(self, card: Card) -> None:
@@ -218,15 +249,21 @@ class _CardRenderer:
         if any(isinstance(p, tuple) for p in split_mentions(card.title)):
             self.blocks.append(_section(self._id("t"), clip(f"{mark}*{mrkdwn(card.title, self.names)}*", TEXT_MAX)))
         else:
-            self.blocks.append(HeaderBlock(block_id=self._id("h"), text=PlainTextObject(
-                text=clip(mark + plain(card.title, self.names), HEADER_MAX), emoji=True)))
+            self.blocks.append(
+                HeaderBlock(
+                    block_id=self._id("h"),
+                    text=PlainTextObject(text=clip(mark + plain(card.title, self.names), HEADER_MAX), emoji=True),
+                )
+            )
 
     def _fields(self, card: Card) -> None:
         short: list[MarkdownTextObject] = []
 
         def flush() -> None:
             for start in range(0, len(short), FIELDS_PER_SECTION):
-                self.blocks.append(SectionBlock(block_id=self._id("f"), fields=short[start:start + FIELDS_PER_SECTION]))
+                self.blocks.append(
+                    SectionBlock(block_id=self._id("f"), fields=short[start : start + FIELDS_PER_SECTION])
+                )
             short.clear()
 
         for f in card.fields:
@@ -240,10 +277,12 @@ class _CardRenderer:
 
     def _table(self, table: Table) -> None:
         shown, more = self._capped(list(table.rows))
-        rows = [tuple(plain(c, self.names) for c in table.headers),
-                *(tuple(plain(c, self.names) for c in r) for r in shown)]
+        rows = [
+            tuple(plain(c, self.names) for c in table.headers),
+            *(tuple(plain(c, self.names) for c in r) for r in shown),
+        ]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(table.headers))]
-        lines = [escape(" | ".join(_pad(cell, w) for cell, w in zip(r, widths)).rstrip()) for r in rows]
+        lines = [escape(" | ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=False)).rstrip()) for r in rows]
         header, body = lines[0], lines[1:] or [""]
         room = TEXT_MAX - len("```\n\n```") - len(header) - 1
         for chunk in _chunks(body, room):
@@ -257,19 +296,31 @@ class _CardRenderer:
             value = button_value(b, self.channel)
             if len(value) > VALUE_MAX:
                 continue  # cannot be carried; the typed command still works
-            elements.append(ButtonElement(
-                text=PlainTextObject(text=clip(plain(b.label, self.names), BUTTON_LABEL_MAX), emoji=True),
-                action_id=f"{ACTION_PREFIX}{self.prefix}b{n}", value=value,
-                style=b.style if b.style in ("primary", "danger") else None))
+            elements.append(
+                ButtonElement(
+                    text=PlainTextObject(text=clip(plain(b.label, self.names), BUTTON_LABEL_MAX), emoji=True),
+                    action_id=f"{ACTION_PREFIX}{self.prefix}b{n}",
+                    value=value,
+                    style=b.style if b.style in ("primary", "danger") else None,
+                )
+            )
         if card.form is not None:
             value = form_value(card.form, card.title, self.channel)
             if len(value) <= VALUE_MAX:
-                elements.append(ButtonElement(
-                    text=PlainTextObject(text=clip(plain(card.form.submit_label, self.names) + " …",
-                                                   BUTTON_LABEL_MAX)),
-                    action_id=f"{ACTION_PREFIX}{self.prefix}form", value=value, style="primary"))
+                elements.append(
+                    ButtonElement(
+                        text=PlainTextObject(
+                            text=clip(plain(card.form.submit_label, self.names) + " …", BUTTON_LABEL_MAX)
+                        ),
+                        action_id=f"{ACTION_PREFIX}{self.prefix}form",
+                        value=value,
+                        style="primary",
+                    )
+                )
         for start in range(0, len(elements), BUTTONS_PER_BLOCK):
-            self.blocks.append(ActionsBlock(block_id=self._id("a"), elements=elements[start:start + BUTTONS_PER_BLOCK]))
+            self.blocks.append(
+                ActionsBlock(block_id=self._id("a"), elements=elements[start : start + BUTTONS_PER_BLOCK])
+            )
 
 
 def _width(text: str) -> int:
@@ -282,8 +333,16 @@ def _pad(text: str, width: int) -> str:
 
 # --- replies ----------------------------------------------------------------------------------
 
-def render_blocks(reply: Reply, *, channel: str = "", names: NameOf = _no_names, limit: int = MESSAGE_BLOCKS,
-                  buttons: bool = True, start: int = 0) -> list[dict[str, Any]]:
+
+def render_blocks(
+    reply: Reply,
+    *,
+    channel: str = "",
+    names: NameOf = _no_names,
+    limit: int = MESSAGE_BLOCKS,
+    buttons: bool = True,
+    start: int = 0,
+) -> list[dict[str, Any]]:
     """The reply as Block Kit dicts (validated), at most `limit` blocks.
 
     `channel` is stamped into every button when the surface is not the project's channel;
@@ -295,16 +354,23 @@ def render_blocks(reply: Reply, *, channel: str = "", names: NameOf = _no_names,
             break
     if len(blocks) > limit:
         omitted = len(blocks) - (limit - 1)
-        blocks = [*blocks[: limit - 1], ContextBlock(block_id=f"more{start}", elements=[
-            MarkdownTextObject(text=escape(t("list.more", reply.locale, count=omitted)))])]
+        blocks = [
+            *blocks[: limit - 1],
+            ContextBlock(
+                block_id=f"more{start}",
+                elements=[MarkdownTextObject(text=escape(t("list.more", reply.locale, count=omitted)))],
+            ),
+        ]
     return [b.to_dict() for b in blocks]
 
 
 def _blocks(reply: Reply, names: NameOf, channel: str, buttons: bool, start: int, cap: int | None) -> list[Block]:
     blocks: list[Block] = []
     if reply.text:
-        blocks.extend(_section(f"text{start}.{i}", chunk)
-                      for i, chunk in enumerate(_chunks(mrkdwn(reply.text, names).split("\n"))))
+        blocks.extend(
+            _section(f"text{start}.{i}", chunk)
+            for i, chunk in enumerate(_chunks(mrkdwn(reply.text, names).split("\n")))
+        )
     for i, card in enumerate(reply.cards, start):
         if blocks:
             blocks.append(DividerBlock(block_id=f"c{i}.div"))

@@ -6,6 +6,7 @@ time: answers are kept for `ttl` seconds per (workspace, user); a failed lookup 
 deleted user, Slack down) is remembered briefly and answered with what the payload itself said.
 The cache also serves renderers, which show mentions as `@name` where Slack cannot render one.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,14 @@ def _user(data: dict[str, Any]) -> SlackUser:
 
 
 class UserDirectory:
-    def __init__(self, *, ttl: float = 3600.0, failure_ttl: float = 60.0, size: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        ttl: float = 3600.0,
+        failure_ttl: float = 60.0,
+        size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ttl = ttl
         self.failure_ttl = failure_ttl
         self.size = size
@@ -73,8 +80,10 @@ class UserDirectory:
 
     def names(self, workspace: str) -> Callable[[str], str | None]:
         """Display names of one workspace from the cache only (for renderers; no API call)."""
+
         def name_of(user: str) -> str | None:
             with self._lock:
                 hit = self._entries.get((workspace, user))
             return hit[1].name or None if hit is not None else None
+
         return name_of

@@ -6,6 +6,7 @@ Without one, an engine is built from the `sqlalchemy.url` config option.
 Context options (render_as_batch on SQLite, custom type rendering) live in
 `storage.migrate.context_options` so `check()` compares exactly like autogenerate.
 """
+
 from __future__ import annotations
 
 from alembic import context

@@ -12,6 +12,7 @@ the next N IM calls (HTTP 429, code 99991400, `x-ogw-ratelimit-reset`) or to fai
 given code. Point the SDK at it with `domain(fake.url)`; use a distinct
 app_id per test, because the SDK caches tenant tokens per app_id for the whole process.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -90,10 +91,16 @@ class FakeFeishu(FakeServer):
         """Push one event to the connected client, as a DATA frame of type "event"."""
         from lark_oapi.ws.pb.pbbp2_pb2 import Frame
 
-        frame = Frame(SeqID=1, LogID=1, service=7, method=1,
-                      payload=json.dumps(body, ensure_ascii=False).encode("utf-8"))
-        for key, value in (("type", "event"), ("message_id", message_id), ("trace_id", "trace-1"),
-                           ("sum", "1"), ("seq", "0")):
+        frame = Frame(
+            SeqID=1, LogID=1, service=7, method=1, payload=json.dumps(body, ensure_ascii=False).encode("utf-8")
+        )
+        for key, value in (
+            ("type", "event"),
+            ("message_id", message_id),
+            ("trace_id", "trace-1"),
+            ("sum", "1"),
+            ("seq", "0"),
+        ):
             header = frame.headers.add()
             header.key, header.value = key, value
         self.ws_send(frame.SerializeToString())
@@ -113,8 +120,10 @@ class FakeFeishu(FakeServer):
     def rate_limit(self, times: int = 1, *, reset: int = 3) -> None:
         """Refuse the next `times` IM calls as Feishu's rate limiter does."""
         with self._lock:
-            self._failures.extend(_Failure(429, 99991400, "request trigger frequency limit",
-                                           {"x-ogw-ratelimit-reset": str(reset)}) for _ in range(times))
+            self._failures.extend(
+                _Failure(429, 99991400, "request trigger frequency limit", {"x-ogw-ratelimit-reset": str(reset)})
+                for _ in range(times)
+            )
 
     def fail(self, code: int, times: int = 1, *, status: int = 400, msg: str = "failed") -> None:
         with self._lock:
@@ -159,8 +168,15 @@ class FakeFeishu(FakeServer):
         if call.headers.get("authorization", "").removeprefix("Bearer ") not in self._tokens:
             return 400, {"code": 99991663, "msg": "Invalid access token for authorization"}, {}
         if call.path == "/open-apis/bot/v3/info":
-            return 200, {"code": 0, "msg": "ok", "bot": {"open_id": self.bot_open_id, "app_name": "pmbot",
-                                                         "activate_status": 2}}, {}
+            return (
+                200,
+                {
+                    "code": 0,
+                    "msg": "ok",
+                    "bot": {"open_id": self.bot_open_id, "app_name": "pmbot", "activate_status": 2},
+                },
+                {},
+            )
         if not call.path.startswith("/open-apis/im/v1/messages"):
             return 404, {"code": 404, "msg": "not found"}, {}
         if self._failures:
@@ -183,8 +199,11 @@ class FakeFeishu(FakeServer):
             return {"code": 0, "msg": "success", "data": {}}
         message_id = f"om_{next(self._ids)}"
         self.chats[message_id] = chat
-        answer = {"code": 0, "msg": "success",
-                  "data": {"message_id": message_id, "chat_id": chat, "msg_type": body.get("msg_type")}}
+        answer = {
+            "code": 0,
+            "msg": "success",
+            "data": {"message_id": message_id, "chat_id": chat, "msg_type": body.get("msg_type")},
+        }
         if uuid:
             self._by_uuid[(call.kind, uuid)] = answer
         return answer

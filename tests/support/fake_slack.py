@@ -12,6 +12,7 @@ that greets a client with `hello`, pushes envelopes (`push()`) and records the c
 Tokens `xoxb-<team>` belong to team `<team>`: a workspace's bot token says which workspace a
 call was made for. Point a WebClient at it with `base_url=fake.api_url`.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -66,8 +67,9 @@ class _Limit:
 class FakeSlack(FakeServer):
     name = "fake-slack"
 
-    def __init__(self, users: dict[str, dict[str, Any]] | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, users: dict[str, dict[str, Any]] | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         super().__init__(clock=clock)
         self.users = users if users is not None else {}  # users.info answers by user id
         self.calls: list[Call] = []
@@ -166,8 +168,15 @@ class FakeSlack(FakeServer):
         ts = f"1700000000.{next(self._ts):06d}"
         channel = str(body.get("channel") or "")
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": team, "team_id": team,
-                    "user": "pmbot", "user_id": BOT_USER, "bot_id": "BBOT"}
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": team,
+                "team_id": team,
+                "user": "pmbot",
+                "user_id": BOT_USER,
+                "bot_id": "BBOT",
+            }
         if method == "chat.postMessage":
             # A message to a user id lands in the bot's DM with that user.
             where = f"D{channel[1:]}" if channel[:1] in ("U", "W") else channel

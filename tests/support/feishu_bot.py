@@ -1,17 +1,18 @@
 """The Feishu adapter on a fake Feishu, driven the way Feishu drives it: signed, encrypted
 requests through the SDK's own dispatcher (`handler.do(RawRequest)`), answers delivered by the
 outbox to the fake API. Time is a ManualClock; the pacer sleeps on a fake clock."""
+
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.adapters import AdapterDeps
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.feishu import create_adapter
-from bot.adapters import AdapterDeps
 from bot.outbox import Outbox
 from bot.runtime import defaults_from
 from handlers.core import Core
@@ -21,19 +22,28 @@ from storage.database import Database
 from tests.support import feishu_payloads as p
 from tests.support.fake_feishu import FakeFeishu
 
-START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # Wed 10:00 in Asia/Shanghai
+START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wed 10:00 in Asia/Shanghai
 ENCRYPT_KEY = "test-encrypt-key"
 TOKEN = "test-verification-token"
 
 
 def feishu_config(fake_url: str, app_id: str, mode: str = "http") -> Config:
-    return Config.model_validate({
-        "console": {"enabled": False},
-        "scheduler": {"enabled": False},
-        "defaults": {"timezone": "Asia/Shanghai", "locale": "zh"},
-        "feishu": {"enabled": True, "mode": mode, "app_id": app_id, "app_secret": "secret",
-                   "verification_token": TOKEN, "encrypt_key": ENCRYPT_KEY, "domain": fake_url},
-    })
+    return Config.model_validate(
+        {
+            "console": {"enabled": False},
+            "scheduler": {"enabled": False},
+            "defaults": {"timezone": "Asia/Shanghai", "locale": "zh"},
+            "feishu": {
+                "enabled": True,
+                "mode": mode,
+                "app_id": app_id,
+                "app_secret": "secret",
+                "verification_token": TOKEN,
+                "encrypt_key": ENCRYPT_KEY,
+                "domain": fake_url,
+            },
+        }
+    )
 
 
 class FeishuBot:
@@ -47,8 +57,9 @@ class FeishuBot:
         config = feishu_config(fake.url, self.app_id, mode)
         core = Core(db, defaults_from(config))
         self.deps = AdapterDeps(config=config.feishu, core=core, db=db, clock=self.clock, outbox=Outbox(db, self.clock))
-        self.adapter = create_adapter(self.deps, monotonic=lambda: self.monotonic, sleep=self._sleep,
-                                      request_clock=self.clock, **adapter_options)
+        self.adapter = create_adapter(
+            self.deps, monotonic=lambda: self.monotonic, sleep=self._sleep, request_clock=self.clock, **adapter_options
+        )
         self.core = core
 
     def _sleep(self, seconds: float) -> None:

@@ -5,6 +5,7 @@ a fresh process so that lark_oapi is imported for the first time by the adapter'
 
 Prints one JSON object with what it observed; `tests/test_feishu_ws.py` asserts on it.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,12 @@ def main(db_path: str) -> dict[str, Any]:
 
         import lark_oapi
 
-        seen.update(thread=threading.current_thread().name, app=list(args), domain=kw["domain"],
-                    loop_is_this_threads=asyncio.get_event_loop() is lark_oapi.ws.client.loop)
+        seen.update(
+            thread=threading.current_thread().name,
+            app=list(args),
+            domain=kw["domain"],
+            loop_is_this_threads=asyncio.get_event_loop() is lark_oapi.ws.client.loop,
+        )
         seen["handler"] = kw["event_handler"]
         return lark_oapi.ws.Client(*args, **kw)
 
@@ -47,8 +52,9 @@ def main(db_path: str) -> dict[str, Any]:
     app_id = f"cli_ws_{uuid.uuid4().hex[:8]}"
     config = feishu_config(fake.url, app_id, mode="ws")
     clock = SystemClock()
-    deps = AdapterDeps(config=config.feishu, core=Core(db, defaults_from(config)), db=db, clock=clock,
-                       outbox=Outbox(db, clock))
+    deps = AdapterDeps(
+        config=config.feishu, core=Core(db, defaults_from(config)), db=db, clock=clock, outbox=Outbox(db, clock)
+    )
     adapter = create_adapter(deps, ws_client_factory=factory)
     seen["lark_after_create"] = any(m.startswith("lark_oapi") for m in sys.modules)
     seen["routes"] = len(adapter.routes())

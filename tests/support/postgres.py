@@ -15,6 +15,7 @@ process (polling every half second) stops the server and removes its directory i
 process dies without running atexit (SIGKILL, a crash). When the server cannot start,
 RuntimeError carries the output of initdb/pg_ctl and the server log: tests fail, not skip.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -121,9 +122,19 @@ class PostgresServer:
             subprocess.run(["id", "-u", SYSTEM_USER], check=True, capture_output=True)
         except subprocess.CalledProcessError:
             result = subprocess.run(
-                ["useradd", "--system", "--user-group", "--no-create-home",
-                 "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-                capture_output=True, text=True,
+                [
+                    "useradd",
+                    "--system",
+                    "--user-group",
+                    "--no-create-home",
+                    "--home-dir",
+                    "/nonexistent",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    SYSTEM_USER,
+                ],
+                capture_output=True,
+                text=True,
             )
             if result.returncode != 0:
                 raise self._fail(f"creating the system user {SYSTEM_USER!r}", result) from None
@@ -154,8 +165,18 @@ class PostgresServer:
         atexit.register(self.stop)
         try:
             result = self._run(
-                "initdb", "-D", str(self.data_dir), "-A", "trust", "-U", SUPERUSER,
-                "--no-sync", "-E", "UTF8", "--no-locale", "--no-instructions",
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-A",
+                "trust",
+                "-U",
+                SUPERUSER,
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-instructions",
             )
             if result.returncode != 0:
                 raise self._fail("initdb", result)
@@ -167,8 +188,17 @@ class PostgresServer:
                     " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                 )
                 result = self._run(
-                    "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
-                    "-w", "-t", "60", "start", "-o", options,
+                    "pg_ctl",
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(self.log_file),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                    "-o",
+                    options,
                 )
                 if result.returncode == 0:
                     break
@@ -227,7 +257,7 @@ class PostgresServer:
             raise RuntimeError("PostgreSQL server is not running")
         return f"postgresql+psycopg2://{SUPERUSER}@{self.host}:{self.port}/{database}"
 
-    def connect(self, database: str = "postgres"):  # noqa: ANN201 - psycopg2 connection
+    def connect(self, database: str = "postgres"):
         """A raw psycopg2 connection (autocommit) to `database`."""
         import psycopg2
 

@@ -1,4 +1,5 @@
 """A recording Messenger: the fake platform the scheduler and outbox tests send to."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

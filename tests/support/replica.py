@@ -7,6 +7,7 @@ appends what it does to LOG_FILE, one JSON object per line, so the test reads st
 instead of parsing text: `{"pid", "tick": "leader" | "follower"}` for every tick, and
 `{"pid", "sent": post | dm | update, "to", "title"}` for every message sent.
 """
+
 from __future__ import annotations
 
 import json

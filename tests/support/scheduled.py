@@ -1,7 +1,8 @@
 """The core, the outbox and the scheduler on one database and one manual clock (scheduler tests)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.outbox import Outbox
@@ -30,7 +31,7 @@ class Bot:
 
     def run_until(self, local: datetime) -> int:
         """Run every job that falls due from now to `local`, as a running scheduler would."""
-        return self.scheduler.run_between(self.chat.clock.now(), local.astimezone(timezone.utc))
+        return self.scheduler.run_between(self.chat.clock.now(), local.astimezone(UTC))
 
     def restart(self) -> Bot:
         """A new process on the same database (nothing kept in memory)."""
@@ -40,8 +41,11 @@ class Bot:
         return fresh
 
     def sent(self, kind: str | None = None) -> list[tuple[str, str, str]]:
-        return [(s.kind, s.target, s.reply.cards[0].title if s.reply.cards else s.reply.text)
-                for s in self.messenger.sent if kind is None or s.kind == kind]
+        return [
+            (s.kind, s.target, s.reply.cards[0].title if s.reply.cards else s.reply.text)
+            for s in self.messenger.sent
+            if kind is None or s.kind == kind
+        ]
 
     def titled(self, prefix: str) -> list[Sent]:
         """Messages whose first card's title starts with `prefix`."""
@@ -57,6 +61,6 @@ class Bot:
 def make_bot(db: Database, tz: ZoneInfo = SH, when: datetime | None = None, init: str = "") -> Bot:
     """A bot whose project "ERP" was created by @pm at `when` (default Monday 2026-11-23 08:00)."""
     start = when or datetime(2026, 11, 23, 8, 0, tzinfo=tz)
-    bot = Bot(db, start.astimezone(timezone.utc))
+    bot = Bot(db, start.astimezone(UTC))
     bot.chat.ok("pm", f'/project init "ERP" tz:{tz.key} {init}'.strip())
     return bot

@@ -11,6 +11,7 @@ ManualClock; the pacer and the retry handlers wait on a fake monotonic clock.
 Fixtures (import them into a test module): `slack_fake` (a running FakeSlack with three users)
 and `slack_bot` (a SlackBot on the `db` fixture, so on SQLite and PostgreSQL).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,10 +24,10 @@ import httpx
 import pytest
 from slack_bolt.request import BoltRequest
 
+from bot.adapters import AdapterDeps
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.http import create_app
-from bot.adapters import AdapterDeps
 from bot.outbox import Outbox
 from bot.runtime import defaults_from
 from bot.slack import create_adapter
@@ -42,23 +43,49 @@ __all__ = ["SECRET", "USERS", "SlackBot", "buttons", "slack_bot", "slack_config"
 
 SECRET = "test-signing-secret"
 USERS = {
-    "U1": {"id": "U1", "name": "alice", "real_name": "Alice Liddell", "tz": "Asia/Shanghai", "locale": "en-US",
-           "profile": {"display_name": "alice", "real_name": "Alice Liddell"}},
-    "U2": {"id": "U2", "name": "bob", "real_name": "Bob", "tz": "Europe/Berlin", "locale": "en-GB",
-           "profile": {"display_name": "", "real_name": "Bob Builder"}},
-    "U3": {"id": "U3", "name": "wang", "real_name": "王芳", "tz": "Asia/Shanghai", "locale": "zh-CN",
-           "profile": {"display_name": "王芳", "real_name": "王芳"}},
+    "U1": {
+        "id": "U1",
+        "name": "alice",
+        "real_name": "Alice Liddell",
+        "tz": "Asia/Shanghai",
+        "locale": "en-US",
+        "profile": {"display_name": "alice", "real_name": "Alice Liddell"},
+    },
+    "U2": {
+        "id": "U2",
+        "name": "bob",
+        "real_name": "Bob",
+        "tz": "Europe/Berlin",
+        "locale": "en-GB",
+        "profile": {"display_name": "", "real_name": "Bob Builder"},
+    },
+    "U3": {
+        "id": "U3",
+        "name": "wang",
+        "real_name": "王芳",
+        "tz": "Asia/Shanghai",
+        "locale": "zh-CN",
+        "profile": {"display_name": "王芳", "real_name": "王芳"},
+    },
 }
 
 
 def slack_config(fake: FakeSlack, **slack: Any) -> Config:
-    return Config.model_validate({
-        "console": {"enabled": False},
-        "scheduler": {"enabled": False},
-        "defaults": {"timezone": "Asia/Shanghai", "locale": "en"},
-        "slack": {"enabled": True, "mode": "http", "bot_token": "xoxb-T1", "signing_secret": SECRET,
-                  "api_base_url": fake.api_url, **slack},
-    })
+    return Config.model_validate(
+        {
+            "console": {"enabled": False},
+            "scheduler": {"enabled": False},
+            "defaults": {"timezone": "Asia/Shanghai", "locale": "en"},
+            "slack": {
+                "enabled": True,
+                "mode": "http",
+                "bot_token": "xoxb-T1",
+                "signing_secret": SECRET,
+                "api_base_url": fake.api_url,
+                **slack,
+            },
+        }
+    )
 
 
 def texts(blocks: list[dict[str, Any]]) -> str:
@@ -80,9 +107,14 @@ def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if block.get("type") != "actions":
             continue
         for element in block["elements"]:
-            found[element["text"]["text"]] = {"action_id": element["action_id"], "block_id": block["block_id"],
-                                              "value": element["value"], "type": "button",
-                                              "text": element["text"], "action_ts": "1700000002.1"}
+            found[element["text"]["text"]] = {
+                "action_id": element["action_id"],
+                "block_id": block["block_id"],
+                "value": element["value"],
+                "type": "button",
+                "text": element["text"],
+                "action_ts": "1700000002.1",
+            }
     return found
 
 
@@ -118,8 +150,9 @@ class SlackBot:
         self.sleeps: list[float] = []
         config = slack_config(fake, **slack)
         self.core = Core(db, defaults_from(config))
-        self.deps = AdapterDeps(config=config.slack, core=self.core, db=db, clock=self.clock,
-                                outbox=Outbox(db, self.clock))
+        self.deps = AdapterDeps(
+            config=config.slack, core=self.core, db=db, clock=self.clock, outbox=Outbox(db, self.clock)
+        )
         self.adapter = create_adapter(self.deps, sleep=self._sleep, monotonic=lambda: self.monotonic)
         self.http = AsgiClient(create_app([self.adapter]))
         self._ids = itertools.count(1)
@@ -136,9 +169,16 @@ class SlackBot:
         self.core.queue("slack", key, destination, reply, now=self.clock.now())
 
     # --- Slack -> bot --------------------------------------------------------------------
-    def deliver(self, payload: dict[str, Any], kind: str, *, via: str | None = None,
-                headers: dict[str, str] | None = None, timestamp: int | None = None,
-                secret: str = SECRET) -> tuple[int, str]:
+    def deliver(
+        self,
+        payload: dict[str, Any],
+        kind: str,
+        *,
+        via: str | None = None,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        secret: str = SECRET,
+    ) -> tuple[int, str]:
         """One request as Slack sends it; returns (status, body) of the bot's answer (the ack)."""
         via = via or self.via
         if via == "socket":
@@ -181,20 +221,29 @@ class SlackBot:
         kw.setdefault("channel", message.answer.get("channel") or message.body.get("channel") or "C1")
         kw.setdefault("trigger", f"trig-a{next(self._ids)}")
         kw.setdefault("response_url", self.fake.response_url(kw["trigger"]))
-        return self.deliver(p.block_actions(buttons(message.blocks)[label], ephemeral=ephemeral, message={
-            "ts": message.answer.get("ts", "1700000000.000001"), "blocks": message.blocks}, **kw), "interactive",
-            via=via)
+        return self.deliver(
+            p.block_actions(
+                buttons(message.blocks)[label],
+                ephemeral=ephemeral,
+                message={"ts": message.answer.get("ts", "1700000000.000001"), "blocks": message.blocks},
+                **kw,
+            ),
+            "interactive",
+            via=via,
+        )
 
     def click_home(self, label: str, *, nth: int = 0, via: str | None = None, **kw: Any) -> tuple[int, str]:
         """Click the `nth` button `label` on the App Home tab last published."""
         view = {**self.last_view("views.publish"), "id": "VHOME", "type": "home"}
         found = [b for b in view["blocks"] if b["type"] == "actions" and label in buttons([b])]
         kw.setdefault("trigger", f"trig-h{next(self._ids)}")
-        return self.deliver(p.block_actions(buttons([found[nth]])[label], view=view, channel=None, **kw),
-                            "interactive", via=via)
+        return self.deliver(
+            p.block_actions(buttons([found[nth]])[label], view=view, channel=None, **kw), "interactive", via=via
+        )
 
-    def submit(self, view: dict[str, Any], answers: dict[str, Any], *, via: str | None = None,
-               **kw: Any) -> dict[str, Any]:
+    def submit(
+        self, view: dict[str, Any], answers: dict[str, Any], *, via: str | None = None, **kw: Any
+    ) -> dict[str, Any]:
         """Submit a modal the bot opened; returns the ack's JSON ({} for a plain ack)."""
         kw.setdefault("view_id", f"V{next(self._ids)}")
         status, body = self.deliver(p.view_submission(view, answers, **kw), "interactive", via=via)

@@ -1,4 +1,5 @@
 """Bounded waiting for tests that talk to real servers and processes (never a fixed sleep)."""
+
 from __future__ import annotations
 
 import socket
