@@ -5,9 +5,10 @@ An adapter translates platform payloads into neutral calls on the core (`Core.co
 (its `Messenger`, used by the outbox). It is given only what it uses, an `AdapterDeps`, and
 never the runtime: adapters depend on the core, not the other way round.
 
-The runtime finds adapters by name in `REGISTRY` and imports an adapter's package only when its
-config section says `enabled = true`, so no SDK is loaded otherwise. A new messenger is its own
-package under `bot/` exposing `create_adapter(deps, **options)`, plus one line here.
+The runtime finds adapters by name in `bot.registry.MESSENGERS` and imports an adapter's package
+only when its config section says `enabled = true`, so no SDK is loaded otherwise. A new messenger
+is its own package under `bot/` (exposing `create_adapter(deps, **options)` and a `config.Settings`
+section), plus one line in `bot/registry.py`.
 """
 
 from __future__ import annotations
@@ -21,16 +22,11 @@ from starlette.routing import BaseRoute
 from bot.clock import Clock
 from bot.messenger import Messenger
 from bot.outbox import Outbox
+from bot.registry import MESSENGERS
 from handlers.core import Core
 from storage.database import Database
 
-__all__ = ["REGISTRY", "Adapter", "AdapterDeps", "create_adapter"]
-
-# Messenger name (its config section) -> "package:factory".
-REGISTRY: dict[str, str] = {
-    "slack": "bot.slack:create_adapter",
-    "feishu": "bot.feishu:create_adapter",
-}
+__all__ = ["Adapter", "AdapterDeps", "create_adapter"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +57,5 @@ class Adapter(Protocol):
 
 def create_adapter(name: str, deps: AdapterDeps, **options: Any) -> Adapter:
     """The adapter registered as `name`, built on `deps` (imports its package now)."""
-    module, _, factory = REGISTRY[name].partition(":")
-    adapter: Adapter = getattr(importlib.import_module(module), factory)(deps, **options)
+    adapter: Adapter = importlib.import_module(MESSENGERS[name]).create_adapter(deps, **options)
     return adapter

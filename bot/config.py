@@ -7,166 +7,61 @@ credentials for an enabled adapter), so `pmbot check-config` can print them all.
 
 from __future__ import annotations
 
+import importlib
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
-    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
     TomlConfigSettingsSource,
 )
 
-__all__ = ["Config", "ConfigError", "load"]
+from bot.registry import MESSENGERS
+
+__all__ = ["Config", "ConfigError", "Section", "config_model", "load"]
 
 ENV_PREFIX = "PMBOT_"
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A config section: unknown keys are errors, values are validated when set too."""
+
     model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
 
 
-class StorageConfig(_Section):
+class StorageConfig(Section):
     url: str = "sqlite:///data/pmbot.db"
 
 
-class HttpConfig(_Section):
+class HttpConfig(Section):
     host: str = "127.0.0.1"
     port: int = 8080
 
 
-class ConsoleConfig(_Section):
+class ConsoleConfig(Section):
     enabled: bool = True
     workspace: str = "local"
     channel: str = "general"
     user: str = "me"
 
 
-SLACK_COMMANDS = {
-    "task": "/task",
-    "risk": "/risk",
-    "standup": "/standup",
-    "retro": "/retro",
-    "project": "/project",
-    "pm": "/pm",
-}
-
-
-class SlackConfig(_Section):
-    enabled: bool = False
-    mode: Literal["socket", "http"] = "socket"
-    bot_token: str = ""
-    app_token: str = ""
-    signing_secret: str = ""
-    api_base_url: str = ""
-    client_id: str = ""
-    client_secret: str = ""
-    # pmbot command -> the slash command registered for it in the Slack app (rename when another
-    # app already owns /task). Environment form: PMBOT_SLACK__COMMANDS="task=/pm-task,risk=/pm-risk".
-    commands: Annotated[dict[str, str], NoDecode] = dict(SLACK_COMMANDS)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_mode(cls, data: Any) -> Any:
-        """Without an explicit mode: HTTP when only a signing secret is given, else Socket Mode."""
-        if isinstance(data, dict) and not data.get("mode"):
-            http = bool(data.get("signing_secret")) and not str(data.get("app_token") or "").startswith("xapp-")
-            data = {**data, "mode": "http" if http else "socket"}
-        return data
-
-    @field_validator("commands", mode="before")
-    @classmethod
-    def _commands(cls, value: Any) -> dict[str, str]:
-        if isinstance(value, str):
-            pairs = [p.partition("=") for p in value.split(",") if p.strip()]
-            value = {k.strip(): v.strip() for k, _, v in pairs}
-        if not isinstance(value, dict):
-            raise ValueError('must map pmbot commands to slash commands, e.g. task = "/pm-task"')
-        unknown = sorted(set(value) - set(SLACK_COMMANDS))
-        if unknown:
-            raise ValueError(f"unknown command(s) {', '.join(unknown)}; known: {', '.join(SLACK_COMMANDS)}")
-        merged = {**SLACK_COMMANDS, **{k: str(v).strip() for k, v in value.items()}}
-        for area, slash in merged.items():
-            if not re.fullmatch(r"/[a-z0-9_\-]{1,31}", slash):
-                raise ValueError(f"{area}: {slash!r} is not a slash command like /task (lower case, ≤32 characters)")
-        if len(set(merged.values())) != len(merged):
-            raise ValueError("two commands share one slash command")
-        return merged
-
-    @model_validator(mode="after")
-    def _credentials(self) -> SlackConfig:
-        if not self.enabled:
-            return self
-        problems = []
-        if not self.bot_token and not (self.client_id and self.client_secret):
-            problems.append("bot_token is required when slack is enabled (or client_id + client_secret)")
-        if self.mode == "socket" and not self.app_token.startswith("xapp-"):
-            problems.append("app_token: an xapp- token is required in socket mode")
-        if self.mode == "http" and not self.signing_secret:
-            problems.append("signing_secret is required in http mode")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class FeishuConfig(_Section):
-    enabled: bool = False
-    mode: Literal["ws", "http"] = "ws"
-    app_id: str = ""
-    app_secret: str = ""
-    verification_token: str = ""
-    encrypt_key: str = ""
-    domain: str = "https://open.feishu.cn"
-
-    @field_validator("domain")
-    @classmethod
-    def _domain(cls, value: str) -> str:
-        # The SDK's own rule (it refuses anything else): an https origin, or http on loopback.
-        from urllib.parse import urlsplit
-
-        value = value.rstrip("/")
-        parts = urlsplit(value)
-        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
-        if (
-            not (parts.scheme == "https" or loopback)
-            or not parts.hostname
-            or parts.path
-            or parts.query
-            or "@" in parts.netloc
-        ):
-            raise ValueError(f"{value!r} must be an origin like https://open.feishu.cn or https://open.larksuite.com")
-        return value
-
-    @model_validator(mode="after")
-    def _credentials(self) -> FeishuConfig:
-        if not self.enabled:
-            return self
-        problems = []
-        if not (self.app_id and self.app_secret):
-            problems.append("app_id and app_secret are required when feishu is enabled")
-        if self.mode == "http" and not (self.verification_token or self.encrypt_key):
-            problems.append("verification_token or encrypt_key is required in http mode")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class SchedulerConfig(_Section):
+class SchedulerConfig(Section):
     enabled: bool = True
     tick_seconds: int = 30
 
 
-class DefaultsConfig(_Section):
+class DefaultsConfig(Section):
     timezone: str = "UTC"
     locale: Literal["en", "zh"] = "en"
     standup_time: str = "09:30"
@@ -219,7 +114,9 @@ class _Environment(EnvSettingsSource):
         return {name.lower(): value for name, value in environ.items()}
 
 
-class Config(BaseSettings):
+class _Config(BaseSettings):
+    """The settings every deployment has; each messenger adds its own section (see `Config`)."""
+
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
@@ -231,8 +128,6 @@ class Config(BaseSettings):
     storage: StorageConfig = StorageConfig()
     http: HttpConfig = HttpConfig()
     console: ConsoleConfig = ConsoleConfig()
-    slack: SlackConfig = SlackConfig()
-    feishu: FeishuConfig = FeishuConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     defaults: DefaultsConfig = DefaultsConfig()
 
@@ -254,6 +149,21 @@ class Config(BaseSettings):
         )
 
 
+@lru_cache(maxsize=8)
+def config_model(messengers: tuple[tuple[str, str], ...]) -> type[_Config]:
+    """The whole configuration: the common sections plus one per messenger, each from its
+    package's `config.Settings` (so adding a messenger touches only its package and the registry)."""
+    sections: dict[str, Any] = {}
+    for name, package in messengers:
+        settings = importlib.import_module(f"{package}.config").Settings
+        sections[name] = (settings, settings())
+    model: type[_Config] = create_model("Config", __base__=_Config, **sections)
+    return model
+
+
+Config = config_model(tuple(MESSENGERS.items()))
+
+
 class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
@@ -270,7 +180,7 @@ def _check_file(path: Path) -> None:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
 
 
-def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Any:
     """Read the file (if any) and the environment (`environ`, default the process's), validate.
     Raises ConfigError with every problem found."""
     file = Path(path) if path is not None else None
@@ -278,7 +188,7 @@ def load(path: str | Path | None = None, environ: Mapping[str, str] | None = Non
         _check_file(file)
     token = _SOURCES.set((file, environ))
     try:
-        return Config()
+        return config_model(tuple(MESSENGERS.items()))()
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

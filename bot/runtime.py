@@ -1,7 +1,7 @@
 """Builds the core once (database, clock, handlers, outbox) and starts what the config enables.
 
 `build()` is cheap and imports no messenger SDK; `Runtime.run()` creates the enabled adapters
-(found by name in `bot.adapters.REGISTRY`, each given an `AdapterDeps`, never the runtime), serves
+(found by name in `bot.registry.MESSENGERS`, each given an `AdapterDeps`, never the runtime), serves
 the HTTP app when an adapter runs in HTTP mode, and then either runs the console in the
 foreground or waits for a signal.
 """
@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
-from bot.adapters import REGISTRY, Adapter, AdapterDeps, create_adapter
+from bot.adapters import Adapter, AdapterDeps, create_adapter
 from bot.clock import Clock, OffsetClock
 from bot.config import Config
 from bot.outbox import Outbox
+from bot.registry import MESSENGERS
 from bot.scheduler import Scheduler
 from handlers.core import Core, Defaults
 from storage.database import Database
@@ -84,7 +85,7 @@ class Runtime:
 
     def enabled(self) -> list[str]:
         """The registered messengers whose config section enables them."""
-        return [name for name in REGISTRY if getattr(self.config, name).enabled]
+        return [name for name in MESSENGERS if getattr(self.config, name).enabled]
 
     def create_adapters(self) -> None:
         """Create the enabled adapters; each registers its messenger with the outbox (no connection yet)."""

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot import adapters
 from bot.adapters import AdapterDeps
 from bot.clock import ManualClock
-from bot.config import Config
+from bot.config import Config, ConfigError, load
+from bot.registry import MESSENGERS
 from bot.runtime import build
 from handlers.destination import Destination, MessageRef
 from handlers.replies import Card, Reply
@@ -36,22 +36,46 @@ class FakeAdapter:
     def stop(self) -> None: ...
 
 
-def create_fake(deps: AdapterDeps) -> FakeAdapter:
+NEW_MESSENGER = {
+    "__init__.py": """
+from tests.test_adapters import FakeAdapter
+
+
+def create_adapter(deps, **options):
     return FakeAdapter(deps)
+""",
+    "config.py": """
+from bot.config import Section
 
 
-def test_a_messenger_is_one_registry_line_and_gets_only_its_deps(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setitem(adapters.REGISTRY, "slack", f"{__name__}:create_fake")
-    config = Config.model_validate(
-        {"console": {"enabled": False}, "slack": {"enabled": True, "bot_token": "xoxb-1", "app_token": "xapp-1"}}
+class Settings(Section):
+    enabled: bool = False
+    token: str = ""
+""",
+}
+
+
+def test_a_new_messenger_is_its_package_and_one_registry_line(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    package = tmp_path / "dingtalk_fake"
+    package.mkdir()
+    for name, text in NEW_MESSENGER.items():
+        (package / name).write_text(text, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(MESSENGERS, "dingtalk", "dingtalk_fake")  # the one line
+    config = load(
+        None,
+        environ={"PMBOT_CONSOLE__ENABLED": "false", "PMBOT_DINGTALK__ENABLED": "true", "PMBOT_DINGTALK__TOKEN": "t-1"},
     )
+    assert config.dingtalk.token == "t-1"
+    with pytest.raises(ConfigError, match=r"dingtalk\.colour: unknown key"):
+        load(None, environ={"PMBOT_DINGTALK__COLOUR": "red"})
     runtime = build(config, clock=ManualClock(START), db_url=f"sqlite:///{tmp_path / 'pmbot.db'}")
     try:
         runtime.create_adapters()
         [adapter] = runtime.adapters
         assert isinstance(adapter, FakeAdapter)
         assert adapter.deps == AdapterDeps(
-            config=config.slack, core=runtime.core, db=runtime.db, clock=runtime.clock, outbox=runtime.outbox
+            config=config.dingtalk, core=runtime.core, db=runtime.db, clock=runtime.clock, outbox=runtime.outbox
         )
         runtime.core.queue("fake", "k1", Destination.channel("W1", "C1"), Reply(text="hi"), now=START)
         assert runtime.outbox.deliver() == 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import SLACK_COMMANDS, ConfigError, load
+from bot.config import ConfigError, load
+from bot.slack.config import SLACK_COMMANDS
 
 BASE = {"PMBOT_SLACK__ENABLED": "true", "PMBOT_SLACK__BOT_TOKEN": "xoxb-1"}
 

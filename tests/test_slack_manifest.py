@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.config import SLACK_COMMANDS
 from bot.slack.app import SHORTCUT_CALLBACK
+from bot.slack.config import SLACK_COMMANDS
 from bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
 from tests.support import slack_payloads as p
 from tests.support.slack_bot import SlackBot, slack_bot, slack_fake  # noqa: F401 - fixtures

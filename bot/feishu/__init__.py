@@ -1,6 +1,6 @@
 """Feishu (Lark) messenger adapter: text commands, card JSON 2.0, card callbacks, lifecycle events.
 
-`create_adapter(deps)` is what the runtime calls (through `bot.adapters.REGISTRY`) when
+`create_adapter(deps)` is what the runtime calls (through `bot.registry.MESSENGERS`) when
 `[feishu] enabled = true`. Importing this package does not import lark_oapi (about 3 s and an
 asyncio loop bound at import time); the adapter imports it when it starts. See `bot/feishu/adapter.py` for the wiring and the
 README section "Feishu / Lark" for setting up the app.
