@@ -11,7 +11,7 @@ so a user can never forge a mention; renderers escape everything else as plain t
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 __all__ = [
@@ -192,6 +192,44 @@ class Reply:
     def shows_only(self, subject: str) -> bool:
         """The reply is one card about `subject` (and `subject` names an item)."""
         return bool(subject) and len(self.cards) == 1 and self.cards[0].subject == subject
+
+    def pages(self, count: int) -> list[Reply]:
+        """The reply as `count` messages, for a platform whose message size it outgrows: the
+        lines and table rows of its longest card are shared out in order, each page titled
+        "(n/count)"; the text comes with the first page, buttons and forms with the last."""
+        if count <= 1 or not self.cards:
+            return [self]
+        longest = max(range(len(self.cards)), key=lambda i: _rows(self.cards[i]))
+        card = self.cards[longest]
+        count = max(1, min(count, _rows(card)))
+        out: list[Reply] = []
+        for n in range(count):
+            page = replace(
+                card,
+                title=f"{card.title} ({n + 1}/{count})",
+                lines=_share(card.lines, n, count),
+                table=replace(card.table, rows=tuple(_share(list(card.table.rows), n, count))) if card.table else None,
+                buttons=card.buttons if n == count - 1 else [],
+                form=card.form if n == count - 1 else None,
+                footer=card.footer if n == count - 1 else "",
+                fields=card.fields if n == 0 else [],
+                text=card.text if n == 0 else "",
+            )
+            before = self.cards[:longest] if n == 0 else []
+            after = self.cards[longest + 1 :] if n == count - 1 else []
+            out.append(replace(self, text=self.text if n == 0 else "", cards=[*before, page, *after]))
+        return out
+
+
+def _rows(card: Card) -> int:
+    return len(card.lines) + (len(card.table.rows) if card.table else 0)
+
+
+def _share(items: list[Any], n: int, count: int) -> list[Any]:
+    """The n-th of `count` consecutive, nearly equal slices of `items`."""
+    size, extra = divmod(len(items), count)
+    start = n * size + min(n, extra)
+    return items[start : start + size + (1 if n < extra else 0)]
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:

@@ -20,15 +20,18 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.feishu.messenger import MAX_PAGES, FeishuMessenger
 from bot.feishu.render import render as feishu_card
 from bot.slack.modals import Meta, form_modal, info_modal
 from bot.slack.render import render_message
+from handlers.destination import Destination
 from handlers.forms import FORM_TEXT_MAX
 from handlers.reminders import weekly_card
 from handlers.replies import Card, Form, Reply, Table, mention
 from storage.database import Database
 from storage.models import Project, Risk, StandupEntry, Task
 from tests.chat import Chat
+from tests.support.fake_feishu import FakeFeishu
 
 PEOPLE = [f"U{n:03d}" for n in range(1, 61)]  # Slack-shaped ids; Feishu cards show them as @id
 LONG = "第一阶段完成订单库的结构迁移与数据校验, then the dry run with ops. " * 80
@@ -334,3 +337,35 @@ def test_a_reply_over_fifty_blocks_shows_fewer_lines_and_counts_the_lines_left_o
     people = re.findall(r"^<@U\d{3}> — ", shown, re.M)
     assert "Not checked in" in shown and 0 < len(people) < 120
     assert f"… and {120 - len(people)} more" in shown
+
+
+def test_a_feishu_answer_too_big_for_one_message_is_sent_whole_over_several(big: Chat) -> None:
+    """30 KB per request: the RACI of 300 tasks goes out as numbered pages that each fit and
+    together hold every task, instead of one card with rows left out."""
+    reply = _answer(big, "RACI (30 people × 300 tasks)")
+    with FakeFeishu() as fake:
+        messenger = FeishuMessenger(app_id="cli_pages", app_secret="s", domain=fake.url)
+        ref = messenger.send(Destination.channel("tenant", "oc_group"), reply, key="raci-1")
+        pages = fake.sent("create")
+    assert 1 < len(pages) <= MAX_PAGES and ref.id
+    assert all(len(_request_body(p.card)) <= 30_000 for p in pages)
+    shown = "".join(html.unescape(json.dumps(p.card, ensure_ascii=False)) for p in pages)
+    assert "… and" not in shown and "还有" not in shown  # nothing left out
+    assert all(f"#{n} " in shown for n in range(1, 301))
+    titles = [p.card["header"]["title"]["content"] for p in pages]
+    assert titles[0].endswith(f"(1/{len(pages)})") and titles[-1].endswith(f"({len(pages)}/{len(pages)})")
+    assert len({p.body["uuid"] for p in pages}) == len(pages)  # each page its own idempotency key
+
+
+def test_a_reply_shared_over_pages_keeps_every_row_in_order() -> None:
+    card = Card(title="List", text="intro", lines=[f"line {n}" for n in range(7)], buttons=[], footer="end")
+    pages = Reply(text="hello", cards=[card]).pages(3)
+    assert [p.cards[0].title for p in pages] == ["List (1/3)", "List (2/3)", "List (3/3)"]
+    assert [line for p in pages for line in p.cards[0].lines] == card.lines
+    assert (pages[0].text, pages[1].text, pages[0].cards[0].text, pages[-1].cards[0].footer) == (
+        "hello",
+        "",
+        "intro",
+        "end",
+    )
+    assert Reply(text="x").pages(3) == [Reply(text="x")]

@@ -9,6 +9,8 @@ Reliability, in the order a send meets it:
 - rate limits: HTTP 429, code 99991400 or 230020 raise `RateLimited` with `retry_after` from
   the `x-ogw-ratelimit-reset` header, which the outbox honours when it reschedules;
 - a rejected tenant token (99991663) is dropped from the SDK's cache and the call repeated once;
+- an answer too big for one message (30 KB per request) goes out whole over several numbered
+  messages (`Reply.pages`), each with its own `uuid`;
 - a card Feishu finds too large (230025, "消息体长度超出限制") is sent again at half the size, then
   as a short "too long" note — never retried as it is until the outbox gives up;
 - a reply to a recalled message becomes a new message in the chat; a thread reply in a chat
@@ -28,7 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bot.feishu.render import REQUEST_BUDGET, card_json, render
+from bot.feishu.render import REQUEST_BUDGET, card_json, fits_whole, render
 from bot.messenger import Destination, MessageRef
 from bot.pacing import Pacer
 from handlers.replies import Reply
@@ -42,6 +44,8 @@ RECALLED = 230011
 TOO_LARGE = 230025
 # Budgets tried in turn when Feishu refuses a card as too large; 0 renders the "too long" note.
 SHRINKING_BUDGETS = (REQUEST_BUDGET, REQUEST_BUDGET // 2, 0)
+# A new message never grows past this many pages (a 30x300 RACI matrix takes about five).
+MAX_PAGES = 10
 NO_THREADS = {230071, 230072}
 DEFAULT_RETRY_AFTER = 1.0
 # Sends per second per chat / user / card, and per app.
@@ -92,12 +96,20 @@ class FeishuMessenger:
 
     # --- the Messenger port --------------------------------------------------------------
     def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
-        def send(content: str) -> Any:
-            if destination.reply_to:
-                return self._reply(destination, content, key)
-            return self._create(destination, content, key)
+        """Send `reply`, as several messages when it outgrows one (each page its own `uuid`, so a
+        retry after a partial send repeats none); the reference is the first message's."""
+        first = None
+        for n, page in enumerate(self._pages(reply, destination)):
+            page_key = key if n == 0 else f"{key}:page{n + 1}"
 
-        return MessageRef(destination, self._sized(reply, destination, send).message_id)
+            def send(content: str, page_key: str = page_key) -> Any:
+                if destination.reply_to:
+                    return self._reply(destination, content, page_key)
+                return self._create(destination, content, page_key)
+
+            data = self._sized(page, destination, send)
+            first = first or data
+        return MessageRef(destination, first.message_id)
 
     def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
         def patch(content: str) -> Any:
@@ -138,6 +150,18 @@ class FeishuMessenger:
         return self._bot_open_id
 
     # --- internals -----------------------------------------------------------------------
+    def _pages(self, reply: Reply, destination: Destination) -> list[Reply]:
+        """The fewest pages (up to MAX_PAGES) that each fit a message whole; past that, the
+        pages are shortened to fit, saying how much was left out."""
+        for count in range(1, MAX_PAGES + 1):
+            pages = reply.pages(count)
+            private = destination.kind == "dm"
+            if all(fits_whole(p, channel=destination.about, private=private, names=self.names) for p in pages):
+                return pages
+            if len(pages) < count:  # nothing left to share out
+                break
+        return reply.pages(MAX_PAGES)
+
     def _sized(self, reply: Reply, destination: Destination, send: Callable[[str], Any]) -> Any:
         """Send `reply` as a card; when Feishu refuses it as too large (its size rule may count
         differently from ours), send it again shorter instead of failing until the outbox gives up."""

@@ -42,6 +42,7 @@ __all__ = [
     "callback_value",
     "card_json",
     "escape",
+    "fits_whole",
     "markdown",
     "plain",
     "render",
@@ -165,6 +166,13 @@ def render(
         "header": {"title": _plain_text(plain(title, names)[:200] or "pmbot"), "template": "default"},
         "body": {"elements": [_md(escape(t("feishu.too_large", reply.locale)))]},
     }
+
+
+def fits_whole(
+    reply: Reply, *, channel: str = "", private: bool = False, names: Names = _no_names, budget: int = REQUEST_BUDGET
+) -> bool:
+    """Whether `reply` fits one message with nothing left out."""
+    return request_size(_CardBuilder(reply, channel, private, names, None).build()) <= budget
 
 
 def card_json(card: dict[str, Any]) -> str:
