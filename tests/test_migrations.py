@@ -130,14 +130,14 @@ def test_upgrade_waits_for_the_advisory_lock(pg_server) -> None:
     holder = pg_server.connect("t_advisory_lock")
     try:
         with holder.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", (migrate.ADVISORY_LOCK_KEY,))
+            cur.execute("SELECT pg_advisory_lock(%s)", (migrate.MIGRATION_LOCK_KEY,))
         thread = threading.Thread(target=database.upgrade)
         thread.start()
         thread.join(timeout=0.5)
         assert thread.is_alive(), "upgrade did not wait for the migration lock"
         assert migrate.current(database.engine) is None
         with holder.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", (migrate.ADVISORY_LOCK_KEY,))
+            cur.execute("SELECT pg_advisory_unlock(%s)", (migrate.MIGRATION_LOCK_KEY,))
         thread.join(timeout=30)
         assert not thread.is_alive()
         assert migrate.current(database.engine) == migrate.head()
