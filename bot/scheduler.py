@@ -5,9 +5,11 @@ One APScheduler job (`pmbot-tick`, an interval job with an explicit id, `replace
 scheduler's registry id; nothing is pickled and no job store is shared. Each tick asks every
 project what is due now (`handlers.jobs.run_due`), queues it under idempotency keys and lets
 the outbox send it — so a restart, a repeated tick or a second replica never duplicates a
-message. With PostgreSQL, only the replica holding the advisory lock (`LeaderLock`) ticks;
-when it dies its connection closes, the lock is released and another replica takes over at
-its next tick.
+message. With PostgreSQL, only the replica holding the leader lease (`LeaderLock`) ticks. A
+second interval job (`pmbot-lease`) renews it three times per tick interval, and followers try
+to take it as often; the lease lasts one tick interval, so when the leader dies or freezes
+(SIGSTOP keeps its connections open, which is why this is not an advisory lock) another replica
+leads within about one interval. A replica starting while another leads is a follower at once.
 
 `tick(now)` is also `pmbot tick [--now]`; `run_between(start, end)` replays every instant at
 which something fell due (the console's `:advance`), so a week can be demoed in seconds.
@@ -15,19 +17,19 @@ which something fell due (the console's `:advance`), so a week can be demoed in 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
+import os
+import socket
+import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
 from sqlmodel import select
 
 from bot.clock import Clock
 from bot.outbox import Outbox
 from handlers.core import Core
 from handlers.jobs import occurrences, run_due
+from storage import leases
 from storage.database import Database
 from storage.models import Project
 
@@ -35,7 +37,8 @@ __all__ = ["LeaderLock", "Scheduler"]
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = 0x706D626F74  # "pmbot"
+LEADER_LEASE = "scheduler"
+HEARTBEATS_PER_TICK = 3
 _REGISTRY: dict[str, Scheduler] = {}
 
 
@@ -47,48 +50,51 @@ def _tick_job(registry_id: str) -> None:
 
 
 class LeaderLock:
-    """PostgreSQL advisory-lock leader election; on SQLite the one process always leads."""
+    """Leader election by an expiring lease (storage/leases.py); on SQLite the one process leads.
 
-    def __init__(self, db: Database) -> None:
+    `is_leader()` takes or renews the lease for `ttl` seconds in one short transaction, so no
+    connection stays open in a transaction between calls and a frozen leader loses the role
+    once `ttl` passes without a renewal."""
+
+    def __init__(self, db: Database, *, ttl: float = 30) -> None:
         self.db = db
-        self._conn: Connection | None = None
-        self._mutex = threading.Lock()
+        self.ttl = ttl
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._leading = False
 
     def is_leader(self) -> bool:
-        """True if this process holds the lock; tries to take it if not."""
+        """Asked before each tick: True if this process holds the lease (renewed now)."""
+        return self.renew()
+
+    def renew(self) -> bool:
+        """Take or renew the lease; True while this process holds it, False on any failure."""
         if self.db.dialect != "postgresql":
             return True
-        with self._mutex:
-            if self._conn is not None:
-                try:
-                    self._conn.execute(text("SELECT 1"))
-                    return True
-                except Exception:  # the connection died: so did the lock
-                    self._drop()
-            conn = self.db.engine.connect()
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
-            conn.commit()
-            if got:
-                self._conn = conn
-                log.info("this replica is now the scheduler leader")
-                return True
-            conn.close()
-            return False
-
-    def _drop(self) -> None:
-        with contextlib.suppress(Exception):  # the connection may be gone already
-            self._conn.invalidate()
-        self._conn = None
+        try:
+            leading = leases.take(self.db.engine, LEADER_LEASE, self.holder, self.ttl)
+        except Exception:  # the database is unreachable: nobody can lead through it
+            log.warning("could not renew the scheduler lease", exc_info=True)
+            leading = False
+        if leading != self._leading:
+            log.info("this replica %s the scheduler leader", "is now" if leading else "is no longer")
+        self._leading = leading
+        return leading
 
     def release(self) -> None:
-        with self._mutex:
-            if self._conn is not None:
-                try:
-                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-                    self._conn.close()
-                except Exception:
-                    pass
-                self._conn = None
+        """Hand leadership over at once on a clean stop."""
+        if self.db.dialect == "postgresql" and self._leading:
+            try:
+                leases.release(self.db.engine, LEADER_LEASE, self.holder)
+            except Exception:  # it expires by itself
+                log.warning("could not release the scheduler lease", exc_info=True)
+            self._leading = False
+
+
+def _heartbeat_job(registry_id: str) -> None:
+    """The lease job: renew leadership, or take it over from a leader that stopped renewing."""
+    scheduler = _REGISTRY.get(registry_id)
+    if scheduler is not None:
+        scheduler.leader.renew()
 
 
 class Scheduler:
@@ -98,7 +104,7 @@ class Scheduler:
         self.outbox = outbox
         self.clock = clock
         self.tick_seconds = tick_seconds
-        self.leader = LeaderLock(db)
+        self.leader = LeaderLock(db, ttl=tick_seconds)
         self._aps = None
         self._id = f"scheduler-{id(self)}"
 
@@ -153,6 +159,19 @@ class Scheduler:
             misfire_grace_time=self.tick_seconds,
             next_run_time=datetime.now().astimezone(),
         )
+        if self.db.dialect == "postgresql":
+            heartbeat = self.tick_seconds / HEARTBEATS_PER_TICK
+            self._aps.add_job(
+                _heartbeat_job,
+                "interval",
+                seconds=heartbeat,
+                args=[self._id],
+                id="pmbot-lease",
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(1, int(heartbeat)),
+            )
         self._aps.start()
 
     def stop(self) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from handlers import home as home_area
@@ -27,7 +27,7 @@ from handlers.notify import queue
 from handlers.onboarding import already_bound, welcome
 from handlers.parse import Command, ParseError, command_from_payload, is_command, parse
 from handlers.replies import Reply
-from storage.database import Database
+from storage.database import Database, insert_absent, is_retryable
 from storage.models import Member, ProcessedEvent, Project, Workspace
 
 __all__ = ["Core", "Defaults"]  # Defaults re-exported for the runtime
@@ -35,6 +35,7 @@ __all__ = ["Core", "Defaults"]  # Defaults re-exported for the runtime
 log = logging.getLogger(__name__)
 
 BOT_USER = "pmbot"
+ATTEMPTS = 3  # runs of a command that lost a race (see `storage.database.is_retryable`)
 
 
 def _works_unbound(command: Command) -> bool:
@@ -82,28 +83,42 @@ class Core:
     def _run(
         self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str], typed: str | None = None
     ) -> Reply | None:
-        try:
-            with self.db.session() as session:
-                if not self._first_delivery(session, keys, ctx.now):
-                    return None
-                env = self._env(session, ctx, typed)
-                try:
-                    reply = self._dispatch(env, make_command())
-                    reply.locale = env.locale
-                    return reply
-                except (ParseError, UserError) as exc:
-                    session.rollback()
-                    self._first_delivery(session, keys, ctx.now)  # a retry must not answer twice
-                    return Reply.failure(self._error_text(env.locale, exc), env.locale)
-        except IntegrityError:
-            # A concurrent change won a race (e.g. the same channel bound twice at once).
-            log.warning("integrity error while handling %r", ctx, exc_info=True)
-            locale = ctx.locale or self.defaults.locale
-            return Reply.failure(i18n.t("error.conflict", locale), locale)
-        except Exception:
-            log.exception("unexpected error while handling a command")
-            locale = ctx.locale or self.defaults.locale
-            return Reply.failure(i18n.t("error.internal", locale), locale)
+        """Run a command in one transaction; one that lost a race with a concurrent command is
+        rolled back and run again, so it sees what the other committed (e.g. the workspace or
+        member row both created, or the channel already bound, answered as such)."""
+        locale = ctx.locale or self.defaults.locale
+        lost: DBAPIError | None = None
+        for _ in range(ATTEMPTS):
+            try:
+                return self._attempt(ctx, make_command, keys, typed)
+            except DBAPIError as exc:
+                if not is_retryable(exc):
+                    log.exception("unexpected database error while handling a command")
+                    return Reply.failure(i18n.t("error.internal", locale), locale)
+                log.info("running again a command that lost a race (%s)", type(exc).__name__)
+                lost = exc
+            except Exception:
+                log.exception("unexpected error while handling a command")
+                return Reply.failure(i18n.t("error.internal", locale), locale)
+        log.warning("a command lost %d races in a row: %r", ATTEMPTS, ctx, exc_info=lost)
+        return Reply.failure(i18n.t("error.conflict", locale), locale)
+
+    def _attempt(
+        self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str], typed: str | None
+    ) -> Reply | None:
+        """One transaction: record the delivery, run the command, commit (or answer the user's mistake)."""
+        with self.db.session() as session:
+            if not self._first_delivery(session, keys, ctx.now):
+                return None
+            env = self._env(session, ctx, typed)
+            try:
+                reply = self._dispatch(env, make_command())
+                reply.locale = env.locale
+                return reply
+            except (ParseError, UserError) as exc:
+                session.rollback()
+                self._first_delivery(session, keys, ctx.now)  # a retry must not answer twice
+                return Reply.failure(self._error_text(env.locale, exc), env.locale)
 
     @staticmethod
     def _first_delivery(session: Session, keys: Sequence[str], now: datetime) -> bool:
@@ -282,13 +297,17 @@ class Core:
 
     @staticmethod
     def workspace(session: Session, platform: str, external_id: str, now: datetime) -> Workspace:
+        """The workspace row, created on first sight (by racing first commands too, as one row)."""
         row = session.exec(
             select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
         ).first()
         if row is None:
-            row = Workspace(platform=platform, external_id=external_id, created_at=now)
-            session.add(row)
-            session.flush()
+            row = insert_absent(
+                session,
+                Workspace(platform=platform, external_id=external_id, created_at=now),
+                "platform",
+                "external_id",
+            )
         return row
 
     @staticmethod

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from handlers import i18n
 from handlers.context import Context
 from handlers.replies import clean_name
+from storage.database import insert_absent
 from storage.models import AuditEvent, Member, Project, Workspace
 
 __all__ = ["Defaults", "Env", "UserError", "snapshot"]
@@ -87,23 +88,27 @@ class Env:
         return sorted(rows)
 
     def ensure_member(self, user_id: str, name: str = "") -> Member:
-        """The project's Member row for a user, created on first sight."""
+        """The project's Member row for a user, created on first sight (once, however many of
+        their first commands race)."""
         assert self.project is not None
         name = clean_name(name)
         member = self.session.exec(
             select(Member).where(Member.project_id == self.project.id, Member.user_id == user_id)
         ).first()
         if member is None:
-            member = Member(
-                workspace_id=self.workspace.id,
-                project_id=self.project.id,
-                user_id=user_id,
-                display_name=name or user_id,
-                joined_at=self.now,
+            member = insert_absent(
+                self.session,
+                Member(
+                    workspace_id=self.workspace.id,
+                    project_id=self.project.id,
+                    user_id=user_id,
+                    display_name=name or user_id,
+                    joined_at=self.now,
+                ),
+                "project_id",
+                "user_id",
             )
-            self.session.add(member)
-            self.session.flush()
-        elif name and name != user_id and member.display_name != name:
+        if name and name != user_id and member.display_name != name:
             member.display_name = name
         return member
 

@@ -17,6 +17,7 @@ from handlers.grammar import STANDUP_MODES, Opt, command
 from handlers.notify import queue
 from handlers.replies import Card, Field, Form, Input, Reply, mention
 from handlers.views import OPEN_STATUSES, fmt_date, fmt_days
+from storage.database import insert_absent
 from storage.models import Member, Notification, StandupEntry, StandupRun, Task
 
 _NO_BLOCKER = {"", "none", "no", "nope", "n/a", "na", "-", "nothing", "无", "没有", "暂无", "无阻碍"}
@@ -38,10 +39,13 @@ def get_run(env: Env, day: date, create: bool = False) -> StandupRun | None:
     run = env.session.exec(
         select(StandupRun).where(StandupRun.project_id == env.project.id, StandupRun.day == day)
     ).first()
-    if run is None and create:
-        run = StandupRun(workspace_id=env.workspace.id, project_id=env.project.id, day=day, created_at=env.now)
-        env.session.add(run)
-        env.session.flush()
+    if run is None and create:  # the day's first check-ins may race: they share one run
+        run = insert_absent(
+            env.session,
+            StandupRun(workspace_id=env.workspace.id, project_id=env.project.id, day=day, created_at=env.now),
+            "project_id",
+            "day",
+        )
     return run
 
 

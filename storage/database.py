@@ -1,16 +1,30 @@
-"""Engine and sessions. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL by URL."""
+"""Engine and sessions. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL by URL.
+
+Concurrency rules shared by every writer: a row that many transactions may create at once (a
+workspace, a member, the day's standup) is created with `insert_absent` (`INSERT … ON CONFLICT
+DO NOTHING`, then select), and a transaction that lost a race anyway (`is_retryable`) is run
+again from the start by its caller, which then sees the winner's committed rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, SQLModel, create_engine, select
 
-__all__ = ["Database"]
+__all__ = ["Database", "insert_absent", "is_retryable"]
+
+Row = TypeVar("Row", bound=SQLModel)
+
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction is safe to run again.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -31,6 +45,34 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def insert_absent(session: Session, row: Row, *unique: str) -> Row:
+    """Insert `row` unless a row with the same `unique` column values exists — before, or
+    committed meanwhile by a concurrent transaction (PostgreSQL waits for it, then skips) — and
+    return the row that is there. Racing first writers thus all succeed and share one row."""
+    model = type(row)
+    table = model.__table__  # type: ignore[attr-defined]
+    values = {
+        column.name: getattr(row, column.name)
+        for column in table.columns
+        if getattr(row, column.name, None) is not None  # unset: the column default applies
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=list(unique)))
+    match = [getattr(model, name) == getattr(row, name) for name in unique]
+    return session.exec(select(model).where(*match)).one()
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether running the failed transaction again can succeed: it lost a race for a unique
+    row, a serialization check or a deadlock (PostgreSQL), or SQLite's write lock."""
+    if isinstance(exc, IntegrityError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
 
 
 class Database:

@@ -14,10 +14,15 @@ Writing a migration after changing `storage/models.py`:
 then read and tidy the new file in storage/migrations/versions/ (tests/test_migrations.py
 fails until models and migrations agree on both SQLite and PostgreSQL).
 
-Concurrency: on PostgreSQL the whole upgrade runs in one transaction holding a transaction-level
-advisory lock, so two processes starting at once are serialised (the second finds the schema
-at head and does nothing) and a failed upgrade leaves nothing behind. Alembic's `op`/`context`
-proxies are process-global, so runs inside one process are serialised by a thread lock too.
+Concurrency: `upgrade()` to head first compares the database's revision with the newest script
+(one cheap query) and returns at once when they agree, so every start-up, `pmbot tick` and
+`pmbot export` on a current schema takes no lock and runs no Alembic. Otherwise, on PostgreSQL,
+the whole upgrade runs in one transaction holding a transaction-level advisory lock of its own
+(`MIGRATION_LOCK_KEY`; nothing else uses advisory locks — the scheduler leader is a lease, see
+storage/leases.py), so two processes starting at once are serialised (the second finds the
+schema at head and does nothing), the lock lasts only as long as the migration, and a failed
+upgrade leaves nothing behind. Alembic's `op`/`context` proxies are process-global, so runs
+inside one process are serialised by a thread lock too.
 """
 
 from __future__ import annotations
@@ -38,26 +43,28 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
+import storage.leases  # and the lease table (migration 0007)
 import storage.models
 import storage.slack_tables  # noqa: F401 - and the Slack OAuth tables (migration 0004)
 from storage.models import UTCDateTime
 
 __all__ = [
-    "ADVISORY_LOCK_KEY",
     "MIGRATIONS_DIR",
+    "MIGRATION_LOCK_KEY",
     "check",
     "context_options",
     "current",
     "downgrade",
     "head",
+    "is_current",
     "make_config",
     "revision",
     "upgrade",
 ]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# Any constant works; this is b"pmbot" read as an integer (fits PostgreSQL's bigint).
-ADVISORY_LOCK_KEY = 0x706D626F74
+# Any constant used for nothing else; this is b"pmbot-mg" read as an integer (a PostgreSQL bigint).
+MIGRATION_LOCK_KEY = 0x706D626F742D6D67
 
 _process_lock = threading.RLock()
 
@@ -102,7 +109,7 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
         if dialect == "postgresql":
             with conn.begin():
                 # Released by the commit/rollback; blocks a concurrent migrator until then.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
                 yield conn
         elif dialect == "sqlite":
             # Batch migrations rebuild tables (copy, drop, rename), which needs foreign keys
@@ -124,7 +131,10 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to `revision` (a no-op when it is already there)."""
+    """Migrate the database up to `revision` (a no-op when it is already there). A database
+    already at head is recognised without the lock, so starting on it never waits."""
+    if revision == "head" and is_current(engine):
+        return
     with _migration_connection(engine) as conn:
         command.upgrade(make_config(conn), revision)
 
@@ -139,6 +149,11 @@ def current(engine: Engine) -> str | None:
     """The revision the database is at, or None for a database never migrated."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest revision: one query and a read of the scripts."""
+    return current(engine) == head()
 
 
 def head() -> str | None:

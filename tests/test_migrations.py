@@ -130,14 +130,14 @@ def test_upgrade_waits_for_the_advisory_lock(pg_server) -> None:
     holder = pg_server.connect("t_advisory_lock")
     try:
         with holder.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", (migrate.ADVISORY_LOCK_KEY,))
+            cur.execute("SELECT pg_advisory_lock(%s)", (migrate.MIGRATION_LOCK_KEY,))
         thread = threading.Thread(target=database.upgrade)
         thread.start()
         thread.join(timeout=0.5)
         assert thread.is_alive(), "upgrade did not wait for the migration lock"
         assert migrate.current(database.engine) is None
         with holder.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", (migrate.ADVISORY_LOCK_KEY,))
+            cur.execute("SELECT pg_advisory_unlock(%s)", (migrate.MIGRATION_LOCK_KEY,))
         thread.join(timeout=30)
         assert not thread.is_alive()
         assert migrate.current(database.engine) == migrate.head()
@@ -308,3 +308,23 @@ def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) ->
         MessageRef(Destination.channel("T1", "D2", project_channel="C1"), "1.7"),
     )
     assert where("console-dm") == ("send", Destination.dm("", "alice"), None, "3")
+
+
+@pytest.mark.postgres
+def test_upgrade_of_a_current_database_takes_no_lock(pg_server) -> None:
+    """A process starting while another migrates (or holds the lock) does not wait when the
+    schema is already at head: the revision check comes first."""
+    url = pg_server.create_database("t_current_no_lock")
+    database = Database(url)
+    database.upgrade()
+    holder = pg_server.connect("t_current_no_lock")
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", (migrate.MIGRATION_LOCK_KEY,))
+        thread = threading.Thread(target=database.upgrade)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "upgrade of a current database waited for the migration lock"
+    finally:
+        holder.close()
+        database.dispose()

@@ -1,8 +1,9 @@
 """A pmbot scheduler replica in its own process, for the leader-election test.
 
-    python -m tests.support.replica DB_URL LOG_FILE NOW_ISO
+    python -m tests.support.replica DB_URL LOG_FILE NOW_ISO [TICK_SECONDS]
 
-Runs the real Scheduler (APScheduler, 1 s ticks, advisory-lock leadership) on a fixed clock and
+Runs the real Scheduler (APScheduler, TICK_SECONDS ticks (default 1), lease leadership renewed
+three times per tick) on a fixed clock and
 appends what it does to LOG_FILE, one JSON object per line, so the test reads structured records
 instead of parsing text: `{"pid", "tick": "leader" | "follower"}` for every tick, and
 `{"pid", "sent": post | dm | update, "to", "title"}` for every message sent.
@@ -39,8 +40,8 @@ class Log:
 class ReportingLock(LeaderLock):
     """The real leader election; each answer is logged, so the test sees a follower tick."""
 
-    def __init__(self, db: Database, log: Log) -> None:
-        super().__init__(db)
+    def __init__(self, db: Database, log: Log, *, ttl: float) -> None:
+        super().__init__(db, ttl=ttl)
         self.log = log
 
     def is_leader(self) -> bool:
@@ -66,17 +67,17 @@ class FileMessenger:
         self._write("update", ref.destination, reply)
 
 
-def main(url: str, log_file: str, now_iso: str) -> None:
+def main(url: str, log_file: str, now_iso: str, tick_seconds: str = "1") -> None:
     db = Database(url)
     log = Log(Path(log_file))
     clock = ManualClock(datetime.fromisoformat(now_iso))
     outbox = Outbox(db, clock)
     outbox.register(FileMessenger(log))
-    scheduler = Scheduler(db, Core(db), outbox, clock, tick_seconds=1)
-    scheduler.leader = ReportingLock(db, log)
+    scheduler = Scheduler(db, Core(db), outbox, clock, tick_seconds=int(tick_seconds))
+    scheduler.leader = ReportingLock(db, log, ttl=scheduler.tick_seconds)
     scheduler.start()
     threading.Event().wait()  # until killed
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])
