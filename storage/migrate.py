@@ -68,7 +68,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
         autogen_context.imports.add("import storage.models")
         return "storage.models.UTCDateTime()"
     if type_ == "type" and isinstance(obj, AutoString):
-        length = obj.impl.length  # type: ignore[attr-defined]
+        length = obj.length  # proxied to the String it wraps
         return "sa.String()" if length is None else f"sa.String(length={length})"
     return False
 
