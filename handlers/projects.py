@@ -76,7 +76,7 @@ def _name(env: Env, text: str, usage: str, project: Project | None) -> str:
 def init(env: Env, cmd: Command) -> Reply:
     usage = "project.init"
     if env.project is not None:
-        raise UserError("error.already_bound", usage, name=env.bound_project.name)
+        raise UserError("error.already_bound", usage, name=env.project.name)
     d = env.defaults
     project = Project(
         workspace_id=env.workspace_id,

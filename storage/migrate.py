@@ -164,5 +164,7 @@ def revision(engine: Engine, message: str, rev_id: str | None = None) -> Path:
     with _process_lock, engine.connect() as conn:
         script = command.revision(make_config(conn), message=message, autogenerate=True, rev_id=rev_id)
         conn.commit()
-    scripts = script if isinstance(script, list) else [script]
-    return Path(scripts[0].path)  # type: ignore[union-attr]
+    first = script[0] if isinstance(script, list) else script
+    if first is None:
+        raise RuntimeError(f"alembic wrote no migration for {message!r}")
+    return Path(first.path)
