@@ -18,11 +18,13 @@ $(STAMP): pyproject.toml | $(PY)
 run: $(STAMP)
 	$(VENV)/bin/pmbot run --config $(CONFIG)
 
-# House rules as tools: lint and format (ruff), the layering contracts (import-linter).
+# House rules as tools: lint and format (ruff), the layering contracts (import-linter),
+# strict types on handlers/ and storage/ (mypy, configured in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 test: lint
 	bash scripts/ensure-postgres.sh

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers import home as home_area
 from handlers import i18n
@@ -169,8 +169,8 @@ class Core:
 
     def project_env(self, session: Session, project_id: int, now: datetime) -> Env:
         """The Env the scheduler speaks in: the project's channel, as the bot itself."""
-        project = session.get(Project, project_id)
-        workspace = session.get(Workspace, project.workspace_id)
+        project = session.get_one(Project, project_id)
+        workspace = session.get_one(Workspace, project.workspace_id)
         ctx = Context(
             platform=workspace.platform,
             workspace=workspace.external_id,
@@ -277,7 +277,7 @@ class Core:
         with self.db.session() as session:
             return session.exec(
                 select(Project.name)
-                .join(Workspace, Workspace.id == Project.workspace_id)
+                .join(Workspace, col(Workspace.id) == Project.workspace_id)
                 .where(
                     Workspace.platform == platform, Workspace.external_id == workspace, Project.channel_id == channel
                 )
@@ -288,10 +288,10 @@ class Core:
         with self.db.session() as session:
             rows = session.exec(
                 select(Project.channel_id, Project.name)
-                .join(Workspace, Workspace.id == Project.workspace_id)
-                .join(Member, Member.project_id == Project.id)
+                .join(Workspace, col(Workspace.id) == Project.workspace_id)
+                .join(Member, col(Member.project_id) == Project.id)
                 .where(Workspace.platform == platform, Workspace.external_id == workspace, Member.user_id == user)
-                .order_by(Project.created_at.desc(), Project.id.desc())
+                .order_by(col(Project.created_at).desc(), col(Project.id).desc())
             )
             return [(channel, name) for channel, name in rows]
 

@@ -76,9 +76,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -571,7 +572,7 @@ def _period_point(m: re.Match[str], ctx: _Ctx) -> date:
 
 
 def _quarter_point(m: re.Match[str], ctx: _Ctx) -> date:
-    q = _cn_int(m["q"])
+    q = _cn_int(m["q"] or m["qq"])  # 第一季度 and Q1 give the quarter in different groups
     if not 1 <= q <= 4:
         raise ctx.invalid()
     return _named_point(ctx, "quarter", q * 3 - 2, _POINTS[m["pt"]] if m["pt"] else "end", _year(m, ctx))
@@ -991,7 +992,7 @@ _CN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
     (re.compile(rf"{_CN_YEAR_PREFIX}?(?P<m>{_CN_NUM})月份?(?P<pt>初|中|底|末|上旬|中旬|下旬)"), _month_point),
     (
         re.compile(rf"{_CN_YEAR_PREFIX}?(?:第?(?P<q>[一二三四1-4])季度|q(?P<qq>[1-4])){_CN_POINT}?"),
-        lambda m, c: _quarter_point(_QuarterMatch(m), c),
+        _quarter_point,
     ),
     (re.compile(r"下一?个工作日"), lambda m, c: c.calendar.next_working_day(c.today)),
     (re.compile(rf"(?P<n>{_CN_NUM})(?:{_CN_UNIT}{_CN_REL_SUFFIX}?|日{_CN_REL_SUFFIX})"), _cn_relative),
@@ -1012,19 +1013,6 @@ _CN_TABLE: list[tuple[re.Pattern[str], _Matcher]] = [
     (re.compile(r"(?P<rest>.+?)(?:之前|以前|前)"), _cn_by),
     (re.compile(r"(?P<rest>.+?)(?:之后|以后|后)"), _after),
 ]
-
-
-class _QuarterMatch:
-    """Q1 and 第一季度 give the quarter in different groups; present them as one."""
-
-    def __init__(self, m: re.Match[str]) -> None:
-        self._m = m
-
-    def __getitem__(self, key: str) -> str | None:
-        return (self._m["q"] or self._m["qq"]) if key == "q" else self._m[key]
-
-    def groupdict(self) -> dict[str, str | None]:
-        return self._m.groupdict()
 
 
 def _period_point_year(m: re.Match[str], ctx: _Ctx) -> date:
@@ -1194,7 +1182,7 @@ _NO_TIME_BEFORE = set("0123456789abcdefghijklmnopqrstuvwxyz:./-")
 _TIME_CONNECTOR = re.compile(r"(?:\s+at|\s*@|^at|^@)$")
 
 
-def _time_splits(s: str):
+def _time_splits(s: str) -> Iterator[tuple[str, str, bool]]:
     """Yield (date_part, time_part, connector) for every way `s` ends with a time or
     (English style, "5pm tomorrow") starts with one followed by a space. Leftmost first."""
     for i in range(len(s)):
@@ -1339,7 +1327,7 @@ def parse_due(
 
     result = attempt(whole)
     for date_part, time_part, connector in [] if result else _time_splits(s):
-        result = attempt(lambda d=date_part, t=time_part, c=connector: split(d, t, c))
+        result = attempt(partial(split, date_part, time_part, connector))
         if result:
             break
     if result:

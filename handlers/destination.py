@@ -10,7 +10,7 @@ outbox stores it as JSON on the row; `MessageRef` names a message once sent, to 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 __all__ = ["Destination", "Kind", "MessageRef"]
 
@@ -56,9 +56,8 @@ class Destination:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Destination:
-        return cls(
-            **{k: str(data.get(k) or "") for k in ("workspace", "kind", "id", "reply_to", "project_channel", "user")}
-        )
+        fields = {k: str(data.get(k) or "") for k in ("workspace", "kind", "id", "reply_to", "project_channel", "user")}
+        return cls(kind=cast(Kind, fields.pop("kind")), **fields)  # a kind is always written by to_dict
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from handlers import i18n
 from handlers.context import Context
 from handlers.replies import clean_name
 from storage.database import insert_absent
-from storage.models import AuditEvent, Member, Project, Workspace
+from storage.models import AuditEvent, Member, Project, Workspace, saved_id
 
 __all__ = ["Defaults", "Env", "UserError", "snapshot"]
 
@@ -52,6 +52,30 @@ class Env:
     member: Member | None
     locale: str
     defaults: Defaults = Defaults()
+
+    # --- the bound project ------------------------------------------------------------
+    @property
+    def bound_project(self) -> Project:
+        """The channel's project, for code that only runs with one bound: the core refuses every
+        command but binding and help in an unbound channel, and the scheduler speaks for a project."""
+        if self.project is None:
+            raise RuntimeError("no project is bound to this channel")
+        return self.project
+
+    @property
+    def bound_member(self) -> Member:
+        """The speaker's Member row: the core makes one for every command in a bound channel."""
+        if self.member is None:
+            raise RuntimeError("the speaker is not a member of a bound project")
+        return self.member
+
+    @property
+    def project_id(self) -> int:
+        return saved_id(self.bound_project)
+
+    @property
+    def workspace_id(self) -> int:
+        return saved_id(self.workspace)
 
     # --- text -------------------------------------------------------------------------
     def t(self, key: str, /, **kw: Any) -> str:
@@ -90,17 +114,16 @@ class Env:
     def ensure_member(self, user_id: str, name: str = "") -> Member:
         """The project's Member row for a user, created on first sight (once, however many of
         their first commands race)."""
-        assert self.project is not None
         name = clean_name(name)
         member = self.session.exec(
-            select(Member).where(Member.project_id == self.project.id, Member.user_id == user_id)
+            select(Member).where(Member.project_id == self.project_id, Member.user_id == user_id)
         ).first()
         if member is None:
             member = insert_absent(
                 self.session,
                 Member(
-                    workspace_id=self.workspace.id,
-                    project_id=self.project.id,
+                    workspace_id=self.workspace_id,
+                    project_id=self.project_id,
                     user_id=user_id,
                     display_name=name or user_id,
                     joined_at=self.now,
@@ -133,7 +156,7 @@ class Env:
             after = {k: after.get(k) for k in sorted(changed)}
         self.session.add(
             AuditEvent(
-                workspace_id=self.workspace.id,
+                workspace_id=self.workspace_id,
                 project_id=self.project.id if self.project else None,
                 actor=self.user,
                 entity=entity,

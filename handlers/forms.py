@@ -8,7 +8,9 @@ out a longer stored text (saving the form then leaves it as it is) and says how 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import Literal
 
 from handlers.env import Env
 from handlers.grammar import CATEGORIES, PRIORITIES, STRATEGIES
@@ -43,7 +45,7 @@ def fit_form(env: Env, card: Card, command: str) -> Card:
     return card
 
 
-def _choices(env: Env, prefix: str, values: dict) -> tuple[Option, ...]:
+def _choices(env: Env, prefix: str, values: Iterable[str]) -> tuple[Option, ...]:
     return tuple(Option(v, env.t(f"{prefix}.{v}")) for v in values)
 
 
@@ -59,7 +61,7 @@ def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "
         parent_task = env.session.get(Task, t.parent_id)
         parent = f"#{parent_task.number}" if parent_task else ""
     due = t.due_date.isoformat() if t is not None and t.due_date else None
-    due_kind = "date"
+    due_kind: Literal["date", "datetime"] = "date"
     if t is not None and t.due_at is not None:  # a timed due keeps its time through the form
         due, due_kind = t.due_at.astimezone(env.tz).isoformat(timespec="minutes"), "datetime"
     inputs = [
@@ -82,7 +84,7 @@ def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "
         Input("description", env.t("field.description"), "textarea", initial=(t.description or None) if t else None),
     ]
     if link or (t is not None and t.source_link):
-        inputs.append(Input("link", env.t("field.link"), "text", initial=link or t.source_link))
+        inputs.append(Input("link", env.t("field.link"), "text", initial=link or (t.source_link if t else None)))
     if t is None:
         form = Form("task", "add", tuple(inputs), env.t("button.create"))
         return Card(title=env.t("form.new_task"), color="blue", form=form)

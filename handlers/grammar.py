@@ -180,7 +180,7 @@ RISK_STATUSES = {
     "occurred": ("已发生", "发生"),
 }
 STANDUP_MODES = {"channel": ("群", "频道", "群聊"), "dm": ("私信", "单聊"), "both": ("都", "两者", "全部")}
-RETRO_KINDS = {
+RETRO_KINDS: dict[str, tuple[str, ...]] = {
     "well": ("好", "做得好", "好的", "good"),
     "bad": ("不好", "不足", "问题", "差"),
     "improve": ("改进", "待改进", "改善", "action"),

@@ -16,13 +16,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.calendar import is_standup_day
 from handlers.context import Context
 from handlers.env import Env
 from handlers.i18n import t
-from handlers.replies import Button, Card, Field, mention
+from handlers.replies import Button, Card, Color, Field, mention
 from handlers.standups import enrolled, get_run, is_away
 from handlers.views import (
     OPEN_STATUSES,
@@ -55,7 +55,7 @@ def home(session: Session, ctx: Context, workspace: Workspace, locale: str) -> H
     rows = list(
         session.exec(
             select(Project, Member)
-            .join(Member, Member.project_id == Project.id)
+            .join(Member, col(Member.project_id) == Project.id)
             .where(Project.workspace_id == workspace.id, Member.user_id == ctx.user)
             .order_by(Project.name)
         )
@@ -78,9 +78,9 @@ def home(session: Session, ctx: Context, workspace: Workspace, locale: str) -> H
     tasks = list(
         session.exec(
             select(Task).where(
-                Task.project_id.in_(list(envs)),
-                Task.status.in_(OPEN_STATUSES),
-                or_(Task.responsible == ctx.user, Task.accountable == ctx.user),
+                col(Task.project_id).in_(list(envs)),
+                col(Task.status).in_(OPEN_STATUSES),
+                or_(col(Task.responsible) == ctx.user, col(Task.accountable) == ctx.user),
             )
         )
     )
@@ -129,23 +129,23 @@ def _intro(ctx: Context, locale: str, projects: int) -> Card:
     return card
 
 
-def _urgency(env: Env, task: Task) -> tuple:
+def _urgency(env: Env, task: Task) -> tuple[bool, bool, datetime, str, int]:
     end = due_end(env, task)
     return (
         not is_overdue(env, task),
         end is None,
         end or datetime.max.replace(tzinfo=env.now.tzinfo),
-        env.project.name,
+        env.bound_project.name,
         task.number,
     )
 
 
 def _line(env: Env, task: Task) -> str:
     due = f" · {fmt_due(env, task)}" if task.due_date is not None else ""
-    return f"{env.project.name} · {STATUS_ICONS[task.status]} #{task.number} {task.title}{due}"
+    return f"{env.bound_project.name} · {STATUS_ICONS[task.status]} #{task.number} {task.title}{due}"
 
 
-def _overview(title: str, lines: list[str], empty: str, locale: str, color: str) -> Card:
+def _overview(title: str, lines: list[str], empty: str, locale: str, color: Color) -> Card:
     card = Card(title=title, color=color if lines else "grey", lines=lines[:LINES])
     if len(lines) > LINES:
         card.footer = t("list.more", locale, count=len(lines) - LINES)
@@ -155,7 +155,7 @@ def _overview(title: str, lines: list[str], empty: str, locale: str, color: str)
 
 
 def _standup(env: Env, member: Member) -> str:
-    project, today = env.project, env.today
+    project, today = env.bound_project, env.today
     if (
         not project.standup_enabled
         or member.user_id not in enrolled(env, today)
@@ -180,7 +180,7 @@ def _standup(env: Env, member: Member) -> str:
 def _project_card(env: Env, member: Member, own: list[Task]) -> Card:
     overdue = sum(1 for x in own if is_overdue(env, x))
     card = Card(
-        title=env.project.name,
+        title=env.bound_project.name,
         color="red" if overdue else "blue",
         fields=[
             Field(env.t("home.standup_field"), _standup(env, member)),

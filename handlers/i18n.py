@@ -725,7 +725,7 @@ USAGE: dict[str, dict[str, str]] = {
 }
 
 
-class _Missing(dict):
+class _Missing(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

@@ -88,7 +88,7 @@ def occurrences(project: Project, start: datetime, end: datetime) -> list[Occurr
 def run_due(env: Env) -> list[Occurrence]:
     """Queue everything that fell due for env.project since its jobs last ran, up to env.now.
     Returns the occurrences that ran."""
-    p, now = env.project, env.now
+    p, now = env.bound_project, env.now
     # A project created at 09:30:00 still gets that 09:30 prompt: only a time strictly before it is past.
     since = max(p.jobs_run_until or p.created_at - timedelta.resolution, now - max(k.grace for k in KINDS.values()))
     latest: dict[str, Occurrence] = {}
@@ -110,7 +110,7 @@ def run_due(env: Env) -> list[Occurrence]:
 
 def _active(env: Env) -> bool:
     """Individual reminders go out on alert days between the digest time and 21:00 local."""
-    p = env.project
+    p = env.bound_project
     if not alert_calendar(p).is_working_day(env.today):
         return False
     return p.digest_time <= env.now.astimezone(env.tz).strftime("%H:%M") < QUIET_FROM

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers import permissions
 from handlers.calendar import supported_country
 from handlers.command import Command
 from handlers.env import Env, UserError, snapshot
 from handlers.grammar import ALERT_FIELDS, PROJECT_FIELDS, Opt, command
-from handlers.replies import Card, Field, Reply, mention
+from handlers.replies import Card, Color, Field, Reply, mention
 from handlers.risks import top_risks
 from handlers.standups import has_blocker
 from handlers.tasks import project_tasks, resolve_due
@@ -65,7 +65,7 @@ def _name(env: Env, text: str, usage: str, project: Project | None) -> str:
     if not name:  # the length is checked for every command by handlers.limits
         raise UserError("error.missing_title", usage)
     clash = env.session.exec(
-        select(Project).where(Project.workspace_id == env.workspace.id, Project.name == name)
+        select(Project).where(Project.workspace_id == env.workspace_id, Project.name == name)
     ).first()
     if clash is not None and clash is not project:
         raise UserError("error.project_name_taken", usage, name=name)
@@ -79,7 +79,7 @@ def init(env: Env, cmd: Command) -> Reply:
         raise UserError("error.already_bound", usage, name=env.project.name)
     d = env.defaults
     project = Project(
-        workspace_id=env.workspace.id,
+        workspace_id=env.workspace_id,
         channel_id=env.ctx.channel,
         name=_name(env, cmd.text, usage, None),
         timezone=d.timezone,
@@ -143,7 +143,7 @@ def charter_card(env: Env, project: Project) -> Card:
 
 @command("project", "show", ("查看", "章程", "charter", "info", "详情"))
 def show(env: Env, cmd: Command) -> Reply:
-    return Reply(cards=[charter_card(env, env.project)], visibility="ephemeral")
+    return Reply(cards=[charter_card(env, env.bound_project)], visibility="ephemeral")
 
 
 @command(
@@ -157,12 +157,12 @@ def set_(env: Env, cmd: Command) -> Reply:
     if not cmd.options:
         raise UserError("error.nothing_to_update", usage)
     permissions.check(env, "project.set", usage=usage)
-    before = snapshot(env.project)
-    _apply(env, env.project, cmd, usage)
+    before = snapshot(env.bound_project)
+    _apply(env, env.bound_project, cmd, usage)
     if "owner" in cmd.options:
         env.ensure_member(cmd.options["owner"].id, cmd.options["owner"].name)
-    env.audit("project", env.project.id, "update", before, snapshot(env.project))
-    return Reply(text=env.t("project.updated", user=mention(env.user)), cards=[charter_card(env, env.project)])
+    env.audit("project", env.project_id, "update", before, snapshot(env.bound_project))
+    return Reply(text=env.t("project.updated", user=mention(env.user)), cards=[charter_card(env, env.bound_project)])
 
 
 @command(
@@ -199,7 +199,7 @@ def admin(env: Env, cmd: Command) -> Reply:
 
 @command("project", "members", ("成员",))
 def members(env: Env, cmd: Command) -> Reply:
-    rows = env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.joined_at))
+    rows = env.session.exec(select(Member).where(Member.project_id == env.project_id).order_by(col(Member.joined_at)))
     lines = [f"{mention(m.user_id)}" + (f" · {env.t('word.admin')}" if m.role == "admin" else "") for m in rows]
     return Reply(
         cards=[Card(title=env.t("project.members_title", count=len(lines)), lines=lines)], visibility="ephemeral"
@@ -236,9 +236,13 @@ def status_card(env: Env) -> Card:
         doing=counts["doing"],
         blocked=counts["blocked"],
     )
-    color = "red" if overdue or blocked else ("yellow" if risks and risks[0].level in ("high", "critical") else "green")
+    color: Color = (
+        "red" if overdue or blocked else ("yellow" if risks and risks[0].level in ("high", "critical") else "green")
+    )
     card = Card(
-        title=env.t("report.title", name=env.project.name, date=fmt_date(env, env.today)), color=color, text=progress
+        title=env.t("report.title", name=env.bound_project.name, date=fmt_date(env, env.today)),
+        color=color,
+        text=progress,
     )
     card.fields = [
         Field(
@@ -265,8 +269,8 @@ def _standup_blockers(env: Env) -> list[str]:
     """Blockers reported in the most recent standup (today's, or the last one before)."""
     run = env.session.exec(
         select(StandupRun)
-        .where(StandupRun.project_id == env.project.id, StandupRun.day <= env.today)
-        .order_by(StandupRun.day.desc())
+        .where(StandupRun.project_id == env.project_id, StandupRun.day <= env.today)
+        .order_by(col(StandupRun.day).desc())
     ).first()
     if run is None:
         return []

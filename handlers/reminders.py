@@ -31,7 +31,7 @@ from handlers.standups import (
     summary_key,
 )
 from handlers.tasks import project_tasks
-from handlers.views import OPEN_STATUSES, due_end, fmt_date, fmt_datetime, is_overdue, risk_line, task_line
+from handlers.views import OPEN_STATUSES, due_day, due_end, fmt_date, fmt_datetime, is_overdue, risk_line, task_line
 from storage.models import AuditEvent, Notification, Project, Risk, Task
 
 HIGH_SCORE = 10
@@ -71,7 +71,7 @@ def _send(env: Env, key: str, kind: str, target: str, reply: Reply) -> bool:
     reply.locale = env.locale
     workspace = env.workspace.external_id
     where = (
-        Destination.dm(workspace, target, project_channel=env.project.channel_id)
+        Destination.dm(workspace, target, project_channel=env.bound_project.channel_id)
         if kind == "dm"
         else Destination.channel(workspace, target)
     )
@@ -82,8 +82,8 @@ def _send(env: Env, key: str, kind: str, target: str, reply: Reply) -> bool:
         destination=where,
         reply=reply,
         now=env.now,
-        workspace_id=env.workspace.id,
-        project_id=env.project.id,
+        workspace_id=env.workspace_id,
+        project_id=env.project_id,
     )
 
 
@@ -168,7 +168,7 @@ def _away_line(env: Env, away: dict[str, date]) -> str:
 
 
 def standup_prompt(env: Env, day: date, late: bool = False) -> None:
-    p = env.project
+    p = env.bound_project
     card = Card(
         title=env.t("sched.prompt_title", name=p.name, date=fmt_date(env, day)),
         color="blue",
@@ -186,7 +186,7 @@ def standup_prompt(env: Env, day: date, late: bool = False) -> None:
 
 
 def standup_reminder(env: Env, day: date, late: bool = False) -> None:
-    p = env.project
+    p = env.bound_project
     answered = {e.user_id for e in entries(env, get_run(env, day))}
     for m in participants(env, day):
         if m.user_id in answered or m.standup_muted:
@@ -201,25 +201,25 @@ def standup_reminder(env: Env, day: date, late: bool = False) -> None:
 
 
 def standup_summary(env: Env, day: date, late: bool = False) -> None:
-    p = env.project
+    p = env.bound_project
     run = get_run(env, day, create=True)
     reply = Reply(text=_late(env, late), cards=[summary_card(env, day)])
-    if _send(env, summary_key(p.id, day), "channel", p.channel_id, reply):
+    if _send(env, summary_key(env.project_id, day), "channel", p.channel_id, reply):
         run.summary_posted_at = env.now
 
 
 # --- tasks --------------------------------------------------------------------------------
 
 
-def _since_due(stamp: datetime | None, end: datetime) -> bool:
+def _since_due(stamp: datetime | None, end: datetime | None) -> bool:
     """Whether a task's reminder/escalation stamp belongs to its current due (a new due starts over)."""
-    return stamp is not None and stamp >= end
+    return stamp is not None and end is not None and stamp >= end
 
 
 def overdue_digest(env: Env, day: date, late: bool = False) -> None:
     """The daily digest in the channel (saying who is away), one DM per person about the overdue
     tasks they must act on, escalations, and risk reviews."""
-    p = env.project
+    p = env.bound_project
     away = away_until(env, day)
     overdue = sorted((t for t in project_tasks(env) if is_overdue(env, t)), key=lambda t: (t.due_date, t.number))
     if overdue:
@@ -243,10 +243,10 @@ def overdue_digest(env: Env, day: date, late: bool = False) -> None:
 
 
 def _overdue_dms(env: Env, day: date, away: dict[str, date], overdue: list[Task]) -> None:
-    p = env.project
+    p = env.bound_project
     asks = [Ask(t.responsible, task_line(env, t), t.accountable, t) for t in overdue if t.responsible]
     for user, mine in _by_recipient(env, away, asks).items():
-        tasks = [a.task for a in mine]
+        tasks = [a.task for a in mine if a.task is not None]
         card = Card(
             title=env.t("sched.overdue_dm_title", count=len(tasks), name=p.name),
             color="red",
@@ -266,20 +266,21 @@ def _overdue_dms(env: Env, day: date, away: dict[str, date], overdue: list[Task]
 def _escalations(env: Env, day: date, away: dict[str, date], overdue: list[Task]) -> None:
     """Tasks overdue for `escalate` working days, to their Accountable, one DM per person — never
     in the digest that first told the Responsible, and once per due."""
-    p = env.project
+    p = env.bound_project
     calendar = Calendar.of(p)
     asks = []
     for t in overdue:
         end = due_end(env, t)
-        days = calendar.working_days_between(t.due_date, day)
+        days = calendar.working_days_between(due_day(t), day)
         if not t.accountable or _since_due(t.escalated_at, end) or days < p.escalate_after_days:
             continue
-        told = _since_due(t.overdue_reminded_at, end) and t.overdue_reminded_at.astimezone(env.tz).date() < day
+        reminded = t.overdue_reminded_at
+        told = reminded is not None and _since_due(reminded, end) and reminded.astimezone(env.tz).date() < day
         if t.responsible and not told:
             continue
         asks.append(Ask(t.accountable, f"{task_line(env, t)} — {env.t('sched.escalation_days', days=days)}", task=t))
     for user, mine in _by_recipient(env, away, asks).items():
-        tasks = [a.task for a in mine]
+        tasks = [a.task for a in mine if a.task is not None]
         card = Card(
             title=env.t("sched.escalation_title", count=len(tasks), name=p.name),
             color="red",
@@ -295,7 +296,7 @@ def due_soon_from(env: Env, task: Task, end: datetime) -> datetime:
     """When a task's due-soon reminder may go: at the first alert moment once `due_soon` hours
     before its due have begun; when there is none before the due (a due on a day off, a window
     opening after hours), at the digest time of the last alert day before the due."""
-    p, tz, calendar = env.project, env.tz, alert_calendar(env.project)
+    p, tz, calendar = env.bound_project, env.tz, alert_calendar(env.bound_project)
     opens = end - timedelta(hours=p.due_soon_hours)
     local = opens.astimezone(tz)
     if calendar.is_working_day(local.date()) and local.strftime("%H:%M") < QUIET_FROM:
@@ -304,7 +305,7 @@ def due_soon_from(env: Env, task: Task, end: datetime) -> datetime:
         first = local_instant(calendar.next_working_day(local.date()), p.digest_time, tz)
     if first < end:
         return first
-    day = calendar.on_or_before(task.due_date)
+    day = calendar.on_or_before(due_day(task))
     if local_instant(day, p.digest_time, tz) >= end:
         day = calendar.previous_working_day(day)
     return local_instant(day, p.digest_time, tz)
@@ -322,7 +323,7 @@ def due_soon(env: Env) -> None:
             or not due_soon_from(env, t, end) <= env.now < end
         ):
             continue
-        when = fmt_datetime(env, t.due_at) if t.due_at else fmt_date(env, t.due_date)
+        when = fmt_datetime(env, t.due_at) if t.due_at else fmt_date(env, due_day(t))
         card = Card(
             title=env.t("sched.due_soon_title", ref=f"#{t.number}", title=t.title, when=when),
             color="yellow",
@@ -363,7 +364,7 @@ def _unmitigated(env: Env) -> list[Risk]:
 def weekly(env: Env, day: date, late: bool = False) -> None:
     """The weekly report of the week whose report day `day` stands for (its key), covering
     everything since the last report actually sent."""
-    p = env.project
+    p = env.bound_project
     week = report_day(p, day).isocalendar()
     week_key = f"{week.year}-W{week.week:02d}"
     prefix = f"weekly-report:{p.id}:"
@@ -390,7 +391,7 @@ def _last_sent(env: Env, prefix: str) -> datetime | None:
     return env.session.exec(
         select(Notification.created_at)
         .where(
-            Notification.project_id == env.project.id,
+            Notification.project_id == env.project_id,
             col(Notification.key).startswith(prefix),
             Notification.status == "sent",
         )
@@ -402,7 +403,7 @@ def weekly_card(env: Env, day: date, since: datetime) -> Card:
     """The status meeting in a message: the status card, the work done and the notable changes
     since `since`, and next week's work."""
     card = status_card(env)
-    card.title = env.t("sched.weekly_title", name=env.project.name, date=fmt_date(env, day))
+    card.title = env.t("sched.weekly_title", name=env.bound_project.name, date=fmt_date(env, day))
     week_start = day - timedelta(days=day.weekday())
     tasks = project_tasks(env)
     done = [t for t in tasks if t.status == "done" and t.closed_at and t.closed_at >= since]
@@ -436,8 +437,8 @@ def _changes(env: Env, since: datetime) -> list[str]:
     """Notable changes since `since` from the audit log: new/closed work, due dates moved, risks."""
     events = env.session.exec(
         select(AuditEvent)
-        .where(AuditEvent.project_id == env.project.id, AuditEvent.at >= since)
-        .order_by(AuditEvent.at)
+        .where(AuditEvent.project_id == env.project_id, AuditEvent.at >= since)
+        .order_by(col(AuditEvent.at))
     )
     names = {("task", t.id): (f"#{t.number}", t.title) for t in project_tasks(env)}
     names |= {("risk", r.id): (f"R{r.number}", r.title) for r in project_risks(env)}
@@ -448,7 +449,7 @@ def _changes(env: Env, since: datetime) -> list[str]:
         ref, title = names.get((e.entity, e.entity_id), (f"{prefix}{row.get('number', '?')}", row.get("title", "")))
         if (e.entity, e.action) in _NOTABLE:
             lines.append(env.t(f"change.{e.entity}_{e.action}", ref=ref, title=title, user=mention(e.actor)))
-        elif e.entity == "task" and e.action == "update" and "due_date" in (e.after or {}):
+        elif e.entity == "task" and e.action == "update" and e.after and "due_date" in e.after:
             lines.append(
                 env.t(
                     "change.task_due",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers import permissions
 from handlers.command import Command
@@ -11,23 +11,23 @@ from handlers.grammar import RETRO_KINDS, command
 from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.tasks import next_number
 from handlers.views import fmt_date
-from storage.models import Retro, RetroItem
+from storage.models import Retro, RetroItem, saved_id
 
 KINDS = ("well", "bad", "improve")
 KIND_ICONS = {"well": "👍", "bad": "👎", "improve": "💡"}
 
 
 def open_retro(env: Env) -> Retro | None:
-    return env.session.exec(select(Retro).where(Retro.project_id == env.project.id, Retro.status == "open")).first()
+    return env.session.exec(select(Retro).where(Retro.project_id == env.project_id, Retro.status == "open")).first()
 
 
 def items(env: Env, retro: Retro) -> list[RetroItem]:
-    return list(env.session.exec(select(RetroItem).where(RetroItem.retro_id == retro.id).order_by(RetroItem.id)))
+    return list(env.session.exec(select(RetroItem).where(RetroItem.retro_id == retro.id).order_by(col(RetroItem.id))))
 
 
 def retro_card(env: Env, retro: Retro) -> Card:
     grouped = {k: [i for i in items(env, retro) if i.kind == k] for k in KINDS}
-    title = env.t("retro.title", number=retro.number, name=retro.title or env.project.name)
+    title = env.t("retro.title", number=retro.number, name=retro.title or env.bound_project.name)
     card = Card(title=title, color="green" if retro.status == "closed" else "blue")
     for kind in KINDS:
         lines = [f"• {i.text} — {mention(i.author)}" for i in grouped[kind]]
@@ -47,8 +47,8 @@ def start(env: Env, cmd: Command) -> Reply:
         raise UserError("error.retro_open", "retro.close")
     title = " ".join(cmd.text.split())  # its length is checked for every command by handlers.limits
     retro = Retro(
-        workspace_id=env.workspace.id,
-        project_id=env.project.id,
+        workspace_id=env.workspace_id,
+        project_id=env.project_id,
         number=0,
         title=title,
         started_by=env.user,
@@ -71,7 +71,12 @@ def add(env: Env, cmd: Command) -> Reply:
     if not text:
         raise UserError("error.missing_text", usage)
     item = RetroItem(
-        workspace_id=env.workspace.id, retro_id=retro.id, kind=kind, text=text, author=env.user, created_at=env.now
+        workspace_id=env.workspace_id,
+        retro_id=saved_id(retro),
+        kind=kind,
+        text=text,
+        author=env.user,
+        created_at=env.now,
     )
     env.session.add(item)
     env.session.flush()
@@ -84,7 +89,7 @@ def show(env: Env, cmd: Command) -> Reply:
     if cmd.refs:
         number = cmd.ref
         retro = env.session.exec(
-            select(Retro).where(Retro.project_id == env.project.id, Retro.number == number)
+            select(Retro).where(Retro.project_id == env.project_id, Retro.number == number)
         ).first()
         if retro is None:
             raise UserError("error.no_retro", "retro.show", ref=f"#{number}")
@@ -111,7 +116,7 @@ def close(env: Env, cmd: Command) -> Reply:
 
 @command("retro", "list", ("列表", "历史", "ls", "archive"))
 def list_(env: Env, cmd: Command) -> Reply:
-    retros = env.session.exec(select(Retro).where(Retro.project_id == env.project.id).order_by(Retro.number))
+    retros = env.session.exec(select(Retro).where(Retro.project_id == env.project_id).order_by(col(Retro.number)))
     lines = []
     for r in retros:
         count = len(items(env, r))

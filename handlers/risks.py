@@ -30,14 +30,14 @@ def level_for(score: int) -> str:
 
 
 def get_risk(env: Env, number: int, usage: str = "risk.show") -> Risk:
-    risk = env.session.exec(select(Risk).where(Risk.project_id == env.project.id, Risk.number == number)).first()
+    risk = env.session.exec(select(Risk).where(Risk.project_id == env.project_id, Risk.number == number)).first()
     if risk is None:
         raise UserError("error.no_risk", usage, ref=f"R{number}")
     return risk
 
 
 def project_risks(env: Env) -> list[Risk]:
-    return list(env.session.exec(select(Risk).where(Risk.project_id == env.project.id)))
+    return list(env.session.exec(select(Risk).where(Risk.project_id == env.project_id)))
 
 
 def top_risks(env: Env, limit: int = 5) -> list[Risk]:
@@ -75,8 +75,8 @@ def _set_status(env: Env, risk: Risk, status: str) -> None:
 def add(env: Env, cmd: Command) -> Reply:
     usage = "risk.add"
     risk = Risk(
-        workspace_id=env.workspace.id,
-        project_id=env.project.id,
+        workspace_id=env.workspace_id,
+        project_id=env.project_id,
         number=0,
         title=title_of(cmd.text, usage),
         owner=env.user,

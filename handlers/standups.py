@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Literal, overload
 
 from sqlmodel import col, select
 
@@ -15,10 +17,10 @@ from handlers.env import Env, UserError, snapshot
 from handlers.forms import fit_form
 from handlers.grammar import STANDUP_MODES, Opt, command
 from handlers.notify import queue
-from handlers.replies import Card, Field, Form, Input, Reply, mention
+from handlers.replies import Card, Color, Field, Form, Input, Reply, mention
 from handlers.views import OPEN_STATUSES, fmt_date, fmt_days
 from storage.database import insert_absent
-from storage.models import Member, Notification, StandupEntry, StandupRun, Task
+from storage.models import Member, Notification, StandupEntry, StandupRun, Task, saved_id
 
 _NO_BLOCKER = {"", "none", "no", "nope", "n/a", "na", "-", "nothing", "无", "没有", "暂无", "无阻碍"}
 ANSWERS = ("yesterday", "today", "blockers")
@@ -29,20 +31,24 @@ def has_blocker(text: str) -> bool:
 
 
 def questions(env: Env) -> list[str]:
-    custom = env.project.standup_questions
+    custom = env.bound_project.standup_questions
     if custom and len(custom) == 3:
         return list(custom)
     return [env.t(f"standup.q_{key}") for key in ANSWERS]
 
 
+@overload
+def get_run(env: Env, day: date, create: Literal[True]) -> StandupRun: ...
+@overload
+def get_run(env: Env, day: date, create: bool = False) -> StandupRun | None: ...
 def get_run(env: Env, day: date, create: bool = False) -> StandupRun | None:
     run = env.session.exec(
-        select(StandupRun).where(StandupRun.project_id == env.project.id, StandupRun.day == day)
+        select(StandupRun).where(StandupRun.project_id == env.project_id, StandupRun.day == day)
     ).first()
     if run is None and create:  # the day's first check-ins may race: they share one run
         run = insert_absent(
             env.session,
-            StandupRun(workspace_id=env.workspace.id, project_id=env.project.id, day=day, created_at=env.now),
+            StandupRun(workspace_id=env.workspace_id, project_id=env.project_id, day=day, created_at=env.now),
             "project_id",
             "day",
         )
@@ -53,7 +59,9 @@ def entries(env: Env, run: StandupRun | None) -> list[StandupEntry]:
     if run is None:
         return []
     return list(
-        env.session.exec(select(StandupEntry).where(StandupEntry.run_id == run.id).order_by(StandupEntry.created_at))
+        env.session.exec(
+            select(StandupEntry).where(StandupEntry.run_id == run.id).order_by(col(StandupEntry.created_at))
+        )
     )
 
 
@@ -99,8 +107,8 @@ def checkin(env: Env, cmd: Command) -> Reply:
     before = snapshot(entry) if entry else None
     if entry is None:
         entry = StandupEntry(
-            workspace_id=env.workspace.id,
-            run_id=run.id,
+            workspace_id=env.workspace_id,
+            run_id=saved_id(run),
             user_id=env.user,
             created_at=env.now,
             updated_at=env.now,
@@ -127,8 +135,8 @@ def summary_card(env: Env, day: date) -> Card:
     """The summary the scheduler posts: the report, and the project lead mentioned for blockers.
     Its updates after late answers are built here too, so they keep everything it had."""
     card = report_card(env, day)
-    if env.project.owner and any(has_blocker(e.blockers) for e in entries(env, get_run(env, day))):
-        card.text += "\n" + env.t("sched.summary_lead", lead=mention(env.project.owner))
+    if env.bound_project.owner and any(has_blocker(e.blockers) for e in entries(env, get_run(env, day))):
+        card.text += "\n" + env.t("sched.summary_lead", lead=mention(env.bound_project.owner))
     return card
 
 
@@ -144,10 +152,10 @@ def _update_summary(env: Env, run: StandupRun, entry: StandupEntry) -> None:
         key=f"standup-summary-update:{run.project_id}:{run.day.isoformat()}:{version}",
         platform=env.workspace.platform,
         replaces=key,
-        destination=Destination.channel(env.workspace.external_id, env.project.channel_id),
+        destination=Destination.channel(env.workspace.external_id, env.bound_project.channel_id),
         reply=Reply(text=text, cards=[summary_card(env, run.day)], locale=env.locale),
         now=env.now,
-        workspace_id=env.workspace.id,
+        workspace_id=env.workspace_id,
         project_id=run.project_id,
     )
 
@@ -163,7 +171,7 @@ def _entry_of(env: Env, run: StandupRun | None, user: str) -> StandupEntry | Non
 def entry_card(env: Env, entry: StandupEntry) -> Card:
     qs = questions(env)
     fields = [Field(q, getattr(entry, key) or "—", short=False) for key, q in zip(ANSWERS, qs, strict=True)]
-    color = "red" if has_blocker(entry.blockers) else "green"
+    color: Color = "red" if has_blocker(entry.blockers) else "green"
     return Card(title=env.t("standup.entry_title", user=mention(entry.user_id)), color=color, fields=fields)
 
 
@@ -178,7 +186,7 @@ def is_away(member: Member, day: date) -> bool:
 
 
 def _members(env: Env) -> list[Member]:
-    return list(env.session.exec(select(Member).where(Member.project_id == env.project.id).order_by(Member.id)))
+    return list(env.session.exec(select(Member).where(Member.project_id == env.project_id).order_by(col(Member.id))))
 
 
 def away_until(env: Env, day: date) -> dict[str, date]:
@@ -189,7 +197,7 @@ def away_until(env: Env, day: date) -> dict[str, date]:
 @command("standup", "away", ("请假", "离开", "休假", "外出"), args="optional_text")
 def away(env: Env, cmd: Command) -> Reply:
     usage = "standup.away"
-    member = env.member
+    member = env.bound_member
     text = cmd.text.strip()
     if text.lower() in ("clear", "none", "清除", "取消"):
         before = {"away": list(member.away)}
@@ -227,12 +235,12 @@ def participants(env: Env, day: date) -> list[Member]:
 
 def enrolled(env: Env, day: date) -> set[str]:
     """Who takes part in the standup of `day`, away or not (see `participants`)."""
-    chosen = env.project.standup_participants
+    chosen = env.bound_project.standup_participants
     return set(chosen) if chosen is not None else _doing_the_work(env, day)
 
 
 def _doing_the_work(env: Env, day: date) -> set[str]:
-    pid = env.project.id
+    pid = env.project_id
     responsible = env.session.exec(
         select(Task.responsible).where(
             Task.project_id == pid, col(Task.status).in_(OPEN_STATUSES), col(Task.responsible).is_not(None)
@@ -243,7 +251,7 @@ def _doing_the_work(env: Env, day: date) -> set[str]:
         .join(StandupRun)
         .where(StandupRun.project_id == pid, StandupRun.day > day - CHECKIN_MEMORY, StandupRun.day <= day)
     )
-    return set(responsible) | set(checked_in)
+    return {r for r in responsible if r is not None} | set(checked_in)
 
 
 ANSWER_SHOWN = 300  # characters of each answer a report line shows; `/standup` shows one's own in full
@@ -265,10 +273,10 @@ def report_card(env: Env, day: date) -> Card:
         )
     if missing:
         head.append(env.t("standup.report_missing", users=", ".join(mention(u) for u in missing)))
-    color = "red" if blocked else "green" if done else "grey"
+    color: Color = "red" if blocked else "green" if done else "grey"
     lines = [_report_line(env, e) for e in sorted(done, key=lambda e: not has_blocker(e.blockers))]
     return Card(
-        title=env.t("standup.report_title", name=env.project.name, date=fmt_date(env, day)),
+        title=env.t("standup.report_title", name=env.bound_project.name, date=fmt_date(env, day)),
         color=color,
         text="\n".join(head),
         lines=lines,
@@ -321,7 +329,7 @@ def config(env: Env, cmd: Command) -> Reply:
     if not cmd.options:
         return Reply(cards=[_config_card(env)], visibility="ephemeral")
     permissions.check(env, "standup.config", usage=usage)
-    project = env.project
+    project = env.bound_project
     before = snapshot(project)
     opts = cmd.options
     if "time" in opts:
@@ -351,7 +359,7 @@ def config(env: Env, cmd: Command) -> Reply:
 
 
 def _config_card(env: Env) -> Card:
-    p = env.project
+    p = env.bound_project
     return Card(
         title=env.t("standup.config_title"),
         color="blue",
@@ -374,11 +382,12 @@ def _config_card(env: Env) -> Card:
     )
 
 
-def _mute(muted: bool):
+def _mute(muted: bool) -> Callable[[Env, Command], Reply]:
     def handler(env: Env, cmd: Command) -> Reply:
-        before = {"standup_muted": env.member.standup_muted}
-        env.member.standup_muted = muted
-        env.audit("member", env.member.id, "mute" if muted else "unmute", before, {"standup_muted": muted})
+        member = env.bound_member
+        before = {"standup_muted": member.standup_muted}
+        member.standup_muted = muted
+        env.audit("member", member.id, "mute" if muted else "unmute", before, {"standup_muted": muted})
         return Reply.ephemeral(env.t("standup.muted" if muted else "standup.unmuted"))
 
     return handler

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers import permissions
 from handlers.calendar import Calendar
@@ -33,22 +34,22 @@ from storage.models import Project, Task
 
 
 def get_task(env: Env, number: int, usage: str = "task.show") -> Task:
-    task = env.session.exec(select(Task).where(Task.project_id == env.project.id, Task.number == number)).first()
+    task = env.session.exec(select(Task).where(Task.project_id == env.project_id, Task.number == number)).first()
     if task is None:
         raise UserError("error.no_task", usage, ref=f"#{number}")
     return task
 
 
 def project_tasks(env: Env) -> list[Task]:
-    return list(env.session.exec(select(Task).where(Task.project_id == env.project.id).order_by(Task.number)))
+    return list(env.session.exec(select(Task).where(Task.project_id == env.project_id).order_by(col(Task.number))))
 
 
 def next_number(env: Env, column: str) -> int:
     """Take the project's next number for tasks/risks/retros atomically (safe on PostgreSQL)."""
-    col = getattr(Project, column)
-    number = (
+    counter = getattr(Project, column)
+    number: int = (
         env.session.execute(
-            update(Project).where(Project.id == env.project.id).values({column: col + 1}).returning(col)
+            update(Project).where(col(Project.id) == env.project_id).values({column: counter + 1}).returning(counter)
         ).scalar_one()
         - 1
     )
@@ -101,14 +102,14 @@ def _push(env: Env, value: str, usage: str, current: Due | None) -> Due:
         delta = parse_duration(value[1:])
     except DateParseError:
         raise UserError("error.bad_date", usage, value=value) from None
-    overdue = current is None or current.end(env.tz) <= env.now
+    pending = None if current is None or current.end(env.tz) <= env.now else current  # None: from now
     if delta % timedelta(days=1):
         if current is not None and current.time is None:
             raise UserError("error.push_hours_on_date", usage, value=value)
-        base = env.now if overdue else current.as_datetime(env.tz)
+        base = env.now if pending is None else pending.end(env.tz)  # timed here: the due instant
         moved = (base + delta).astimezone(env.tz)
         return Due(moved.date(), moved.time().replace(second=0, microsecond=0, tzinfo=None))
-    day = (env.today if overdue else current.date) + delta
+    day = (env.today if pending is None else pending.date) + delta
     return Due(Calendar.of(env.project).on_or_after(day), current.time if current else None)
 
 
@@ -180,7 +181,7 @@ def _reply_card(env: Env, task: Task, text: str = "") -> Reply:
 def _children(env: Env, task: Task) -> list[Task]:
     return list(
         env.session.exec(
-            select(Task).where(Task.project_id == env.project.id, Task.parent_id == task.id).order_by(Task.number)
+            select(Task).where(Task.project_id == env.project_id, Task.parent_id == task.id).order_by(col(Task.number))
         )
     )
 
@@ -194,8 +195,8 @@ def add(env: Env, cmd: Command) -> Reply:
     if len(cmd.mentions) > 1:
         raise UserError("error.one_responsible", usage)
     task = Task(
-        workspace_id=env.workspace.id,
-        project_id=env.project.id,
+        workspace_id=env.workspace_id,
+        project_id=env.project_id,
         number=0,
         title=title_of(cmd.text, usage),
         creator=env.user,
@@ -252,7 +253,7 @@ def _past_due(env: Env, task: Task, before: Due | None) -> list[Card]:
     return [card] if card else []
 
 
-def _transition(status: str, key: str):
+def _transition(status: str, key: str) -> Callable[[Env, Command], Reply]:
     """One rule for every status change: check every task first, then do exactly what was
     asked. A task already in that status is said to be so and left untouched (no audit). Open
     sub-tasks of a completed task are information with an offer to complete them too, never a
@@ -337,7 +338,7 @@ def show(env: Env, cmd: Command) -> Reply:
     return reply
 
 
-def _sort_key(env: Env, task: Task) -> tuple:
+def _sort_key(env: Env, task: Task) -> tuple[bool, bool, bool, datetime, int]:
     end = due_end(env, task)
     return (
         task.status not in OPEN_STATUSES,
@@ -415,7 +416,7 @@ def tree(env: Env, cmd: Command) -> Reply:
             walk(t.id, depth + 1)
 
     walk(None, 0)
-    card = Card(title=env.t("task.tree_title", project=env.project.name), color="blue", lines=lines)
+    card = Card(title=env.t("task.tree_title", project=env.bound_project.name), color="blue", lines=lines)
     if not lines:
         card.text = env.t("task.list_empty")
     return Reply(cards=[card], visibility="ephemeral")
@@ -446,7 +447,7 @@ def raci(env: Env, cmd: Command) -> Reply:
             )
             cells.append(roles)
         rows.append((f"{STATUS_ICONS[t.status]} #{t.number} {t.title[:40]}", *cells))
-    card = Card(title=env.t("task.raci_title", project=env.project.name), color="blue")
+    card = Card(title=env.t("task.raci_title", project=env.bound_project.name), color="blue")
     if rows:
         card.table = Table(headers=(env.t("field.task"), *(names.get(u, u) for u in users)), rows=tuple(rows))
         missing = [f"#{t.number}" for t in tasks if t.status in OPEN_STATUSES and not t.accountable]

@@ -7,13 +7,19 @@ from datetime import date, datetime
 from handlers.calendar import Calendar
 from handlers.dates import Due
 from handlers.env import Env
-from handlers.replies import Button, Card, Field, mention
+from handlers.replies import Button, Card, Color, Field, mention
 from storage.models import Risk, Task
 
 OPEN_STATUSES = ("todo", "doing", "blocked")
 STATUS_ICONS = {"todo": "○", "doing": "◐", "blocked": "⛔", "done": "✔", "cancelled": "✖"}
-STATUS_COLORS = {"todo": "blue", "doing": "yellow", "blocked": "red", "done": "green", "cancelled": "grey"}
-LEVEL_COLORS = {"low": "green", "medium": "yellow", "high": "orange", "critical": "red"}
+STATUS_COLORS: dict[str, Color] = {
+    "todo": "blue",
+    "doing": "yellow",
+    "blocked": "red",
+    "done": "green",
+    "cancelled": "grey",
+}
+LEVEL_COLORS: dict[str, Color] = {"low": "green", "medium": "yellow", "high": "orange", "critical": "red"}
 LIST_LIMIT = 50
 
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -73,6 +79,14 @@ def due_end(env: Env, task: Task) -> datetime | None:
     if task.due_date is None:
         return None
     return Due(task.due_date).end(env.tz)
+
+
+def due_day(task: Task) -> date:
+    """The due day of a task known to have a due (overdue, or with a `due_end`): `due_at` is
+    only ever set together with `due_date`."""
+    if task.due_date is None:
+        raise ValueError(f"task #{task.number} has no due date")
+    return task.due_date
 
 
 def is_overdue(env: Env, task: Task) -> bool:
@@ -217,7 +231,7 @@ def past_date_card(env: Env, area: str, ref: str, key: str, due: Due) -> Card | 
     )
 
 
-def list_card(env: Env, title: str, lines: list[str], empty: str, color: str = "blue") -> Card:
+def list_card(env: Env, title: str, lines: list[str], empty: str, color: Color = "blue") -> Card:
     """A list of items, cut at LIST_LIMIT with a "… and N more" footer."""
     card = Card(title=title, color=color, lines=lines[:LIST_LIMIT])
     if len(lines) > LIST_LIMIT:

@@ -75,7 +75,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
         autogen_context.imports.add("import storage.models")
         return "storage.models.UTCDateTime()"
     if type_ == "type" and isinstance(obj, AutoString):
-        length = obj.impl.length  # type: ignore[attr-defined]
+        length = obj.length  # proxied to the String it wraps
         return "sa.String()" if length is None else f"sa.String(length={length})"
     return False
 
@@ -179,5 +179,7 @@ def revision(engine: Engine, message: str, rev_id: str | None = None) -> Path:
     with _process_lock, engine.connect() as conn:
         script = command.revision(make_config(conn), message=message, autogenerate=True, rev_id=rev_id)
         conn.commit()
-    scripts = script if isinstance(script, list) else [script]
-    return Path(scripts[0].path)  # type: ignore[union-attr]
+    first = script[0] if isinstance(script, list) else script
+    if first is None:
+        raise RuntimeError(f"alembic wrote no migration for {message!r}")
+    return Path(first.path)

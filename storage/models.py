@@ -8,7 +8,7 @@ dates that mean a local calendar day (due dates, standup days) are plain `date`s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -27,6 +27,7 @@ __all__ = [
     "Task",
     "UTCDateTime",
     "Workspace",
+    "saved_id",
 ]
 
 
@@ -40,7 +41,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
 
     impl = DateTime(timezone=True)
@@ -60,6 +61,18 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Row) -> int:
+    """The primary key of a row that is in the database. Tables declare `id: int | None` because a
+    row has none until it is flushed; code that holds a stored row says so here, once."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id
 
 
 def _utc(**kw: Any) -> Any:

@@ -9,13 +9,15 @@ SDK upgrade that changes its schema fails there until a migration and this modul
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
 from sqlmodel import SQLModel
 
 __all__ = ["SLACK_TABLES"]
 
 
-def _bot_columns() -> list[Column]:
+def _bot_columns() -> list[Column[Any]]:
     """The columns slack_installations and slack_bots share, in the SDK's order."""
     return [
         Column("bot_token", String(200)),
@@ -27,7 +29,7 @@ def _bot_columns() -> list[Column]:
     ]
 
 
-def _app_columns(*, url: bool) -> list[Column]:
+def _app_columns(*, url: bool) -> list[Column[Any]]:
     """id, client, app, enterprise and team columns (installations also keep the enterprise url)."""
     return [
         Column("id", Integer, primary_key=True, autoincrement=True),
