@@ -149,9 +149,12 @@ class _Days:
         self._after = [calendar.on_or_after(origin)]  # index 0, 1, 2, ...
         self._before: list[date] = []  # index -1, -2, ...
 
+    def _grow(self) -> None:
+        self._after.append(self._calendar.next_working_day(self._after[-1]))
+
     def _reach(self, day: date) -> None:
         while self._after[-1] < day:
-            self._after.append(self._calendar.next_working_day(self._after[-1]))
+            self._grow()
 
     def starting(self, day: date) -> int:
         """Index of the first working day on or after `day` (a start date)."""
@@ -165,7 +168,7 @@ class _Days:
 
     def day(self, index: int) -> date:
         while index >= len(self._after):
-            self._after.append(self._calendar.next_working_day(self._after[-1]))
+            self._grow()
         if index >= 0:
             return self._after[index]
         while -index > len(self._before):
@@ -197,7 +200,7 @@ class _Slot:
     succs: list[tuple[_Node, int]] = field(default_factory=list)
 
     @property
-    def float(self) -> int:
+    def total_float(self) -> int:
         return self.lf - self.ef
 
 
@@ -349,7 +352,7 @@ def _backward(net: _Network, order: list[_Node], finish: int) -> None:
 
 
 def _critical(slot: _Slot) -> bool:
-    return not slot.done and slot.float <= 0
+    return not slot.done and slot.total_float <= 0
 
 
 def _critical_paths(net: _Network, order: list[_Node]) -> tuple[tuple[int, ...], ...]:
@@ -391,8 +394,8 @@ def _leaves(net: _Network, number: int) -> list[int]:
 
 
 def _progress(net: _Network, number: int) -> int:
-    """Duration-weighted progress of a task's leaves (done counts as 100); a parent of
-    milestones only counts them equally."""
+    """Duration-weighted progress of a task's leaves (done counts as 100); when every leaf is a
+    milestone, each counts the same."""
     leaves = [net.tasks[n] for n in _leaves(net, number)]
     done = [100 if t.done else min(max(t.progress, 0), 100) for t in leaves]
     weights = [0 if t.milestone else max(t.duration, 0) for t in leaves]
