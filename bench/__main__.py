@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.schedule import bench_recompute
 from bot.clock import ManualClock
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
@@ -89,6 +90,8 @@ def main() -> None:
     rows.append(("scheduler tick, 51 projects, 1,300 tasks", f"{med * 1e3:.1f} ms", f"{worst * 1e3:.1f} ms"))
     med, worst = timed(lambda: scheduler.tick(datetime(2026, 11, 24, 1, 0, tzinfo=UTC)), 3)
     rows.append(("tick at 09:00 local that queues 51 digests + DMs", f"{med * 1e3:.1f} ms", f"{worst * 1e3:.1f} ms"))
+
+    rows.append(bench_recompute())
 
     print(f"| benchmark ({db.dialect}) | median | worst |\n|---|---|---|")
     for name, med_s, worst_s in rows:
