@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=("tasks", "risks", "standups", "retros"))
     export.add_argument("--format", choices=("json", "csv", "md"), default="json")
     export.add_argument("--project", help="only this project (by name)")
+    export.add_argument("--workspace", help="only this workspace (platform:id as exported, or the id)")
     tick = add("tick", "run every scheduled job due now (or at --now) once, deliver, exit", db=True)
     tick.add_argument("--now", help="the instant, ISO 8601 with offset (default: the current time)")
     dbp = add("db", "database maintenance", db=True)
@@ -100,7 +101,7 @@ def _export(config: Config, args: argparse.Namespace) -> int:
     db = Database(args.db or config.storage.url)
     try:
         db.upgrade()
-        sys.stdout.write(export(db, args.kind, args.format, args.project))
+        sys.stdout.write(export(db, args.kind, args.format, args.project, args.workspace))
     except ExportError as exc:
         print(f"pmbot export: {exc}", file=sys.stderr)
         return 1

@@ -1,11 +1,12 @@
 """Stable exports of tasks, risks, standups and retros as JSON, CSV or Markdown.
 
-Used by `pmbot export {tasks|risks|standups|retros} --format {json|csv|md} [--project NAME]`
-and meant for reports and knowledge bases, so the output is a contract:
+Used by `pmbot export {tasks|risks|standups|retros} --format {json|csv|md} [--project NAME]
+[--workspace ID]` and meant for reports and knowledge bases, so the output is a contract:
 
 * `rows(session, kind, project)` gives the records as plain dicts with a fixed set of
   fields (see `FIELDS`), in a stable order: project name, then task/risk/retro number or
-  standup day. Every record names its project (`project`). People are platform user ids.
+  standup day. Every record names its workspace (`workspace`, `platform:id`, e.g.
+  `slack:T123`) and its project (`project`). People are platform user ids.
 * Dates that mean a local calendar day (date-only dues, review dates, standup days) are
   `YYYY-MM-DD`. A due with a time is ISO 8601 in the project's time zone
   (`2026-12-01T17:00:00+08:00`). Instants (`created_at`, `closed_at`, ...) are ISO 8601
@@ -24,8 +25,9 @@ and meant for reports and knowledge bases, so the output is a contract:
 Output is deterministic (no export timestamp, sorted in Python so SQLite and PostgreSQL
 agree), has no trailing whitespace on any line and ends with one newline.
 
-Projects are selected by `Project.name`; names are unique per workspace only, so a name
-shared by projects of different workspaces selects all of them.
+Projects are selected by `Project.name` and/or workspace (`platform:id` or the bare id).
+Names are unique per workspace only: a name that several selected workspaces use is refused
+with the candidates listed, so same-named projects are never merged silently.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ FORMATS = ("json", "csv", "md")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "tasks": (
+        "workspace",
         "project",
         "number",
         "title",
@@ -67,6 +70,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "closed_at",
     ),
     "risks": (
+        "workspace",
         "project",
         "number",
         "title",
@@ -82,12 +86,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "mitigation",
         "contingency",
     ),
-    "standups": ("project", "date", "user", "yesterday", "today", "blockers", "late", "updated_at"),
-    "retros": ("project", "number", "title", "status", "started_by", "started_at", "closed_at", "items"),
+    "standups": ("workspace", "project", "date", "user", "yesterday", "today", "blockers", "late", "updated_at"),
+    "retros": ("workspace", "project", "number", "title", "status", "started_by", "started_at", "closed_at", "items"),
 }
 RETRO_ITEM_FIELDS = ("kind", "text", "author")
 # The CSV of retros has one row per item.
-RETRO_CSV_FIELDS = ("project", "number", "title", "status", "kind", "text", "author")
+RETRO_CSV_FIELDS = ("workspace", "project", "number", "title", "status", "kind", "text", "author")
 
 RETRO_KINDS = ("well", "bad", "improve")
 _RETRO_HEADINGS = {"well": "Went well", "bad": "Did not go well", "improve": "To improve"}
@@ -123,26 +127,49 @@ class _Selected:
     def ids(self) -> list[int]:
         return [p.id for p in self.projects]
 
+    def workspace(self, project: Project) -> str:
+        """The project's workspace as `platform:id`, the form `--workspace` accepts."""
+        return _workspace_id(self.workspaces.get(project.workspace_id))
+
     def label(self, project: Project) -> str:
         """The project's name, qualified by its workspace when the name is not unique."""
         if project.name not in self.shared_names:
             return project.name
-        ws = self.workspaces.get(project.workspace_id)
-        return f"{project.name} (workspace {ws.platform}:{ws.external_id})" if ws else project.name
+        return f"{project.name} (workspace {self.workspace(project)})"
 
 
-def _select(session: Session, project: str | None) -> _Selected:
+def _workspace_id(ws: Workspace | None) -> str:
+    return f"{ws.platform}:{ws.external_id}" if ws is not None else ""
+
+
+def _in_workspace(ws: Workspace | None, wanted: str) -> bool:
+    """`--workspace` matches `platform:id` or the bare id."""
+    return ws is not None and wanted in (_workspace_id(ws), ws.external_id)
+
+
+def _select(session: Session, project: str | None, workspace: str | None = None) -> _Selected:
     workspaces = {w.id: w for w in session.exec(select(Workspace))}
     everything = list(session.exec(select(Project)))
+    chosen = everything
+    if workspace is not None:
+        chosen = [p for p in chosen if _in_workspace(workspaces.get(p.workspace_id), workspace.strip())]
+        if not chosen:
+            known = ", ".join(sorted({_workspace_id(w) for w in workspaces.values()})) or "none"
+            raise ExportError(f'no project in workspace "{workspace}"; workspaces with projects: {known}')
     if project is None:
-        return _Selected(everything, workspaces)
+        return _Selected(chosen, workspaces)
     wanted = _normalise_name(project)
-    chosen = [p for p in everything if p.name == wanted]
-    if not chosen:
-        names = sorted({p.name for p in everything})
+    named = [p for p in chosen if p.name == wanted]
+    if not named:
+        names = sorted({p.name for p in chosen})
         known = ", ".join(f'"{n}"' for n in names) if names else "none"
         raise ExportError(f'no project named "{project}"; existing projects: {known}')
-    return _Selected(chosen, workspaces)
+    if len(named) > 1:
+        where = ", ".join(sorted(_workspace_id(workspaces.get(p.workspace_id)) for p in named))
+        raise ExportError(
+            f'{len(named)} projects are named "{project}" (workspaces {where}); choose one with --workspace'
+        )
+    return _Selected(named, workspaces)
 
 
 # --- values -------------------------------------------------------------------------------
@@ -315,18 +342,23 @@ def _check(kind: str, fmt: str | None = None) -> None:
         raise ExportError(f'unknown export format "{fmt}"; choose one of: {", ".join(FORMATS)}')
 
 
-def rows(session: Session, kind: str, project: str | None = None) -> list[dict[str, Any]]:
-    """The records of `kind` for one project (by name) or all projects, in stable order."""
+def _pairs(session: Session, kind: str, sel: _Selected) -> Pairs:
+    """The records of `kind` for the selection, each led by its workspace (one rule for all kinds)."""
+    return [(p, {"workspace": sel.workspace(p), **rec}) for p, rec in _BUILDERS[kind](session, sel)]
+
+
+def rows(session: Session, kind: str, project: str | None = None, workspace: str | None = None) -> list[dict[str, Any]]:
+    """The records of `kind` for one project (by name), one workspace, or everything, in stable order."""
     _check(kind)
-    return [rec for _, rec in _BUILDERS[kind](session, _select(session, project))]
+    return [rec for _, rec in _pairs(session, kind, _select(session, project, workspace))]
 
 
-def export(db: Database, kind: str, fmt: str, project: str | None = None) -> str:
+def export(db: Database, kind: str, fmt: str, project: str | None = None, workspace: str | None = None) -> str:
     """The export of `kind` in format `fmt` ("json", "csv" or "md") as one string."""
     _check(kind, fmt)
     with db.session() as session:
-        sel = _select(session, project)
-        pairs = _BUILDERS[kind](session, sel)
+        sel = _select(session, project, workspace)
+        pairs = _pairs(session, kind, sel)
     records = [rec for _, rec in pairs]
     if fmt == "json":
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
@@ -361,7 +393,7 @@ def _csv(kind: str, records: list[dict[str, Any]]) -> str:
     if kind == "retros":
         writer.writerow(RETRO_CSV_FIELDS)
         for rec in records:
-            head = [rec["project"], rec["number"], rec["title"], rec["status"]]
+            head = [rec["workspace"], rec["project"], rec["number"], rec["title"], rec["status"]]
             items = rec["items"] or [{"kind": None, "text": None, "author": None}]
             for item in items:
                 writer.writerow([_csv_cell(v) for v in (*head, *(item[k] for k in RETRO_ITEM_FIELDS))])

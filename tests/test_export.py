@@ -84,6 +84,7 @@ def test_tasks_json_fields_and_values(data: Database) -> None:
         assert r["project"] == "ERP upgrade"
     one, two, three, four = records
     assert one == {
+        "workspace": "console:w1",
         "project": "ERP upgrade",
         "number": 1,
         "title": "Migrate orders DB",
@@ -121,6 +122,7 @@ def test_risks_json(data: Database) -> None:
     assert all(list(r) == list(FIELDS["risks"]) for r in records)
     assert "trigger" not in records[0]
     assert records[0] == {
+        "workspace": "console:w1",
         "project": "ERP upgrade",
         "number": 1,
         "title": "Vendor delay",
@@ -149,6 +151,7 @@ def test_standups_json(data: Database) -> None:
         ("2026-11-21", "alice"),
     ]
     assert records[0] == {
+        "workspace": "console:w1",
         "project": "ERP upgrade",
         "date": "2026-11-20",
         "user": "alice",
@@ -260,7 +263,7 @@ def test_tasks_csv(data: Database) -> None:
     table = _csv(out)
     assert table[0] == list(FIELDS["tasks"])
     assert len(table) == 1 + 4
-    by_number = {row[1]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
+    by_number = {row[2]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
     assert by_number["1"]["consulted"] == "dan;erin"
     assert by_number["1"]["informed"] == "frank"
     assert by_number["1"]["closed_at"] == ""
@@ -276,9 +279,9 @@ def test_csv_formula_guard_covers_each_trigger(db: Database) -> None:
     for title in ("=1+1", "+1", "-1", "@cmd", "safe = fine"):
         run(core, CTX, f'/task add "{title}"')
     table = _csv(export(db, "tasks", "csv"))
-    titles = [row[2] for row in table[1:]]
+    titles = [row[3] for row in table[1:]]
     assert titles == ["'=1+1", "'+1", "'-1", "'@cmd", "safe = fine"]
-    assert [row[1] for row in table[1:]] == ["1", "2", "3", "4", "5"]  # numbers untouched
+    assert [row[2] for row in table[1:]] == ["1", "2", "3", "4", "5"]  # numbers untouched
 
 
 def test_risks_and_standups_csv(data: Database) -> None:
@@ -293,11 +296,11 @@ def test_risks_and_standups_csv(data: Database) -> None:
 
 def test_retros_csv_one_row_per_item(data: Database) -> None:
     table = _csv(export(data, "retros", "csv", "ERP upgrade"))
-    assert table[0] == ["project", "number", "title", "status", "kind", "text", "author"]
+    assert table[0] == ["workspace", "project", "number", "title", "status", "kind", "text", "author"]
     assert table[1:] == [
-        ["ERP upgrade", "1", "Sprint 1", "closed", "well", "Good teamwork", "alice"],
-        ["ERP upgrade", "1", "Sprint 1", "closed", "bad", "Late reviews | again", "alice"],
-        ["ERP upgrade", "1", "Sprint 1", "closed", "improve", "Pair more", "alice"],
+        ["console:w1", "ERP upgrade", "1", "Sprint 1", "closed", "well", "Good teamwork", "alice"],
+        ["console:w1", "ERP upgrade", "1", "Sprint 1", "closed", "bad", "Late reviews | again", "alice"],
+        ["console:w1", "ERP upgrade", "1", "Sprint 1", "closed", "improve", "Pair more", "alice"],
     ]
 
 
@@ -376,32 +379,57 @@ def test_open_retro_without_items(db: Database) -> None:
     assert retro["status"] == "open" and retro["closed_at"] is None and retro["items"] == []
     assert retro["started_at"] == "2026-11-20T20:00:00+00:00"
     table = _csv(export(db, "retros", "csv"))
-    assert table[1:] == [["Solo", "1", "", "open", "", "", ""]]  # the retro still has a row
+    assert table[1:] == [["console:w1", "Solo", "1", "", "open", "", "", ""]]  # the retro still has a row
     out = export(db, "retros", "md")
     assert "## Retro #1 — Untitled (Solo)" in out
     assert "Status: open · started 2026-11-21 by alice\n" in out
     assert out.count("_None._") == 3
 
 
-def test_same_project_name_in_two_workspaces(db: Database) -> None:
+def test_same_project_name_in_two_workspaces_is_not_merged(db: Database) -> None:
     core = Core(db)
     w2 = replace(CTX, workspace="w2", user="zed")
     run(core, CTX, '/project init "Shared"')
     run(core, CTX, '/task add "From w1"')
     run(core, w2, '/project init "Shared"')
     run(core, w2, '/task add "From w2"')
-    records = json.loads(export(db, "tasks", "json", "Shared"))
-    assert [(r["project"], r["number"], r["title"]) for r in records] == [
-        ("Shared", 1, "From w1"),
-        ("Shared", 1, "From w2"),
-    ]
-    out = export(db, "tasks", "md", "Shared")
+    for fmt in FORMATS:
+        with pytest.raises(ExportError, match="--workspace") as info:
+            export(db, "tasks", fmt, "Shared")
+        assert "console:w1" in str(info.value) and "console:w2" in str(info.value)
+    for workspace in ("console:w2", "w2"):
+        records = json.loads(export(db, "tasks", "json", "Shared", workspace))
+        assert [(r["workspace"], r["project"], r["title"]) for r in records] == [("console:w2", "Shared", "From w2")]
+    out = export(db, "tasks", "md")  # everything: each shared name says its workspace
     assert (
         out.index("## Shared (workspace console:w1)")
         < out.index("From w1")
         < out.index("## Shared (workspace console:w2)")
+        < out.index("From w2")
     )
-    assert out.index("## Shared (workspace console:w2)") < out.index("From w2")
+
+
+def test_every_record_of_every_kind_names_its_workspace(data: Database) -> None:
+    for kind in KINDS:
+        records = json.loads(export(data, kind, "json"))
+        assert records, kind
+        assert {(r["project"], r["workspace"]) for r in records} <= {
+            ("ERP upgrade", "console:w1"),
+            ("CRM rollout", "console:w1"),
+            ("Billing", "console:w2"),
+        }, kind
+        table = list(csv.reader(io.StringIO(export(data, kind, "csv"))))
+        assert table[0][:2] == ["workspace", "project"] and all(row[0].startswith("console:w") for row in table[1:])
+
+
+def test_workspace_selects_its_projects_and_an_unknown_one_is_named(data: Database) -> None:
+    records = json.loads(export(data, "tasks", "json", workspace="console:w2"))
+    assert [(r["workspace"], r["project"]) for r in records] == [("console:w2", "Billing")]
+    with pytest.raises(ExportError, match="console:w1, console:w2") as info:
+        export(data, "tasks", "json", workspace="slack:T9")
+    assert "slack:T9" in str(info.value)
+    with pytest.raises(ExportError, match="Billing"):  # the name exists, but not in that workspace
+        export(data, "tasks", "json", "ERP upgrade", "w2")
 
 
 # --- every kind and format ----------------------------------------------------------------
@@ -413,3 +441,16 @@ def test_output_is_deterministic_and_clean(data: Database, kind: str) -> None:
         first = export(data, kind, fmt)
         assert export(data, kind, fmt) == first
         assert no_trailing_whitespace(first), (kind, fmt)
+
+
+def test_the_cli_passes_workspace_through(db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    core = Core(db)
+    run(core, CTX, '/project init "Shared"')
+    run(core, replace(CTX, workspace="w2"), '/project init "Shared"')
+    run(core, replace(CTX, workspace="w2"), '/task add "Only here"')
+    assert main(["export", "tasks", "--project", "Shared", "--db", db.url]) == 1
+    assert "--workspace" in capsys.readouterr().err
+    assert main(["export", "tasks", "--project", "Shared", "--workspace", "console:w2", "--db", db.url]) == 0
+    assert [r["title"] for r in json.loads(capsys.readouterr().out)] == ["Only here"]

@@ -118,7 +118,9 @@ def test_a_replayed_request_within_the_window_is_still_answered_only_once(client
 def test_without_an_encrypt_key_the_token_and_the_timestamp_are_still_checked(bot: FeishuBot) -> None:
     from bot.feishu.http import FeishuWebhook
 
-    hook = FeishuWebhook(dispatcher=bot.adapter.dispatcher, encrypt_key="", verification_token=TOKEN, clock=bot.clock)
+    hook = FeishuWebhook(
+        dispatcher=bot.adapter.dispatcher, app_id=bot.app_id, encrypt_key="", verification_token=TOKEN, clock=bot.clock
+    )
     body = bot.payload(p.message, "/任务 列表", chat_type="p2p")
     raw = json.dumps(body).encode()
     now = str(int(bot.clock.now().timestamp()))
@@ -144,3 +146,25 @@ def test_a_signed_event_repushed_hours_later_is_handled_once(client: httpx.Clien
     with bot.deps.db.session() as s:
         assert [t.title for t in s.exec(select(Task))] == ["六小时后才到"]
     assert bot.deliver() == 2  # the project's answer and the task's, once each
+
+
+def test_an_event_for_another_app_is_refused_and_changes_nothing(client: httpx.Client, bot: FeishuBot) -> None:
+    body = bot.payload(p.message, '@_user_1 /项目 初始化 "别人的"', mentions=[BOT])
+    body["header"]["app_id"] = "cli_someone_else"
+    response = post(client, bot, body)  # signed with our key and token: only the app differs
+    assert response.status_code == 403 and "another app" in response.json()["msg"]
+    assert bot.deliver() == 0
+
+
+def test_unreadable_bodies_get_400_not_500(client: httpx.Client, bot: FeishuBot) -> None:
+    """Not UTF-8, nested deeper than the parser recurses, plain and encrypted, truncated."""
+    deep = "[" * 100_000 + "]" * 100_000
+    cases = [
+        b"\xff\xfe{}",
+        deep.encode(),
+        json.dumps({"encrypt": p.encrypt(deep, ENCRYPT_KEY)}).encode(),
+        json.dumps({"encrypt": p.encrypt('{"schema": "2.0", "header": {', ENCRYPT_KEY)}).encode(),
+    ]
+    for raw in cases:
+        response = client.post("/feishu/events", content=raw, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, raw[:40]

@@ -72,6 +72,7 @@ class FeishuAdapter:
         # console's `:now` / `:advance` may have moved for a demo).
         self.webhook = FeishuWebhook(
             dispatcher=self.dispatcher,
+            app_id=self.config.app_id,
             encrypt_key=self.config.encrypt_key,
             verification_token=self.config.verification_token,
             clock=request_clock or SystemClock(),

@@ -7,6 +7,15 @@ mode) and starts the delivery thread; in HTTP mode bolt answers `POST /slack/eve
 bot's one ASGI server. Bolt's Starlette adapter dispatches synchronously, which would block the
 event loop while a listener waits for its ack, so the route runs the dispatch in a worker thread.
 
+The route checks Slack's signature itself, on the raw bytes, before anything parses the body
+(bolt parses first and verifies later, so garbage became a 500 with a traceback, and its
+verification failure logs the whole body at INFO): a request without a numeric timestamp, with a
+wrong signature or older than five minutes gets 401 and is logged without its body; a signed
+body that is not UTF-8, not JSON or nested too deeply gets 400.
+
+With one configured `bot_token` the app serves the token's own team only (auth.test's team_id):
+a signed request for another team is refused with 403 instead of creating a workspace for it.
+
 Answers are queued in the outbox (`Core.queue`) and sent by the adapter's own delivery thread,
 which delivers only Slack's rows; leases keep it safe next to the scheduler's deliveries and
 other replicas.
@@ -14,19 +23,21 @@ other replicas.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.adapters import AdapterDeps
@@ -44,6 +55,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 RECONNECT_DELAY = 5.0
+SIGNATURE_WINDOW = 5 * 60  # seconds a signed request stays valid (Slack's recommendation)
 
 
 class ListenerExecutor(ThreadPoolExecutor):
@@ -110,7 +122,7 @@ class SlackAdapter:
             signing_secret=cfg.signing_secret or None,
             oauth_settings=settings,
             token_verification_enabled=False,
-            request_verification_enabled=cfg.mode == "http",
+            request_verification_enabled=False,  # `_events` verifies before the body is parsed
             process_before_response=False,
             listener_executor=self.executor,
             name="pmbot",
@@ -130,6 +142,8 @@ class SlackAdapter:
             core=deps.core, kick=self.worker.kick, users=self.users, clock=deps.clock, commands=cfg.commands
         )
         self.listeners.register(self.app)
+        if settings is None:
+            self.app.middleware(_token_team_only)
         self._socket: Any = None
         self._stopping = threading.Event()
 
@@ -188,8 +202,31 @@ class SlackAdapter:
     # --- HTTP ----------------------------------------------------------------------------
     async def _events(self, request: Request) -> Response:
         body = await request.body()
-        response = await run_in_threadpool(self.app.dispatch, to_bolt_request(request, body))
+        refusal = self._unsigned(body, request.headers)
+        if refusal is None:
+            try:
+                bolt_request = to_bolt_request(request, body)
+            except (ValueError, RecursionError):  # not UTF-8 (UnicodeDecodeError), not JSON, too deep
+                refusal = "body is not UTF-8 JSON or form data that can be read", 400
+        if refusal is not None:
+            log.warning("refused a Slack request: %s", refusal[0])
+            return JSONResponse({"error": refusal[0]}, status_code=refusal[1])
+        response = await run_in_threadpool(self.app.dispatch, bolt_request)
         return to_starlette_response(response)
+
+    def _unsigned(self, body: bytes, headers: Mapping[str, str]) -> tuple[str, int] | None:
+        """Why the request is not Slack's (reason, 401), or None: Slack's v0 signature over the raw
+        bytes, within `SIGNATURE_WINDOW`."""
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        if not timestamp.isdigit():
+            return "missing or non-numeric X-Slack-Request-Timestamp", 401
+        if abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW:
+            return "X-Slack-Request-Timestamp outside the five-minute window", 401
+        secret = (self.config.signing_secret or "").encode()
+        expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, headers.get("x-slack-signature", "")):
+            return "wrong signature", 401
+        return None
 
     async def _oauth(self, request: Request) -> Response:
         flow = self.app.oauth_flow
@@ -216,6 +253,18 @@ class SlackAdapter:
                         log.debug("closing a failed connection failed", exc_info=True)
                     self._socket = None
                 self._stopping.wait(RECONNECT_DELAY)
+
+
+def _token_team_only(context: Any, next: Callable[[], Any]) -> Any:
+    """Single-token mode: refuse requests for a team other than the token's (auth.test)."""
+    authorized = context.authorize_result
+    if authorized is not None:
+        for field in ("enterprise_id", "team_id"):
+            ours, theirs = getattr(authorized, field, None), getattr(context, field, None)
+            if ours and theirs and ours != theirs:
+                log.warning("refused a Slack request for %s %s: the bot token belongs to %s", field, theirs, ours)
+                return BoltResponse(status=403, body="this app serves another Slack workspace")
+    return next()
 
 
 def _socket_handler(app: App, app_token: str) -> Any:
