@@ -77,7 +77,7 @@ import datetime as _dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any, Literal
@@ -805,12 +805,22 @@ _WEEKDAY_YEARS = 12  # a month-day falls on every weekday within this many years
 def _with_weekday(ctx: _Ctx, weekday: int, rest: str) -> date | None:
     """An explicit date preceded (or, in Chinese, followed) by its weekday, as the bot
     displays dues. The weekday must agree; for a yearless date it picks the year."""
-    day = _match_date(rest, ctx)
+    yearless = not re.search(r"[0-9]{4}|年", rest)
+    shifted = False
+    try:
+        day = _match_date(rest, ctx)
+    except DateParseError as exc:
+        if exc.reason != "invalid" or not yearless:
+            raise
+        # Out of the six-month window ("Thu Feb 29" shown in December): the weekday picks the
+        # year, so read the month-day from years back and let the search below choose.
+        day = _match_date(rest, replace(ctx, start=date(ctx.today.year - _WEEKDAY_YEARS, 1, 1)))
+        shifted = True
     if day is None or isinstance(day, Due):
         return None
-    if day.weekday() == weekday:
+    if day.weekday() == weekday and not shifted:
         return day
-    if not re.search(r"[0-9]{4}|年", rest):
+    if yearless:
         candidates = []
         for year in range(ctx.today.year - _WEEKDAY_YEARS, ctx.today.year + _WEEKDAY_YEARS + 1):
             try:
