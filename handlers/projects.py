@@ -14,8 +14,8 @@ from handlers.grammar import ALERT_FIELDS, PROJECT_FIELDS, Opt, command
 from handlers.replies import Card, Field, Reply, mention
 from handlers.risks import top_risks
 from handlers.standups import has_blocker
-from handlers.tasks import project_tasks, resolve_due
-from handlers.views import OPEN_STATUSES, fmt_date, fmt_days, is_overdue, risk_line, task_line
+from handlers.tasks import open_tasks_due, resolve_due, status_counts, tasks_in_status
+from handlers.views import fmt_date, fmt_days, is_overdue, risk_line, task_line
 from storage.models import Member, Project, StandupEntry, StandupRun
 
 _CHARTER_KEYS = ("goal", "owner", "start", "end", "tz", "lang", "holidays")
@@ -213,28 +213,24 @@ def status(env: Env, cmd: Command) -> Reply:
 
 def status_card(env: Env) -> Card:
     """The status report: progress, overdue, due this week, top risks, open blockers."""
-    tasks = [t for t in project_tasks(env) if t.status != "cancelled"]
-    counts = {s: sum(1 for t in tasks if t.status == s) for s in ("todo", "doing", "blocked", "done")}
-    total = len(tasks)
-    pct = round(100 * counts["done"] / total) if total else 0
+    counts = status_counts(env)
+    total = sum(counts.get(s, 0) for s in ("todo", "doing", "blocked", "done"))
+    pct = round(100 * counts.get("done", 0) / total) if total else 0
     week_end = env.today + timedelta(days=6 - env.today.weekday())
-    overdue = [t for t in tasks if is_overdue(env, t)]
-    due_week = [
-        t
-        for t in tasks
-        if t.status in OPEN_STATUSES and not is_overdue(env, t) and t.due_date is not None and t.due_date <= week_end
-    ]
-    blocked = [t for t in tasks if t.status == "blocked"]
+    dated = open_tasks_due(env, week_end)  # overdue ones too: none is due after today
+    overdue = [t for t in dated if is_overdue(env, t)]
+    due_week = [t for t in dated if not is_overdue(env, t)]
+    blocked = tasks_in_status(env, "blocked")
     risks = top_risks(env, limit=5)
     blockers = _standup_blockers(env)
     progress = env.t(
         "report.progress",
-        done=counts["done"],
+        done=counts.get("done", 0),
         total=total,
         pct=pct,
-        todo=counts["todo"],
-        doing=counts["doing"],
-        blocked=counts["blocked"],
+        todo=counts.get("todo", 0),
+        doing=counts.get("doing", 0),
+        blocked=counts.get("blocked", 0),
     )
     color = "red" if overdue or blocked else ("yellow" if risks and risks[0].level in ("high", "critical") else "green")
     card = Card(

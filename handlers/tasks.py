@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import func, update
+from sqlmodel import col, select
 
 from handlers import permissions
 from handlers.calendar import Calendar
@@ -27,7 +27,7 @@ from handlers.views import (
     task_due,
     task_line,
 )
-from storage.models import Project, Task
+from storage.models import TASK_IS_OPEN, Project, Task
 
 # --- lookups ----------------------------------------------------------------------------
 
@@ -41,6 +41,40 @@ def get_task(env: Env, number: int, usage: str = "task.show") -> Task:
 
 def project_tasks(env: Env) -> list[Task]:
     return list(env.session.exec(select(Task).where(Task.project_id == env.project.id).order_by(Task.number)))
+
+
+# --- indexed scans: what reports and the scheduler read, without loading every task ---------
+
+
+def open_tasks_due(env: Env, through: date, since: date | None = None) -> list[Task]:
+    """The project's open tasks due on a local day from `since` through `through`, by number: a
+    range scan of the open-due index, so its cost follows the open dated work, not all tasks."""
+    query = select(Task).where(Task.project_id == env.project.id, TASK_IS_OPEN, col(Task.due_date) <= through)
+    if since is not None:
+        query = query.where(col(Task.due_date) >= since)
+    return list(env.session.exec(query.order_by(Task.number)))
+
+
+def overdue_tasks(env: Env) -> list[Task]:
+    """Open tasks past their due, by number. A due day is a local day of the project, so nothing
+    due after today can be overdue; a due time later today is not yet."""
+    return [t for t in open_tasks_due(env, env.today) if is_overdue(env, t)]
+
+
+def tasks_in_status(env: Env, status: str, closed_since: datetime | None = None) -> list[Task]:
+    """The project's tasks in one status (closed since an instant, if given), by number."""
+    query = select(Task).where(Task.project_id == env.project.id, Task.status == status)
+    if closed_since is not None:
+        query = query.where(col(Task.closed_at) >= closed_since)
+    return list(env.session.exec(query.order_by(Task.number)))
+
+
+def status_counts(env: Env) -> dict[str, int]:
+    """How many of the project's tasks are in each status (counted in the database)."""
+    rows = env.session.exec(
+        select(Task.status, func.count()).where(Task.project_id == env.project.id).group_by(Task.status)
+    )
+    return {status: count for status, count in rows}
 
 
 def next_number(env: Env, column: str) -> int:
