@@ -52,6 +52,10 @@ class Env:
     locale: str
     defaults: Defaults = Defaults()
 
+    def __post_init__(self) -> None:
+        # The instant the session's changes are made at, for flush-time rules (handlers.jobs).
+        self.session.info["now"] = self.ctx.now
+
     # --- text -------------------------------------------------------------------------
     def t(self, key: str, /, **kw: Any) -> str:
         return i18n.t(key, self.locale, **kw)
