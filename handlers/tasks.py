@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, not_, or_, update
 from sqlmodel import col, select
 
 from handlers import permissions
@@ -49,16 +50,38 @@ def project_tasks(env: Env) -> list[Task]:
 def open_tasks_due(env: Env, through: date, since: date | None = None) -> list[Task]:
     """The project's open tasks due on a local day from `since` through `through`, by number: a
     range scan of the open-due index, so its cost follows the open dated work, not all tasks."""
-    query = select(Task).where(Task.project_id == env.project.id, TASK_IS_OPEN, col(Task.due_date) <= through)
+    query = _open_due(env, col(Task.due_date) <= through)
     if since is not None:
         query = query.where(col(Task.due_date) >= since)
     return list(env.session.exec(query.order_by(Task.number)))
 
 
+def _open_due(env: Env, *where: Any) -> Any:
+    return select(Task).where(Task.project_id == env.project.id, TASK_IS_OPEN, *where)
+
+
+def _is_overdue(env: Env) -> Any:
+    """`views.is_overdue` in SQL for open tasks: past the due time, or a due day before today. The
+    due-day bound (two days' slack for a time zone changed since) keeps it a range of the index."""
+    past = or_(
+        and_(col(Task.due_at).is_not(None), col(Task.due_at) <= env.now),
+        and_(col(Task.due_at).is_(None), col(Task.due_date) < env.today),
+    )
+    return and_(col(Task.due_date) <= env.today + timedelta(days=2), past)
+
+
 def overdue_tasks(env: Env) -> list[Task]:
-    """Open tasks past their due, by number. A due day is a local day of the project, so nothing
-    due after today can be overdue; a due time later today is not yet."""
-    return [t for t in open_tasks_due(env, env.today) if is_overdue(env, t)]
+    """Open tasks past their due, by number."""
+    return list(env.session.exec(_open_due(env, _is_overdue(env)).order_by(Task.number)))
+
+
+def count_and_first(env: Env, *, overdue: bool, limit: int, through: date | None = None) -> tuple[int, list[Task]]:
+    """How many open tasks are (or, due through `through`, are not yet) overdue, and the first
+    `limit` of them by number: what a report shows, counted in the database, only those loaded."""
+    rule = _is_overdue(env) if overdue else and_(col(Task.due_date) <= through, not_(_is_overdue(env)))
+    query = _open_due(env, rule)
+    count = env.session.exec(select(func.count()).select_from(query.subquery())).one()
+    return count, list(env.session.exec(query.order_by(Task.number).limit(limit)))
 
 
 def tasks_in_status(env: Env, status: str, closed_since: datetime | None = None) -> list[Task]:

@@ -116,3 +116,22 @@ def test_the_open_due_index_is_partial_on_both_databases(db: Database) -> None:
         else:
             definition = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ix_task_open_due'")).scalar()
     assert "WHERE" in definition.upper() and "todo" in definition
+
+
+def test_status_counts_every_overdue_task_and_lists_the_first_ten(db: Database) -> None:
+    """Counted in the database with the same rule as everywhere: a due day before today, or a due
+    time passed today; a due later today is due this week, not overdue."""
+    bot = _bot(db, when=datetime(2026, 11, 16, 8, 0, tzinfo=SH))
+    for i in range(11):
+        bot.chat.ok("pm", f"/task add Old{i} @alice due:2026-11-20")
+    bot.chat.ok("pm", '/task add Morning @alice due:"2026-11-23 10:00"')
+    bot.chat.ok("pm", '/task add Evening @alice due:"2026-11-23 18:00"')
+    bot.chat.ok("pm", "/task add Today @alice due:2026-11-23")
+    bot.chat.clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=SH))
+    with loaded_tasks() as loaded:
+        card = bot.chat.ok("pm", "/project status").cards[0]
+    overdue, due_week = card.fields[0], card.fields[1]
+    assert overdue.label == "Overdue (12)" and len(overdue.value.splitlines()) == 10
+    assert due_week.label == "Due this week (2)"
+    assert "Evening" in due_week.value and "Today" in due_week.value
+    assert len(loaded) == 12  # the ten shown and the two due this week
