@@ -6,9 +6,10 @@ scheduler's registry id; nothing is pickled and no job store is shared. Each tic
 projects whose next due instant has come (`Project.next_due_at`, indexed; empty means "at the
 next tick") in one query, loads them in batches with their workspace, runs what is due
 (`handlers.jobs.run_due`, which stores the next instant), queues it under idempotency keys and
-lets the outbox send it; a quiet tick is one indexed query. Each project runs in a savepoint,
-its row locked (`FOR UPDATE`) so a concurrent command's reschedule is never overwritten — so a restart, a repeated tick or a second replica never duplicates a
-message. With PostgreSQL, only the replica holding the advisory lock (`LeaderLock`) ticks;
+lets the outbox send it — so a restart, a repeated tick or a second replica never duplicates a
+message. A quiet tick is one indexed query. Each due project runs in a savepoint with its row
+locked (`FOR UPDATE`), so a command's reschedule waits for the visit or is seen by it, never
+overwritten by it. With PostgreSQL, only the replica holding the advisory lock (`LeaderLock`) ticks;
 when it dies its connection closes, the lock is released and another replica takes over at
 its next tick.
 

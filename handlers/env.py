@@ -53,8 +53,10 @@ class Env:
     defaults: Defaults = Defaults()
 
     def __post_init__(self) -> None:
-        # The instant the session's changes are made at, for flush-time rules (handlers.jobs).
-        self.session.info["now"] = self.ctx.now
+        # The instant the session's changes are made at, for flush-time rules (handlers.jobs);
+        # an Env without a session only renders.
+        if self.session is not None:
+            self.session.info["now"] = self.ctx.now
 
     # --- text -------------------------------------------------------------------------
     def t(self, key: str, /, **kw: Any) -> str:
