@@ -45,7 +45,7 @@ SQLModel.metadata.naming_convention = {
 # A task still to be done. The SQL form is literal (no bound parameters) and shared by the partial
 # index and the queries that use it: SQLite uses a partial index only for the very same term.
 OPEN_TASK_STATUSES = ("todo", "doing", "blocked")
-TASK_IS_OPEN = text("task.status IN ('todo', 'doing', 'blocked')")
+TASK_IS_OPEN = text(f"task.status IN ({', '.join(repr(s) for s in OPEN_TASK_STATUSES)})")
 
 
 class UTCDateTime(TypeDecorator):
@@ -127,7 +127,7 @@ class Project(SQLModel, table=True):
     # are due, so a setting changed after today's prompt time never replays that prompt as "late".
     jobs_run_until: datetime | None = _utc(nullable=True)
     # When the scheduler must next visit this project (None: at the next tick). A tick selects only
-    # projects whose instant has come, so its cost follows due work (handlers.schedule).
+    # projects whose instant has come, so its cost follows due work (handlers.jobs).
     next_due_at: datetime | None = _utc(nullable=True, index=True)
     next_task_number: int = 1
     next_risk_number: int = 1
