@@ -32,6 +32,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.scale
 
 clean:
 	rm -rf $(VENV) build *.egg-info

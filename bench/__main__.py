@@ -25,23 +25,23 @@ from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from handlers.context import Context
 from handlers.core import Core
+from handlers.destination import Destination, MessageRef
 from handlers.parse import parse
+from handlers.replies import Reply
 from storage.database import Database
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 class NullMessenger:
+    """Accepts every message at once: what is measured is the bot, not a platform."""
+
     platform = "bench"
 
-    def post(self, channel, reply):
-        from bot.messenger import MessageRef
+    def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
+        return MessageRef(destination, "1")
 
-        return MessageRef(channel, "1")
-
-    dm = post
-
-    def update(self, ref, reply):
+    def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
         return None
 
 

@@ -2,14 +2,18 @@
 
 One APScheduler job (`pmbot-tick`, an interval job with an explicit id, `replace_existing`,
 `coalesce`, `max_instances=1`, a misfire grace) calls the module-level `_tick_job` with the
-scheduler's registry id; nothing is pickled and no job store is shared. Each tick asks every
-project what is due now (`handlers.jobs.run_due`), queues it under idempotency keys and lets
-the outbox send it — so a restart, a repeated tick or a second replica never duplicates a
-message. With PostgreSQL, only the replica holding the leader lease (`LeaderLock`) ticks. A
-second interval job (`pmbot-lease`) renews it three times per tick interval, and followers try
-to take it as often; the lease lasts one tick interval, so when the leader dies or freezes
-(SIGSTOP keeps its connections open, which is why this is not an advisory lock) another replica
-leads within about one interval. A replica starting while another leads is a follower at once.
+scheduler's registry id; nothing is pickled and no job store is shared. Each tick selects the
+projects whose next due instant has come (`Project.next_due_at`, indexed; empty means "at the
+next tick") in one query, loads them in batches with their workspace, runs what is due
+(`handlers.jobs.run_due`, which stores the next instant), queues it under idempotency keys and
+lets the outbox send it — so a restart, a repeated tick or a second replica never duplicates a
+message. A quiet tick is one indexed query. Each due project runs in a savepoint with its row
+locked (`FOR UPDATE`), so a command's reschedule waits for the visit or is seen by it, never
+overwritten by it. With PostgreSQL, only the replica holding the leader lease (`LeaderLock`)
+ticks. A second interval job (`pmbot-lease`) renews it three times per tick interval, and
+followers try to take it as often; the lease lasts one tick interval, so when the leader dies or
+freezes (SIGSTOP keeps its connections open, which is why this is not an advisory lock) another
+replica leads within about one interval. A replica starting while another leads is a follower at once.
 
 `tick(now)` is also `pmbot tick [--now]`; `run_between(start, end)` replays every instant at
 which something fell due (the console's `:advance`), so a week can be demoed in seconds.
@@ -23,7 +27,8 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import or_
+from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.outbox import Outbox
@@ -31,7 +36,7 @@ from handlers.core import Core
 from handlers.jobs import occurrences, run_due
 from storage import leases
 from storage.database import Database
-from storage.models import Project
+from storage.models import Project, Workspace
 
 __all__ = ["LeaderLock", "Scheduler"]
 
@@ -39,6 +44,7 @@ log = logging.getLogger(__name__)
 
 LEADER_LEASE = "scheduler"
 HEARTBEATS_PER_TICK = 3
+BATCH = 50  # due projects loaded, run and committed together
 _REGISTRY: dict[str, Scheduler] = {}
 
 
@@ -107,18 +113,35 @@ class Scheduler:
         self.leader = LeaderLock(db, ttl=tick_seconds)
         self._aps = None
         self._id = f"scheduler-{id(self)}"
+        self.visited = 0  # projects the last tick ran (had something due)
 
     # --- one instant ------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> int:
-        """Queue everything due at `now` in every project, then deliver. Returns messages sent."""
+        """Queue everything due at `now` in every project that has something due, then deliver.
+        Returns messages sent."""
         now = now or self.clock.now()
-        for project_id in self._project_ids():
-            try:
-                with self.db.session() as session:
-                    run_due(self.core.project_env(session, project_id, now))
-            except Exception:  # one broken project must not stop the others
-                log.exception("scheduled jobs of project %s failed", project_id)
+        due = self._due_project_ids(now)
+        self.visited = len(due)
+        for start in range(0, len(due), BATCH):
+            self._run_batch(due[start : start + BATCH], now)
         return self.outbox.deliver(now=now)
+
+    def _run_batch(self, project_ids: list[int], now: datetime) -> None:
+        """Run the due projects of one batch in one session, loaded (and locked) in one query."""
+        with self.db.session() as session:
+            rows = session.exec(
+                select(Project, Workspace)
+                .join(Workspace, col(Workspace.id) == Project.workspace_id)
+                .where(col(Project.id).in_(project_ids))
+                .order_by(Project.id)
+                .with_for_update(of=Project)
+            ).all()
+            for project, _workspace in rows:
+                try:
+                    with session.begin_nested():
+                        run_due(self.core.project_env(session, project.id, now))
+                except Exception:  # one broken project must not stop the others
+                    log.exception("scheduled jobs of project %s failed", project.id)
 
     def tick_if_leader(self) -> int:
         if not self.leader.is_leader():
@@ -137,9 +160,11 @@ class Scheduler:
             hour += timedelta(hours=1)
         return sum(self.tick(moment) for moment in sorted(instants))
 
-    def _project_ids(self) -> list[int]:
+    def _due_project_ids(self, now: datetime) -> list[int]:
+        """Projects whose next due instant has come (or was never computed): one indexed query."""
         with self.db.session() as session:
-            return list(session.exec(select(Project.id).order_by(Project.id)))
+            due = or_(col(Project.next_due_at).is_(None), col(Project.next_due_at) <= now)
+            return list(session.exec(select(Project.id).where(due).order_by(Project.id)))
 
     # --- in the background ------------------------------------------------------------
     def start(self) -> None:

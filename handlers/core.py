@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from handlers import home as home_area
-from handlers import i18n
+from handlers import i18n, jobs
 from handlers.commands import SPECS
 from handlers.context import Context
 from handlers.destination import Destination, MessageRef
@@ -53,6 +53,7 @@ class Core:
     def __init__(self, db: Database, defaults: Defaults | None = None) -> None:
         self.db = db
         self.defaults = defaults or Defaults()
+        jobs.track_changes()  # commands keep each project's next due instant true
 
     # --- entry points -----------------------------------------------------------------
     # `delivery_keys` identify an inbound delivery (e.g. "slack:event:Ev123"). They are stored

@@ -77,6 +77,12 @@ class Env:
     def workspace_id(self) -> int:
         return saved_id(self.workspace)
 
+    def __post_init__(self) -> None:
+        # The instant the session's changes are made at, for flush-time rules (handlers.jobs);
+        # an Env without a session only renders.
+        if self.session is not None:
+            self.session.info["now"] = self.ctx.now
+
     # --- text -------------------------------------------------------------------------
     def t(self, key: str, /, **kw: Any) -> str:
         return i18n.t(key, self.locale, **kw)

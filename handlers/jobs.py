@@ -11,6 +11,12 @@ had passed before the project existed or before its settings changed is not sent
 is only for real downtime. Local times come from `zoneinfo`: on a daylight-saving day a time
 that does not exist moves forward with the clock, a repeated one fires at its first occurrence,
 and each job's key is per local day, so it fires exactly once.
+
+The scheduler visits only projects whose `Project.next_due_at` has come (`next_due`, stored
+after each visit): the first job occurrence or due-soon reminder after now. A change to the
+settings or to a task's timing (status, due, Responsible) empties it — one flush-time rule for
+every command — so the project is visited at the next tick; its jobs are recorded as run up to
+the change, since nothing was due before the stored instant.
 """
 
 from __future__ import annotations
@@ -18,17 +24,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from handlers import reminders
 from handlers.calendar import is_standup_day
 from handlers.env import Env
-from handlers.reminders import QUIET_FROM, alert_calendar, is_report_day, local_instant
-from storage.models import Project
+from handlers.reminders import (
+    QUIET_FROM,
+    alert_calendar,
+    due_soon_candidates,
+    due_soon_from,
+    is_report_day,
+    local_instant,
+)
+from handlers.views import due_end
+from storage.models import Project, Task, saved_id
 
-__all__ = ["KINDS", "Occurrence", "occurrences", "run_due"]
+__all__ = ["KINDS", "Occurrence", "next_due", "occurrences", "run_due", "track_changes"]
 
 LATE_AFTER = timedelta(minutes=5)
+# A project is visited at least this often even with nothing due (a long run of days off).
+MAX_QUIET = timedelta(days=8)
+# Project columns that are the scheduler's bookkeeping, not settings that decide when jobs run.
+_BOOKKEEPING = frozenset({"jobs_run_until", "next_due_at", "next_task_number", "next_risk_number", "next_retro_number"})
+# Task columns that decide whether and when a due-soon reminder goes.
+_TASK_TIMING = ("status", "due_date", "due_at", "responsible", "project_id")
 
 
 @dataclass(frozen=True)
@@ -105,7 +130,62 @@ def run_due(env: Env) -> list[Occurrence]:
         reminders.due_soon(env)
     if p.jobs_run_until is None or p.jobs_run_until < now:
         p.jobs_run_until = now
+    p.next_due_at = next_due(env)
     return ran
+
+
+def next_due(env: Env) -> datetime:
+    """When this project next has something to do after env.now: its next job occurrence or
+    due-soon reminder (a reminder whose window is open outside the alert hours waits for the
+    next digest time, itself an occurrence), at most MAX_QUIET away."""
+    now = env.now
+    upcoming = occurrences(env.bound_project, now, now + MAX_QUIET)
+    instants = [now + MAX_QUIET, *(o.at for o in upcoming[:1])]
+    for task in due_soon_candidates(env):
+        end = due_end(env, task)
+        opens = due_soon_from(env, task, end) if end is not None else now
+        if opens > now:
+            instants.append(opens)
+    return min(instants)
+
+
+def _timing_changed(row: Project | Task) -> bool:
+    state = inspect(row)
+    if isinstance(row, Project):
+        return any(a.history.has_changes() for a in state.attrs if a.key not in _BOOKKEEPING)
+    return any(state.attrs[key].history.has_changes() for key in _TASK_TIMING)
+
+
+def _reschedule(project: Project, now: datetime | None) -> None:
+    """Visit `project` at the next tick. Nothing was due before its stored next instant, so its
+    jobs count as run up to the change (or that instant): a prompt time moved into the past is
+    not sent late."""
+    if now is not None and project.next_due_at is not None:
+        ran = min(now, project.next_due_at - timedelta.resolution)
+        if project.jobs_run_until is None or project.jobs_run_until < ran:
+            project.jobs_run_until = ran
+    project.next_due_at = None
+    flag_modified(project, "next_due_at")  # written even if this copy already says None
+
+
+def track_changes() -> None:
+    """Keep every project's `next_due_at` true in every session of this process (idempotent)."""
+    if not event.contains(Session, "before_flush", _reschedule_changed):
+        event.listen(Session, "before_flush", _reschedule_changed)
+
+
+def _reschedule_changed(session: Session, _context: Any, _instances: Any) -> None:
+    """The one rule that keeps `next_due_at` true: any flush that changes a project's settings or
+    a task's timing (added, deleted, status, due, Responsible) reschedules that project."""
+    changed = {row.project_id for row in (*session.new, *session.deleted) if isinstance(row, Task)}
+    for row in session.dirty:
+        if isinstance(row, (Project, Task)) and _timing_changed(row):
+            changed.add(saved_id(row) if isinstance(row, Project) else row.project_id)
+    with session.no_autoflush:
+        for project_id in changed:
+            project = session.get(Project, project_id) if project_id is not None else None
+            if project is not None and project not in session.deleted:
+                _reschedule(project, session.info.get("now"))
 
 
 def _active(env: Env) -> bool:

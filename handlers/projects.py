@@ -14,10 +14,11 @@ from handlers.grammar import ALERT_FIELDS, PROJECT_FIELDS, Opt, command
 from handlers.replies import Card, Color, Field, Reply, mention
 from handlers.risks import top_risks
 from handlers.standups import has_blocker
-from handlers.tasks import project_tasks, resolve_due
-from handlers.views import OPEN_STATUSES, fmt_date, fmt_days, is_overdue, risk_line, task_line
+from handlers.tasks import count_and_first, resolve_due, status_counts, tasks_in_status
+from handlers.views import fmt_date, fmt_days, risk_line, task_line
 from storage.models import Member, Project, StandupEntry, StandupRun
 
+SHOWN = 10  # tasks listed per section of the status report (the counts are of all)
 _CHARTER_KEYS = ("goal", "owner", "start", "end", "tz", "lang", "holidays")
 
 
@@ -213,31 +214,28 @@ def status(env: Env, cmd: Command) -> Reply:
 
 def status_card(env: Env) -> Card:
     """The status report: progress, overdue, due this week, top risks, open blockers."""
-    tasks = [t for t in project_tasks(env) if t.status != "cancelled"]
-    counts = {s: sum(1 for t in tasks if t.status == s) for s in ("todo", "doing", "blocked", "done")}
-    total = len(tasks)
-    pct = round(100 * counts["done"] / total) if total else 0
+    counts = status_counts(env)
+    total = sum(counts.get(s, 0) for s in ("todo", "doing", "blocked", "done"))
+    pct = round(100 * counts.get("done", 0) / total) if total else 0
     week_end = env.today + timedelta(days=6 - env.today.weekday())
-    overdue = [t for t in tasks if is_overdue(env, t)]
-    due_week = [
-        t
-        for t in tasks
-        if t.status in OPEN_STATUSES and not is_overdue(env, t) and t.due_date is not None and t.due_date <= week_end
-    ]
-    blocked = [t for t in tasks if t.status == "blocked"]
+    overdue_count, overdue = count_and_first(env, overdue=True, limit=SHOWN)
+    due_week_count, due_week = count_and_first(env, overdue=False, limit=SHOWN, through=week_end)
+    blocked = tasks_in_status(env, "blocked")
     risks = top_risks(env, limit=5)
     blockers = _standup_blockers(env)
     progress = env.t(
         "report.progress",
-        done=counts["done"],
+        done=counts.get("done", 0),
         total=total,
         pct=pct,
-        todo=counts["todo"],
-        doing=counts["doing"],
-        blocked=counts["blocked"],
+        todo=counts.get("todo", 0),
+        doing=counts.get("doing", 0),
+        blocked=counts.get("blocked", 0),
     )
     color: Color = (
-        "red" if overdue or blocked else ("yellow" if risks and risks[0].level in ("high", "critical") else "green")
+        "red"
+        if overdue_count or blocked
+        else ("yellow" if risks and risks[0].level in ("high", "critical") else "green")
     )
     card = Card(
         title=env.t("report.title", name=env.bound_project.name, date=fmt_date(env, env.today)),
@@ -246,13 +244,13 @@ def status_card(env: Env) -> Card:
     )
     card.fields = [
         Field(
-            env.t("report.overdue", count=len(overdue)),
-            "\n".join(task_line(env, t) for t in overdue[:10]) or "—",
+            env.t("report.overdue", count=overdue_count),
+            "\n".join(task_line(env, t) for t in overdue) or "—",
             short=False,
         ),
         Field(
-            env.t("report.due_week", count=len(due_week)),
-            "\n".join(task_line(env, t) for t in due_week[:10]) or "—",
+            env.t("report.due_week", count=due_week_count),
+            "\n".join(task_line(env, t) for t in due_week) or "—",
             short=False,
         ),
         Field(env.t("report.top_risks"), "\n".join(risk_line(env, r) for r in risks) or "—", short=False),

@@ -30,11 +30,12 @@ from handlers.standups import (
     summary_card,
     summary_key,
 )
-from handlers.tasks import project_tasks
-from handlers.views import OPEN_STATUSES, due_day, due_end, fmt_date, fmt_datetime, is_overdue, risk_line, task_line
+from handlers.tasks import open_tasks_due, overdue_tasks, tasks_in_status
+from handlers.views import due_day, due_end, fmt_date, fmt_datetime, risk_line, task_line
 from storage.models import AuditEvent, Notification, Project, Risk, Task
 
 HIGH_SCORE = 10
+DAYS_OFF_LOOKAHEAD = timedelta(days=31)  # longer than any run of days off in a holiday calendar
 QUIET_FROM = "21:00"  # individual reminders go out between the digest time and this, local
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EVERY_DAY = Calendar(None, ",".join(_DAYS))
@@ -221,7 +222,7 @@ def overdue_digest(env: Env, day: date, late: bool = False) -> None:
     tasks they must act on, escalations, and risk reviews."""
     p = env.bound_project
     away = away_until(env, day)
-    overdue = sorted((t for t in project_tasks(env) if is_overdue(env, t)), key=lambda t: (t.due_date, t.number))
+    overdue = sorted(overdue_tasks(env), key=lambda t: (t.due_date, t.number))
     if overdue:
         card = Card(
             title=env.t("sched.digest_title", name=p.name, count=len(overdue)),
@@ -311,17 +312,21 @@ def due_soon_from(env: Env, task: Task, end: datetime) -> datetime:
     return local_instant(day, p.digest_time, tz)
 
 
+def due_soon_candidates(env: Env) -> list[Task]:
+    """Open tasks with a Responsible whose due has not passed and is close enough that a
+    reminder may be due: within `due_soon` hours plus DAYS_OFF_LOOKAHEAD (the reminder for a
+    due after days off goes out on the last alert day before them)."""
+    horizon = env.today + timedelta(hours=env.bound_project.due_soon_hours) + DAYS_OFF_LOOKAHEAD
+    tasks = open_tasks_due(env, horizon, since=env.today - timedelta(days=1))
+    return [t for t in tasks if t.responsible and (end := due_end(env, t)) is not None and end > env.now]
+
+
 def due_soon(env: Env) -> None:
     """Remind the Responsible (or whoever covers while they are away) once before a task is due."""
     away = away_until(env, env.today)
-    for t in project_tasks(env):
+    for t in due_soon_candidates(env):
         end = due_end(env, t)
-        if (
-            t.status not in OPEN_STATUSES
-            or not t.responsible
-            or end is None
-            or not due_soon_from(env, t, end) <= env.now < end
-        ):
+        if end is None or not t.responsible or not due_soon_from(env, t, end) <= env.now < end:
             continue
         when = fmt_datetime(env, t.due_at) if t.due_at else fmt_date(env, due_day(t))
         card = Card(
@@ -405,10 +410,8 @@ def weekly_card(env: Env, day: date, since: datetime) -> Card:
     card = status_card(env)
     card.title = env.t("sched.weekly_title", name=env.bound_project.name, date=fmt_date(env, day))
     week_start = day - timedelta(days=day.weekday())
-    tasks = project_tasks(env)
-    done = [t for t in tasks if t.status == "done" and t.closed_at and t.closed_at >= since]
-    next_start, next_end = week_start + timedelta(days=7), week_start + timedelta(days=13)
-    due_next = [t for t in tasks if t.status in OPEN_STATUSES and t.due_date and next_start <= t.due_date <= next_end]
+    done = tasks_in_status(env, "done", closed_since=since)
+    due_next = open_tasks_due(env, week_start + timedelta(days=13), since=week_start + timedelta(days=7))
     extra = [
         Field(env.t("sched.done_week", count=len(done)), "\n".join(task_line(env, t) for t in done[:20]) or "—", False),
         Field(
@@ -435,12 +438,16 @@ _NOTABLE = {
 
 def _changes(env: Env, since: datetime) -> list[str]:
     """Notable changes since `since` from the audit log: new/closed work, due dates moved, risks."""
-    events = env.session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.project_id == env.project_id, AuditEvent.at >= since)
-        .order_by(col(AuditEvent.at))
+    events = list(
+        env.session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.project_id == env.project_id, AuditEvent.at >= since)
+            .order_by(col(AuditEvent.at))
+        )
     )
-    names = {("task", t.id): (f"#{t.number}", t.title) for t in project_tasks(env)}
+    task_ids = {e.entity_id for e in events if e.entity == "task"}
+    tasks = env.session.exec(select(Task).where(Task.project_id == env.project_id, col(Task.id).in_(task_ids)))
+    names = {("task", t.id): (f"#{t.number}", t.title) for t in tasks}
     names |= {("risk", r.id): (f"R{r.number}", r.title) for r in project_risks(env)}
     lines = []
     for e in events:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, func, not_, or_, update
 from sqlmodel import col, select
 
 from handlers import permissions
@@ -28,7 +29,7 @@ from handlers.views import (
     task_due,
     task_line,
 )
-from storage.models import Project, Task
+from storage.models import TASK_IS_OPEN, Project, Task
 
 # --- lookups ----------------------------------------------------------------------------
 
@@ -42,6 +43,62 @@ def get_task(env: Env, number: int, usage: str = "task.show") -> Task:
 
 def project_tasks(env: Env) -> list[Task]:
     return list(env.session.exec(select(Task).where(Task.project_id == env.project_id).order_by(col(Task.number))))
+
+
+# --- indexed scans: what reports and the scheduler read, without loading every task ---------
+
+
+def open_tasks_due(env: Env, through: date, since: date | None = None) -> list[Task]:
+    """The project's open tasks due on a local day from `since` through `through`, by number: a
+    range scan of the open-due index, so its cost follows the open dated work, not all tasks."""
+    query = _open_due(env, col(Task.due_date) <= through)
+    if since is not None:
+        query = query.where(col(Task.due_date) >= since)
+    return list(env.session.exec(query.order_by(col(Task.number))))
+
+
+def _open_due(env: Env, *where: Any) -> Any:
+    return select(Task).where(Task.project_id == env.project_id, TASK_IS_OPEN, *where)
+
+
+def _is_overdue(env: Env) -> Any:
+    """`views.is_overdue` in SQL for open tasks: past the due time, or a due day before today. The
+    due-day bound (two days' slack for a time zone changed since) keeps it a range of the index."""
+    past = or_(
+        and_(col(Task.due_at).is_not(None), col(Task.due_at) <= env.now),
+        and_(col(Task.due_at).is_(None), col(Task.due_date) < env.today),
+    )
+    return and_(col(Task.due_date) <= env.today + timedelta(days=2), past)
+
+
+def overdue_tasks(env: Env) -> list[Task]:
+    """Open tasks past their due, by number."""
+    return list(env.session.exec(_open_due(env, _is_overdue(env)).order_by(Task.number)))
+
+
+def count_and_first(env: Env, *, overdue: bool, limit: int, through: date | None = None) -> tuple[int, list[Task]]:
+    """How many open tasks are (or, due through `through`, are not yet) overdue, and the first
+    `limit` of them by number: what a report shows, counted in the database, only those loaded."""
+    rule = _is_overdue(env) if overdue else and_(col(Task.due_date) <= through, not_(_is_overdue(env)))
+    query = _open_due(env, rule)
+    count = env.session.exec(select(func.count()).select_from(query.subquery())).one()
+    return count, list(env.session.exec(query.order_by(Task.number).limit(limit)))
+
+
+def tasks_in_status(env: Env, status: str, closed_since: datetime | None = None) -> list[Task]:
+    """The project's tasks in one status (closed since an instant, if given), by number."""
+    query = select(Task).where(Task.project_id == env.project_id, Task.status == status)
+    if closed_since is not None:
+        query = query.where(col(Task.closed_at) >= closed_since)
+    return list(env.session.exec(query.order_by(col(Task.number))))
+
+
+def status_counts(env: Env) -> dict[str, int]:
+    """How many of the project's tasks are in each status (counted in the database)."""
+    rows = env.session.exec(
+        select(Task.status, func.count()).where(Task.project_id == env.project_id).group_by(Task.status)
+    )
+    return {status: count for status, count in rows}
 
 
 def next_number(env: Env, column: str) -> int:

@@ -8,9 +8,9 @@ from handlers.calendar import Calendar
 from handlers.dates import Due
 from handlers.env import Env
 from handlers.replies import Button, Card, Color, Field, mention
-from storage.models import Risk, Task
+from storage.models import OPEN_TASK_STATUSES, Risk, Task
 
-OPEN_STATUSES = ("todo", "doing", "blocked")
+OPEN_STATUSES = OPEN_TASK_STATUSES
 STATUS_ICONS = {"todo": "○", "doing": "◐", "blocked": "⛔", "done": "✔", "cancelled": "✖"}
 STATUS_COLORS: dict[str, Color] = {
     "todo": "blue",

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "OPEN_TASK_STATUSES",
+    "TASK_IS_OPEN",
     "AuditEvent",
     "Member",
     "Notification",
@@ -39,6 +41,12 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# A task still to be done. The SQL form is literal (no bound parameters) and shared by the partial
+# index and the queries that use it: SQLite uses a partial index only for the very same term.
+OPEN_TASK_STATUSES = ("todo", "doing", "blocked")
+TASK_IS_OPEN = text(f"task.status IN ({', '.join(repr(s) for s in OPEN_TASK_STATUSES)})")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -131,6 +139,9 @@ class Project(SQLModel, table=True):
     # The instant up to which the scheduler has run this project's jobs: only occurrences after it
     # are due, so a setting changed after today's prompt time never replays that prompt as "late".
     jobs_run_until: datetime | None = _utc(nullable=True)
+    # When the scheduler must next visit this project (None: at the next tick). A tick selects only
+    # projects whose instant has come, so its cost follows due work (handlers.jobs).
+    next_due_at: datetime | None = _utc(nullable=True, index=True)
     next_task_number: int = 1
     next_risk_number: int = 1
     next_retro_number: int = 1
@@ -157,6 +168,8 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("project_id", "number"),
         Index("ix_task_project_status", "project_id", "status"),
+        # Open tasks by due: overdue, due-soon, status and the weekly report are range scans of it.
+        Index("ix_task_open_due", "project_id", "due_date", sqlite_where=TASK_IS_OPEN, postgresql_where=TASK_IS_OPEN),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -255,10 +255,14 @@ def test_upgrade_to_0006_turns_encoded_targets_into_destinations(db_url: str) ->
     try:
         migrate.upgrade(engine, "0005")
         now = datetime.now(UTC)
-        with Session(engine) as session:  # 0006 changes only the outbox: these tables are as at head
+        with Session(engine) as session:  # the model's columns with defaults, none added after 0005
             session.add(Workspace(platform="slack", external_id="T1", created_at=now))
             session.flush()
-            session.add(Project(workspace_id=1, channel_id="C1", name="ERP", created_by="pm", created_at=now))
+            session.execute(
+                Project.__table__.insert().values(
+                    workspace_id=1, channel_id="C1", name="ERP", created_by="pm", created_at=now
+                )
+            )
             session.commit()
         with engine.begin() as conn:
             for key, platform, kind, target, ref in old:
