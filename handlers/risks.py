@@ -12,7 +12,7 @@ from handlers.forms import risk_form
 from handlers.grammar import RISK_FIELDS, RISK_STATUSES, TITLE, Opt, command
 from handlers.replies import Card, Reply, mention
 from handlers.tasks import next_number, resolve_due, title_of
-from handlers.views import list_card, past_date_card, risk_card, risk_line
+from handlers.views import list_card, past_date_notice, risk_card, risk_line
 from storage.models import Risk
 
 OPEN_RISK = ("open", "mitigating")
@@ -100,12 +100,8 @@ def _review(risk: Risk) -> Due | None:
 
 
 def _past_review(env: Env, risk: Risk, before: Due | None) -> list[Card]:
-    """The past-date notice when this command set an open risk's review date to a past one."""
-    review = _review(risk)
-    if review is None or review == before or risk.status not in OPEN_RISK:
-        return []
-    card = past_date_card(env, "risk", f"R{risk.number}", "review", review)
-    return [card] if card else []
+    open_item = risk.status in OPEN_RISK
+    return past_date_notice(env, "risk", f"R{risk.number}", "review", _review(risk), before=before, open_item=open_item)
 
 
 @command(

@@ -24,7 +24,7 @@ from handlers.views import (
     due_end,
     is_overdue,
     list_card,
-    past_date_card,
+    past_date_notice,
     task_card,
     task_due,
     task_line,
@@ -302,12 +302,10 @@ def update_task(env: Env, cmd: Command) -> Reply:
 
 
 def _past_due(env: Env, task: Task, before: Due | None) -> list[Card]:
-    """The past-date notice when this command set an open task's due to a past one."""
-    due = task_due(env, task)
-    if due is None or due == before or task.status not in OPEN_STATUSES:
-        return []
-    card = past_date_card(env, "task", f"#{task.number}", "due", due)
-    return [card] if card else []
+    open_item = task.status in OPEN_STATUSES
+    return past_date_notice(
+        env, "task", f"#{task.number}", "due", task_due(env, task), before=before, open_item=open_item
+    )
 
 
 def _transition(status: str, key: str) -> Callable[[Env, Command], Reply]:

@@ -207,20 +207,22 @@ def risk_card(env: Env, risk: Risk) -> Card:
     return card
 
 
-def past_date_card(env: Env, area: str, ref: str, key: str, due: Due) -> Card | None:
-    """The one check that a date just set (a task's `due`, a risk's `review`) is not in the
-    past in the project's zone. A past date is stored as given, but never silently: the card
-    says how long ago it was and offers to move it to today, to the next working day, or to
-    edit it."""
-    if due.end(env.tz) > env.now:
-        return None
+def past_date_notice(
+    env: Env, area: str, ref: str, key: str, due: Due | None, *, before: Due | None, open_item: bool
+) -> list[Card]:
+    """The one check that a date this command set (a task's `due`, a risk's `review`) on an open
+    item is not in the past in the project's zone. A past date is stored as given, but never
+    silently: the card says how long ago it was and offers to move it to today, to the next
+    working day, or to edit it. Nothing when the date is unchanged, missing or still ahead."""
+    if due is None or due == before or not open_item or due.end(env.tz) > env.now:
+        return []
     days = (env.today - due.date).days
     ago = env.t("ago.today") if days <= 0 else env.t("ago.yesterday") if days == 1 else env.t("ago.days", n=days)
     when = fmt_date(env, due.date) + (f" {due.time.strftime('%H:%M')}" if due.time else "")
     next_day = Calendar.of(env.project).next_working_day(env.today).isoformat()
     if due.time is not None:
         next_day += f" {due.time.strftime('%H:%M')}"
-    return Card(
+    card = Card(
         title=env.t(f"past.{key}", ref=ref, date=when, ago=ago),
         color="yellow",
         buttons=[
@@ -229,6 +231,7 @@ def past_date_card(env: Env, area: str, ref: str, key: str, due: Due) -> Card | 
             Button(env.t("button.edit"), area, "form", (ref,)),
         ],
     )
+    return [card]
 
 
 def list_card(env: Env, title: str, lines: list[str], empty: str, color: Color = "blue") -> Card:
