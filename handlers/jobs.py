@@ -3,7 +3,7 @@
 `occurrences(project, start, end)` lists the scheduled instants in (start, end]: standup
 prompt, reminder and summary on standup days; the overdue digest on the alert calendar's days
 (working days, or every day with `holiday_alerts:on`); the weekly report on its day or, when that
-is a day off, on the last working day before. `run_due(env)` runs what fell due since the
+is a day off, on the last working day before. `due_now(env)` is what fell due since the
 project's jobs last ran (`Project.jobs_run_until`, else its creation): for each kind the latest
 occurrence, if it is within that kind's grace window — so after downtime a missed prompt is sent
 once (marked late) and older ones are skipped, never replayed in a burst; and a prompt whose time
