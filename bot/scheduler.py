@@ -33,7 +33,7 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from bot.outbox import Outbox
 from handlers.core import Core
-from handlers.jobs import occurrences, run_due
+from handlers.jobs import occurrences, run_batch
 from storage import leases
 from storage.database import Database
 from storage.models import Project, Workspace
@@ -120,14 +120,28 @@ class Scheduler:
         """Queue everything due at `now` in every project that has something due, then deliver.
         Returns messages sent."""
         now = now or self.clock.now()
+        self.queue_due(now)
+        return self.outbox.deliver(now=now)
+
+    def queue_due(self, now: datetime) -> int:
+        """Queue everything due at `now` (the tick without its delivery); returns projects visited."""
         due = self._due_project_ids(now)
         self.visited = len(due)
         for start in range(0, len(due), BATCH):
             self._run_batch(due[start : start + BATCH], now)
-        return self.outbox.deliver(now=now)
+        return self.visited
 
     def _run_batch(self, project_ids: list[int], now: datetime) -> None:
-        """Run the due projects of one batch in one session, loaded (and locked) in one query."""
+        """Run the due projects of one batch together; if that fails, one at a time (each in a
+        savepoint), so one broken project does not stop the others."""
+        try:
+            self._run_projects(project_ids, now, isolate=False)
+        except Exception:
+            log.warning("a batch of scheduled jobs failed; running its projects one at a time", exc_info=True)
+            self._run_projects(project_ids, now, isolate=True)
+
+    def _run_projects(self, project_ids: list[int], now: datetime, *, isolate: bool) -> None:
+        """The projects loaded (and locked) in one query, run in one session (`run_batch`)."""
         with self.db.session() as session:
             rows = session.exec(
                 select(Project, Workspace)
@@ -136,12 +150,8 @@ class Scheduler:
                 .order_by(Project.id)
                 .with_for_update(of=Project)
             ).all()
-            for project, _workspace in rows:
-                try:
-                    with session.begin_nested():
-                        run_due(self.core.project_env(session, project.id, now))
-                except Exception:  # one broken project must not stop the others
-                    log.exception("scheduled jobs of project %s failed", project.id)
+            envs = [self.core.project_env(session, project.id, now) for project, _workspace in rows]
+            run_batch(session, envs, isolate=isolate)
 
     def tick_if_leader(self) -> int:
         if not self.leader.is_leader():

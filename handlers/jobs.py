@@ -3,7 +3,7 @@
 `occurrences(project, start, end)` lists the scheduled instants in (start, end]: standup
 prompt, reminder and summary on standup days; the overdue digest on the alert calendar's days
 (working days, or every day with `holiday_alerts:on`); the weekly report on its day or, when that
-is a day off, on the last working day before. `run_due(env)` runs what fell due since the
+is a day off, on the last working day before. `due_now(env)` is what fell due since the
 project's jobs last ran (`Project.jobs_run_until`, else its creation): for each kind the latest
 occurrence, if it is within that kind's grace window — so after downtime a missed prompt is sent
 once (marked late) and older ones are skipped, never replayed in a burst; and a prompt whose time
@@ -17,35 +17,53 @@ after each visit): the first job occurrence or due-soon reminder after now. A ch
 settings or to a task's timing (status, due, Responsible) empties it — one flush-time rule for
 every command — so the project is visited at the next tick; its jobs are recorded as run up to
 the change, since nothing was due before the stored instant.
+
+A tick runs its due projects in batches (`run_batch`): what the jobs read is loaded for the whole
+batch in one query per kind — members, open tasks past due (the partial index ix_task_open_due),
+open tasks a due-soon reminder may be for, risks due for review — the replies are built in
+Python, and every message of the batch is queued in one batched insert (`queue_many`). So the
+09:00 tick, when every project's digest falls due, costs a few statements per batch, not a few
+dozen per project. When anything in a batch fails, its projects are run again one at a time,
+each in a savepoint, so one broken project does not stop the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import Session as ModelSession
+from sqlmodel import col, select
 
 from handlers import reminders
 from handlers.calendar import is_standup_day
 from handlers.env import Env
+from handlers.notify import queue_many
 from handlers.reminders import (
     QUIET_FROM,
+    Visit,
     alert_calendar,
-    due_soon_candidates,
     due_soon_from,
+    due_soon_horizon,
+    due_soon_reach,
+    is_due_soon_candidate,
     is_report_day,
     local_instant,
 )
-from handlers.views import due_end
-from storage.models import Project, Task, saved_id
+from handlers.risks import OPEN_RISK
+from handlers.views import due_end, is_overdue
+from storage.models import TASK_IS_OPEN, Member, Project, Risk, Task, saved_id
 
-__all__ = ["KINDS", "Occurrence", "next_due", "occurrences", "run_due", "track_changes"]
+__all__ = ["KINDS", "Occurrence", "due_now", "next_due", "occurrences", "run_batch", "run_due", "track_changes"]
+
+log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(minutes=5)
 # A project is visited at least this often even with nothing due (a long run of days off).
@@ -54,12 +72,16 @@ MAX_QUIET = timedelta(days=8)
 _BOOKKEEPING = frozenset({"jobs_run_until", "next_due_at", "next_task_number", "next_risk_number", "next_retro_number"})
 # Task columns that decide whether and when a due-soon reminder goes.
 _TASK_TIMING = ("status", "due_date", "due_at", "responsible", "project_id")
+# Overdue tasks are read by due day up to this far after today (as handlers.tasks does: a due
+# time already past on a later local day only after a change of time zone).
+OVERDUE_SLACK = timedelta(days=2)
+IDS_PER_UPDATE = 5_000
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
-    run: Callable[[Env, date, bool], None]
+    run: Callable[[Visit, date, bool], None]
     grace: timedelta
 
 
@@ -110,38 +132,67 @@ def occurrences(project: Project, start: datetime, end: datetime) -> list[Occurr
     return sorted(found, key=lambda o: o.at)
 
 
-def run_due(env: Env) -> list[Occurrence]:
-    """Queue everything that fell due for env.project since its jobs last ran, up to env.now.
-    Returns the occurrences that ran."""
+def due_now(env: Env) -> list[Occurrence]:
+    """What falls due for env.project since its jobs last ran, up to env.now: each kind's latest
+    occurrence, if within its grace window (older ones are skipped, never replayed)."""
     p, now = env.bound_project, env.now
     # A project created at 09:30:00 still gets that 09:30 prompt: only a time strictly before it is past.
     since = max(p.jobs_run_until or p.created_at - timedelta.resolution, now - max(k.grace for k in KINDS.values()))
     latest: dict[str, Occurrence] = {}
     for occ in occurrences(p, since, now):
         latest[occ.kind] = occ
-    ran = []
-    for kind_name, occ in latest.items():
-        kind = KINDS[kind_name]
-        if now - occ.at > kind.grace:
-            continue  # too old: skipped, never replayed
-        kind.run(env, occ.day, now - occ.at > LATE_AFTER)
-        ran.append(occ)
+    return [occ for occ in latest.values() if now - occ.at <= KINDS[occ.kind].grace]
+
+
+def run_due(visit: Visit, due: list[Occurrence], upcoming: datetime) -> None:
+    """Run the jobs `due` for the visited project (queued in `visit`), its due-soon reminders,
+    and store how far its jobs ran and when it is next due (`upcoming`: see `_upcoming`)."""
+    env = visit.env
+    p, now = env.bound_project, env.now
+    for occ in due:
+        KINDS[occ.kind].run(visit, occ.day, now - occ.at > LATE_AFTER)
     if _active(env):
-        reminders.due_soon(env)
+        reminders.due_soon(visit)
     if p.jobs_run_until is None or p.jobs_run_until < now:
         p.jobs_run_until = now
-    p.next_due_at = next_due(env)
-    return ran
+    p.next_due_at = next_due(visit, upcoming)
 
 
-def next_due(env: Env) -> datetime:
-    """When this project next has something to do after env.now: its next job occurrence or
-    due-soon reminder (a reminder whose window is open outside the alert hours waits for the
-    next digest time, itself an occurrence), at most MAX_QUIET away."""
+def run_batch(session: ModelSession, envs: list[Env], *, isolate: bool = False) -> None:
+    """Run what is due in the projects of `envs` (one tick, one session): loaded together, their
+    messages queued together. With `isolate`, one project at a time, each in a savepoint, so a
+    failing project is logged and rolled back and the others still run."""
+    if isolate:
+        for env in envs:
+            try:
+                with session.begin_nested():
+                    run_batch(session, [env])
+            except Exception:  # one broken project must not stop the others
+                log.exception("scheduled jobs of project %s failed", env.project_id)
+        return
+    visits = [_Planned(Visit(env), due_now(env), _upcoming(env)) for env in envs]
+    _load(session, visits)
+    for planned in visits:
+        run_due(planned.visit, planned.due, planned.upcoming)
+    _queue(session, [planned.visit for planned in visits])
+
+
+def _upcoming(env: Env) -> datetime:
+    """The project's next job occurrence after now, at most MAX_QUIET away."""
     now = env.now
     upcoming = occurrences(env.bound_project, now, now + MAX_QUIET)
-    instants = [now + MAX_QUIET, *(o.at for o in upcoming[:1])]
-    for task in due_soon_candidates(env):
+    return min([now + MAX_QUIET, *(o.at for o in upcoming[:1])])
+
+
+def next_due(visit: Visit, upcoming: datetime) -> datetime:
+    """When this project next has something to do after env.now: its next job occurrence
+    (`upcoming`) or due-soon reminder (a reminder whose window is open outside the alert hours
+    waits for the next digest time, itself an occurrence), at most MAX_QUIET away. The visit's
+    due-soon candidates are those whose reminder may go by `upcoming` (`due_soon_reach`)."""
+    env = visit.env
+    now = env.now
+    instants = [upcoming]
+    for task in visit.soon:
         end = due_end(env, task)
         opens = due_soon_from(env, task, end) if end is not None else now
         if opens > now:
@@ -194,3 +245,105 @@ def _active(env: Env) -> bool:
     if not alert_calendar(p).is_working_day(env.today):
         return False
     return p.digest_time <= env.now.astimezone(env.tz).strftime("%H:%M") < QUIET_FROM
+
+
+# --- one batch: loaded in one query per kind, queued in one insert --------------------------
+
+
+@dataclass(frozen=True)
+class _Planned:
+    visit: Visit
+    due: list[Occurrence]
+    upcoming: datetime
+
+
+def _load(session: ModelSession, visits: list[_Planned]) -> None:
+    """Fill each visit with what its jobs read, in one query per kind for the whole batch: the
+    members; open tasks past due and risks due for review (where the digest is due); the open
+    tasks whose due-soon reminder may go before the project's next job."""
+    everyone = [planned.visit for planned in visits]
+    digest = [planned.visit for planned in visits if any(o.kind == "digest" for o in planned.due)]
+    members = _by_project(session.exec(select(Member).where(_in(Member.project_id, everyone)).order_by(col(Member.id))))
+    for visit in everyone:
+        visit.members = members.get(visit.env.project_id, [])
+    if digest:
+        last = max(v.env.today for v in digest) + OVERDUE_SLACK
+        query = select(Task).where(_in(Task.project_id, digest), TASK_IS_OPEN, col(Task.due_date) <= last)
+        tasks = _by_project(session.exec(query.order_by(col(Task.project_id), col(Task.number))))
+        risks = select(Risk).where(
+            _in(Risk.project_id, digest),
+            col(Risk.status).in_(OPEN_RISK),
+            col(Risk.review_date) <= max(v.env.today for v in digest),
+        )
+        reviews = _by_project(session.exec(risks.order_by(col(Risk.id))))
+        for visit in digest:
+            env = visit.env
+            visit.overdue = [
+                t
+                for t in tasks.get(env.project_id, [])
+                if _due_day(t) <= env.today + OVERDUE_SLACK and is_overdue(env, t)
+            ]
+            visit.risks = reviews.get(env.project_id, [])
+    spans = {
+        p.visit.env.project_id: (due_soon_horizon(p.visit.env)[0], due_soon_reach(p.visit.env, p.upcoming))
+        for p in visits
+    }
+    soon = select(Task).where(
+        _in(Task.project_id, everyone),
+        TASK_IS_OPEN,
+        col(Task.responsible).is_not(None),
+        col(Task.due_date) >= min(since for since, _ in spans.values()),
+        col(Task.due_date) <= max(through for _, through in spans.values()),
+    )
+    candidates = _by_project(session.exec(soon.order_by(col(Task.project_id), col(Task.number))))
+    for visit in everyone:
+        since, through = spans[visit.env.project_id]
+        visit.soon = [
+            t
+            for t in candidates.get(visit.env.project_id, [])
+            if since <= _due_day(t) <= through and is_due_soon_candidate(visit.env, t)
+        ]
+
+
+def _in(column: Any, visits: list[Visit]) -> Any:
+    return col(column).in_([visit.env.project_id for visit in visits])
+
+
+def _due_day(task: Task) -> date:
+    return task.due_date or date.max
+
+
+class _InProject(Protocol):
+    project_id: int
+
+
+_Row = TypeVar("_Row", bound=_InProject)
+
+
+def _by_project(rows: Iterable[_Row]) -> dict[int, list[_Row]]:
+    grouped: dict[int, list[_Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.project_id, []).append(row)
+    return grouped
+
+
+def _queue(session: ModelSession, visits: list[Visit]) -> None:
+    """Queue every message of the visits in one batched insert; then, for each one queued now
+    (not before), what follows from it, and the tasks' stamps in one statement per column."""
+    queued = queue_many(session, [out.message for visit in visits for out in visit.outgoing])
+    for visit in visits:
+        for out in visit.outgoing:
+            key = out.message.stored_key
+            if key in queued:
+                queued.discard(key)  # a key repeated in the batch: only its first message was queued
+                if out.then is not None:
+                    out.then()
+    stamps: dict[tuple[str, datetime], list[int]] = {}
+    for visit in visits:
+        for column, ids in visit.stamps.items():
+            stamps.setdefault((column, visit.env.now), []).extend(ids)
+    for (column, now), ids in stamps.items():
+        for start in range(0, len(ids), IDS_PER_UPDATE):
+            chunk = ids[start : start + IDS_PER_UPDATE]
+            statement = update(Task).where(col(Task.id).in_(chunk)).values({column: now})
+            session.execute(statement.execution_options(synchronize_session=False))

@@ -4,25 +4,34 @@ escalations, due-soon reminders, risk reviews, the weekly report.
 Each function queues its messages (handlers/notify.py) under an idempotency key derived from
 what it is about and when (`overdue-dm:{project}:{user}:{day}`), so running it twice — a
 second tick, a restart, another replica — never sends anything twice.
+
+They speak for one project's `Visit`: what the tick loaded for a whole batch of projects in one
+query per kind (members, overdue and due-soon tasks, risks due for review — handlers/jobs.py) and
+the messages the visit queues. The tick writes every message of the batch in one batched insert
+and then applies what follows from a message being queued (`Outgoing.then`: the "reminded" and
+"escalated" stamps, the summary's "posted"), so a message already queued changes nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from handlers.calendar import Calendar
 from handlers.destination import Destination
 from handlers.env import Env
-from handlers.notify import queue
+from handlers.notify import Message
 from handlers.projects import status_card
 from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.risks import project_risks, top_risks
 from handlers.standups import (
-    away_until,
+    away_among,
     entries,
     get_run,
     participants,
@@ -30,9 +39,9 @@ from handlers.standups import (
     summary_card,
     summary_key,
 )
-from handlers.tasks import open_tasks_due, overdue_tasks, tasks_in_status
+from handlers.tasks import open_tasks_due, tasks_in_status
 from handlers.views import due_day, due_end, fmt_date, fmt_datetime, risk_line, task_line
-from storage.models import AuditEvent, Notification, Project, Risk, Task
+from storage.models import AuditEvent, Member, Notification, Project, Risk, Task, saved_id
 
 HIGH_SCORE = 10
 DAYS_OFF_LOOKAHEAD = timedelta(days=31)  # longer than any run of days off in a holiday calendar
@@ -66,9 +75,48 @@ def is_report_day(project: Project, day: date) -> bool:
     return alert_calendar(project).on_or_before(report_day(project, day)) == day
 
 
-def _send(env: Env, key: str, kind: str, target: str, reply: Reply) -> bool:
+# --- one project's part of a tick -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message a visit queues, and what to do once it is queued (not if it was before)."""
+
+    message: Message
+    then: Callable[[], None] | None = None
+
+
+@dataclass
+class Visit:
+    """One project's part of a scheduler tick: its Env, what the tick loaded for it (members;
+    open tasks past due, and those a due-soon reminder may be for, by number; open risks whose
+    review date has come), the messages it queues and the tasks to stamp once they are queued."""
+
+    env: Env
+    members: list[Member] = field(default_factory=list)
+    overdue: list[Task] = field(default_factory=list)
+    soon: list[Task] = field(default_factory=list)
+    risks: list[Risk] = field(default_factory=list)
+    outgoing: list[Outgoing] = field(default_factory=list)
+    stamps: dict[str, list[int]] = field(default_factory=dict)
+
+    def admins(self) -> list[str]:
+        return sorted(m.user_id for m in self.members if m.role == "admin")
+
+    def away(self, day: date) -> dict[str, date]:
+        return away_among(self.members, day)
+
+    def stamp(self, column: str, tasks: list[Task]) -> None:
+        """Record on `tasks` that it happened now (`column`); the tick writes it in one statement."""
+        for task in tasks:
+            set_committed_value(task, column, self.env.now)
+            self.stamps.setdefault(column, []).append(saved_id(task))
+
+
+def _send(visit: Visit, key: str, kind: str, target: str, reply: Reply, then: Callable[[], None] | None = None) -> None:
     """Queue `reply` for the project's channel `target` (kind "channel") or the user `target`
-    (kind "dm", its buttons acting in the project's channel)."""
+    (kind "dm", its buttons acting in the project's channel); `then` runs if it is queued now."""
+    env = visit.env
     reply.locale = env.locale
     workspace = env.workspace.external_id
     where = (
@@ -76,16 +124,8 @@ def _send(env: Env, key: str, kind: str, target: str, reply: Reply) -> bool:
         if kind == "dm"
         else Destination.channel(workspace, target)
     )
-    return queue(
-        env.session,
-        key=key,
-        platform=env.workspace.platform,
-        destination=where,
-        reply=reply,
-        now=env.now,
-        workspace_id=env.workspace_id,
-        project_id=env.project_id,
-    )
+    message = Message(key, env.workspace.platform, where, reply, env.now, None, env.workspace_id, env.project_id)
+    visit.outgoing.append(Outgoing(message, then))
 
 
 def _late(env: Env, late: bool) -> str:
@@ -109,25 +149,25 @@ class Ask:
     task: Task | None = None
 
 
-def recipients(env: Env, away: dict[str, date], owner: str, accountable: str | None) -> list[str]:
+def recipients(visit: Visit, away: dict[str, date], owner: str, accountable: str | None) -> list[str]:
     """Who gets what `owner` would be asked: the owner; while they are away, the Accountable;
     if that is someone away too (or nobody), the project admins who are not away."""
     if owner not in away:
         return [owner]
     if accountable and accountable not in away:
         return [accountable]
-    return [admin for admin in env.admins() if admin not in away]
+    return [admin for admin in visit.admins() if admin not in away]
 
 
 def _on_behalf(env: Env, away: dict[str, date], owner: str) -> str:
     return env.t("sched.on_behalf", user=mention(owner), date=fmt_date(env, away[owner]))
 
 
-def _by_recipient(env: Env, away: dict[str, date], asks: list[Ask]) -> dict[str, list[Ask]]:
+def _by_recipient(visit: Visit, away: dict[str, date], asks: list[Ask]) -> dict[str, list[Ask]]:
     """Asks grouped into one DM per recipient: their own first, then each away person's."""
     grouped: dict[str, list[Ask]] = {}
     for ask in asks:
-        for user in recipients(env, away, ask.owner, ask.accountable):
+        for user in recipients(visit, away, ask.owner, ask.accountable):
             grouped.setdefault(user, []).append(ask)
     out = {}
     for user, mine in grouped.items():
@@ -146,14 +186,15 @@ def _lines(env: Env, away: dict[str, date], user: str, asks: list[Ask]) -> list[
     return lines
 
 
-def _dm_or_cover(env: Env, away: dict[str, date], key: str, ask: Ask, card: Card) -> None:
+def _dm_or_cover(visit: Visit, away: dict[str, date], key: str, ask: Ask, card: Card) -> None:
     """DM `card` to the owner, or while they are away to each person covering (a key each)."""
-    for user in recipients(env, away, ask.owner, ask.accountable):
+    env = visit.env
+    for user in recipients(visit, away, ask.owner, ask.accountable):
         if user == ask.owner:
-            _send(env, key, "dm", user, Reply(cards=[card]))
+            _send(visit, key, "dm", user, Reply(cards=[card]))
         else:
             covered = replace(card, lines=[_on_behalf(env, away, ask.owner), *card.lines])
-            _send(env, f"{key}:{user}", "dm", user, Reply(cards=[covered]))
+            _send(visit, f"{key}:{user}", "dm", user, Reply(cards=[covered]))
 
 
 def _away_line(env: Env, away: dict[str, date]) -> str:
@@ -168,7 +209,8 @@ def _away_line(env: Env, away: dict[str, date]) -> str:
 # --- standups -----------------------------------------------------------------------------
 
 
-def standup_prompt(env: Env, day: date, late: bool = False) -> None:
+def standup_prompt(visit: Visit, day: date, late: bool = False) -> None:
+    env = visit.env
     p = env.bound_project
     card = Card(
         title=env.t("sched.prompt_title", name=p.name, date=fmt_date(env, day)),
@@ -180,13 +222,14 @@ def standup_prompt(env: Env, day: date, late: bool = False) -> None:
     text = _late(env, late)
     key = f"standup-prompt:{p.id}:{day.isoformat()}"
     if p.standup_mode in ("channel", "both"):
-        _send(env, key, "channel", p.channel_id, Reply(text=text, cards=[card]))
+        _send(visit, key, "channel", p.channel_id, Reply(text=text, cards=[card]))
     if p.standup_mode in ("dm", "both"):
         for m in participants(env, day):
-            _send(env, f"{key}:{m.user_id}", "dm", m.user_id, Reply(text=text, cards=[card]))
+            _send(visit, f"{key}:{m.user_id}", "dm", m.user_id, Reply(text=text, cards=[card]))
 
 
-def standup_reminder(env: Env, day: date, late: bool = False) -> None:
+def standup_reminder(visit: Visit, day: date, late: bool = False) -> None:
+    env = visit.env
     p = env.bound_project
     answered = {e.user_id for e in entries(env, get_run(env, day))}
     for m in participants(env, day):
@@ -198,15 +241,18 @@ def standup_reminder(env: Env, day: date, late: bool = False) -> None:
             text=env.t("sched.reminder_text", time=p.standup_summary_time),
             buttons=[_checkin_button(env)],
         )
-        _send(env, f"standup-remind:{p.id}:{day.isoformat()}:{m.user_id}", "dm", m.user_id, Reply(cards=[card]))
+        _send(visit, f"standup-remind:{p.id}:{day.isoformat()}:{m.user_id}", "dm", m.user_id, Reply(cards=[card]))
 
 
-def standup_summary(env: Env, day: date, late: bool = False) -> None:
-    p = env.bound_project
+def standup_summary(visit: Visit, day: date, late: bool = False) -> None:
+    env = visit.env
     run = get_run(env, day, create=True)
     reply = Reply(text=_late(env, late), cards=[summary_card(env, day)])
-    if _send(env, summary_key(env.project_id, day), "channel", p.channel_id, reply):
+
+    def posted() -> None:
         run.summary_posted_at = env.now
+
+    _send(visit, summary_key(env.project_id, day), "channel", env.bound_project.channel_id, reply, posted)
 
 
 # --- tasks --------------------------------------------------------------------------------
@@ -217,12 +263,13 @@ def _since_due(stamp: datetime | None, end: datetime | None) -> bool:
     return stamp is not None and end is not None and stamp >= end
 
 
-def overdue_digest(env: Env, day: date, late: bool = False) -> None:
+def overdue_digest(visit: Visit, day: date, late: bool = False) -> None:
     """The daily digest in the channel (saying who is away), one DM per person about the overdue
     tasks they must act on, escalations, and risk reviews."""
+    env = visit.env
     p = env.bound_project
-    away = away_until(env, day)
-    overdue = sorted(overdue_tasks(env), key=lambda t: (t.due_date, t.number))
+    away = visit.away(day)
+    overdue = sorted(visit.overdue, key=lambda t: (due_day(t), t.number))
     if overdue:
         card = Card(
             title=env.t("sched.digest_title", name=p.name, count=len(overdue)),
@@ -232,21 +279,22 @@ def overdue_digest(env: Env, day: date, late: bool = False) -> None:
         if away:
             card.lines.append(_away_line(env, away))
         _send(
-            env,
+            visit,
             f"overdue-digest:{p.id}:{day.isoformat()}",
             "channel",
             p.channel_id,
             Reply(text=_late(env, late), cards=[card]),
         )
-    _overdue_dms(env, day, away, overdue)
-    _escalations(env, day, away, overdue)
-    risk_reviews(env, day, away)
+    _overdue_dms(visit, day, away, overdue)
+    _escalations(visit, day, away, overdue)
+    risk_reviews(visit, day, away)
 
 
-def _overdue_dms(env: Env, day: date, away: dict[str, date], overdue: list[Task]) -> None:
+def _overdue_dms(visit: Visit, day: date, away: dict[str, date], overdue: list[Task]) -> None:
+    env = visit.env
     p = env.bound_project
     asks = [Ask(t.responsible, task_line(env, t), t.accountable, t) for t in overdue if t.responsible]
-    for user, mine in _by_recipient(env, away, asks).items():
+    for user, mine in _by_recipient(visit, away, asks).items():
         tasks = [a.task for a in mine if a.task is not None]
         card = Card(
             title=env.t("sched.overdue_dm_title", count=len(tasks), name=p.name),
@@ -258,15 +306,22 @@ def _overdue_dms(env: Env, day: date, away: dict[str, date], overdue: list[Task]
                 Button(env.t("button.done"), "task", "done", (f"#{tasks[0].number}",), style="primary"),
                 Button(env.t("button.snooze"), "task", "update", (f"#{tasks[0].number}",), (("due", "+1d"),)),
             ]
-        if _send(env, f"overdue-dm:{p.id}:{user}:{day.isoformat()}", "dm", user, Reply(cards=[card])):
-            for t in tasks:
-                if not _since_due(t.overdue_reminded_at, due_end(env, t)):
-                    t.overdue_reminded_at = env.now
+        first_told = [t for t in tasks if not _since_due(t.overdue_reminded_at, due_end(env, t))]
+        key = f"overdue-dm:{p.id}:{user}:{day.isoformat()}"
+        _send(
+            visit,
+            key,
+            "dm",
+            user,
+            Reply(cards=[card]),
+            partial(visit.stamp, "overdue_reminded_at", first_told),
+        )
 
 
-def _escalations(env: Env, day: date, away: dict[str, date], overdue: list[Task]) -> None:
+def _escalations(visit: Visit, day: date, away: dict[str, date], overdue: list[Task]) -> None:
     """Tasks overdue for `escalate` working days, to their Accountable, one DM per person — never
     in the digest that first told the Responsible, and once per due."""
+    env = visit.env
     p = env.bound_project
     calendar = Calendar.of(p)
     asks = []
@@ -280,7 +335,7 @@ def _escalations(env: Env, day: date, away: dict[str, date], overdue: list[Task]
         if t.responsible and not told:
             continue
         asks.append(Ask(t.accountable, f"{task_line(env, t)} — {env.t('sched.escalation_days', days=days)}", task=t))
-    for user, mine in _by_recipient(env, away, asks).items():
+    for user, mine in _by_recipient(visit, away, asks).items():
         tasks = [a.task for a in mine if a.task is not None]
         card = Card(
             title=env.t("sched.escalation_title", count=len(tasks), name=p.name),
@@ -288,9 +343,8 @@ def _escalations(env: Env, day: date, away: dict[str, date], overdue: list[Task]
             text=env.t("sched.escalation_text"),
             lines=_lines(env, away, user, mine),
         )
-        if _send(env, f"escalate:{p.id}:{user}:{day.isoformat()}", "dm", user, Reply(cards=[card])):
-            for t in tasks:
-                t.escalated_at = env.now
+        key = f"escalate:{p.id}:{user}:{day.isoformat()}"
+        _send(visit, key, "dm", user, Reply(cards=[card]), partial(visit.stamp, "escalated_at", tasks))
 
 
 def due_soon_from(env: Env, task: Task, end: datetime) -> datetime:
@@ -312,19 +366,44 @@ def due_soon_from(env: Env, task: Task, end: datetime) -> datetime:
     return local_instant(day, p.digest_time, tz)
 
 
-def due_soon_candidates(env: Env) -> list[Task]:
-    """Open tasks with a Responsible whose due has not passed and is close enough that a
-    reminder may be due: within `due_soon` hours plus DAYS_OFF_LOOKAHEAD (the reminder for a
-    due after days off goes out on the last alert day before them)."""
-    horizon = env.today + timedelta(hours=env.bound_project.due_soon_hours) + DAYS_OFF_LOOKAHEAD
-    tasks = open_tasks_due(env, horizon, since=env.today - timedelta(days=1))
-    return [t for t in tasks if t.responsible and (end := due_end(env, t)) is not None and end > env.now]
+def due_soon_horizon(env: Env) -> tuple[date, date]:
+    """The local due days a due-soon reminder may be for: from yesterday (a due time later than
+    now) through `due_soon` hours plus DAYS_OFF_LOOKAHEAD ahead (the reminder for a due after
+    days off goes out on the last alert day before them)."""
+    return env.today - timedelta(days=1), env.today + timedelta(
+        hours=env.bound_project.due_soon_hours
+    ) + DAYS_OFF_LOOKAHEAD
 
 
-def due_soon(env: Env) -> None:
+def due_soon_reach(env: Env, until: datetime) -> date:
+    """The last due day (within `due_soon_horizon`) whose reminder may go by `until`: a
+    reminder goes no earlier than `due_soon` hours before the start of its due day (a day of
+    slack for a changed time zone) or the digest time of the alert day before the last alert
+    day on or before it. Both only grow with the due day, so the first day where both are after
+    `until` bounds the tasks worth reading."""
+    p, tz, calendar = env.bound_project, env.tz, alert_calendar(env.bound_project)
+    last = until.astimezone(tz).date()
+    through = due_soon_horizon(env)[1]
+    day = last
+    while day <= through:
+        opens = datetime.combine(day - timedelta(days=1), time.min, tzinfo=tz) - timedelta(hours=p.due_soon_hours)
+        if opens > until and calendar.previous_working_day(calendar.on_or_before(day)) > last:
+            return day - timedelta(days=1)
+        day += timedelta(days=1)
+    return through
+
+
+def is_due_soon_candidate(env: Env, task: Task) -> bool:
+    """An open task due within `due_soon_horizon` may get a reminder if it has a Responsible and
+    its due has not passed."""
+    return bool(task.responsible) and (end := due_end(env, task)) is not None and end > env.now
+
+
+def due_soon(visit: Visit) -> None:
     """Remind the Responsible (or whoever covers while they are away) once before a task is due."""
-    away = away_until(env, env.today)
-    for t in due_soon_candidates(env):
+    env = visit.env
+    away = visit.away(env.today)
+    for t in visit.soon:
         end = due_end(env, t)
         if end is None or not t.responsible or not due_soon_from(env, t, end) <= env.now < end:
             continue
@@ -335,17 +414,18 @@ def due_soon(env: Env) -> None:
             lines=[task_line(env, t)],
             buttons=[Button(env.t("button.done"), "task", "done", (f"#{t.number}",), style="primary")],
         )
-        _dm_or_cover(env, away, f"due-soon:{t.id}:{end.isoformat()}", Ask(t.responsible, "", t.accountable), card)
+        _dm_or_cover(visit, away, f"due-soon:{t.id}:{end.isoformat()}", Ask(t.responsible, "", t.accountable), card)
 
 
 # --- risks --------------------------------------------------------------------------------
 
 
-def risk_reviews(env: Env, day: date, away: dict[str, date]) -> None:
+def risk_reviews(visit: Visit, day: date, away: dict[str, date]) -> None:
     """Remind each open risk's owner (or the admins while they are away) when its review date has
     come, once per review date."""
-    for r in project_risks(env):
-        if r.status not in ("open", "mitigating") or r.review_date is None or r.review_date > day:
+    env = visit.env
+    for r in visit.risks:
+        if r.review_date is None or r.review_date > day:
             continue
         card = Card(
             title=env.t("sched.review_title", ref=f"R{r.number}", title=r.title),
@@ -356,7 +436,9 @@ def risk_reviews(env: Env, day: date, away: dict[str, date]) -> None:
                 Button(env.t("button.close"), "risk", "close", (f"R{r.number}",)),
             ],
         )
-        _dm_or_cover(env, away, f"risk-review:{r.id}:{r.review_date.isoformat()}", Ask(r.owner or r.creator, ""), card)
+        _dm_or_cover(
+            visit, away, f"risk-review:{r.id}:{r.review_date.isoformat()}", Ask(r.owner or r.creator, ""), card
+        )
 
 
 def _unmitigated(env: Env) -> list[Risk]:
@@ -366,16 +448,17 @@ def _unmitigated(env: Env) -> list[Risk]:
 # --- weekly -------------------------------------------------------------------------------
 
 
-def weekly(env: Env, day: date, late: bool = False) -> None:
+def weekly(visit: Visit, day: date, late: bool = False) -> None:
     """The weekly report of the week whose report day `day` stands for (its key), covering
     everything since the last report actually sent."""
+    env = visit.env
     p = env.bound_project
     week = report_day(p, day).isocalendar()
     week_key = f"{week.year}-W{week.week:02d}"
     prefix = f"weekly-report:{p.id}:"
     since = _last_sent(env, prefix) or datetime.combine(day - timedelta(days=day.weekday()), time.min, tzinfo=env.tz)
     _send(
-        env,
+        visit,
         prefix + week_key,
         "channel",
         p.channel_id,
@@ -388,7 +471,7 @@ def weekly(env: Env, day: date, late: bool = False) -> None:
             color="orange",
             lines=[risk_line(env, r) for r in risks[:20]],
         )
-        _send(env, f"risk-weekly:{p.id}:{week_key}", "channel", p.channel_id, Reply(cards=[card]))
+        _send(visit, f"risk-weekly:{p.id}:{week_key}", "channel", p.channel_id, Reply(cards=[card]))
 
 
 def _last_sent(env: Env, prefix: str) -> datetime | None:
@@ -472,9 +555,14 @@ def _changes(env: Env, since: datetime) -> list[str]:
 
 __all__ = [
     "Ask",
+    "Outgoing",
+    "Visit",
     "alert_calendar",
     "due_soon",
     "due_soon_from",
+    "due_soon_horizon",
+    "due_soon_reach",
+    "is_due_soon_candidate",
     "is_report_day",
     "local_instant",
     "overdue_digest",

@@ -191,7 +191,13 @@ def _members(env: Env) -> list[Member]:
 
 def away_until(env: Env, day: date) -> dict[str, date]:
     """Who in the project is away on `day`, and until when."""
-    return {m.user_id: end for m in _members(env) if (end := _away_end(m, day)) is not None}
+    return away_among(_members(env), day)
+
+
+def away_among(members: list[Member], day: date) -> dict[str, date]:
+    """Who of `members` is away on `day`, and until when (the scheduler loads the members of many
+    projects at once)."""
+    return {m.user_id: end for m in members if (end := _away_end(m, day)) is not None}
 
 
 @command("standup", "away", ("请假", "离开", "休假", "外出"), args="optional_text")

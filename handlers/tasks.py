@@ -61,6 +61,10 @@ def _open_due(env: Env, *where: Any) -> Any:
     return select(Task).where(Task.project_id == env.project_id, TASK_IS_OPEN, *where)
 
 
+# A due day more than this before today is past in every time zone, whatever its due time.
+OVERDUE_SETTLED = timedelta(days=2)
+
+
 def _is_overdue(env: Env) -> Any:
     """`views.is_overdue` in SQL for open tasks: past the due time, or a due day before today. The
     due-day bound (two days' slack for a time zone changed since) keeps it a range of the index."""
@@ -81,8 +85,18 @@ def count_and_first(env: Env, *, overdue: bool, limit: int, through: date | None
     `limit` of them by number: what a report shows, counted in the database, only those loaded."""
     rule = _is_overdue(env) if overdue else and_(col(Task.due_date) <= through, not_(_is_overdue(env)))
     query = _open_due(env, rule)
-    count = env.session.exec(select(func.count()).select_from(query.subquery())).one()
+    if overdue:  # a due day this long past is overdue whatever its time: counted from the index alone
+        settled = env.today - OVERDUE_SETTLED
+        count = _count(env, _open_due(env, col(Task.due_date) < settled))
+        count += _count(env, query.where(col(Task.due_date) >= settled))
+    else:
+        count = _count(env, query)
     return count, list(env.session.exec(query.order_by(Task.number).limit(limit)))
+
+
+def _count(env: Env, query: Any) -> int:
+    total: int = env.session.exec(select(func.count()).select_from(query.subquery())).one()
+    return total
 
 
 def tasks_in_status(env: Env, status: str, closed_since: datetime | None = None) -> list[Task]:
