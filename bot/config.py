@@ -88,7 +88,7 @@ class DefaultsConfig(Section):
     @field_validator("workdays")
     @classmethod
     def _days(cls, value: str) -> str:
-        from handlers.parse import ParseError, parse_days
+        from handlers.coerce import ParseError, parse_days  # not handlers.parse: it pulls in SQLModel
 
         try:
             return parse_days(value)
