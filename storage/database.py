@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 from sqlalchemy import event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
 
-__all__ = ["Database", "insert_absent", "is_current", "is_retryable", "script_head"]
+__all__ = ["Database", "insert_absent", "is_current", "is_outage", "is_retryable", "script_head"]
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -83,6 +83,14 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
     return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (down, restarting, refusing
+    connections) rather than that a statement was wrong: the user is asked to try again later."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or (isinstance(exc, OperationalError) and exc.statement is None)
 
 
 class Database:
