@@ -47,6 +47,7 @@ class StorageConfig(Section):
 class HttpConfig(Section):
     host: str = "127.0.0.1"
     port: int = 8080
+    metrics: bool = True  # GET /metrics (Prometheus) on the same server
 
 
 class ConsoleConfig(Section):

@@ -24,12 +24,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from bot import metrics
 from bot.clock import Clock
 from bot.outbox import Outbox
 from handlers.core import Core
@@ -120,11 +122,14 @@ class Scheduler:
         """Queue everything due at `now` in every project that has something due, then deliver.
         Returns messages sent."""
         now = now or self.clock.now()
+        started = time.perf_counter()
         due = self._due_project_ids(now)
         self.visited = len(due)
         for start in range(0, len(due), BATCH):
             self._run_batch(due[start : start + BATCH], now)
-        return self.outbox.deliver(now=now)
+        sent = self.outbox.deliver(now=now)
+        metrics.observe_tick(time.perf_counter() - started, self.visited)
+        return sent
 
     def _run_batch(self, project_ids: list[int], now: datetime) -> None:
         """Run the due projects of one batch in one session, loaded (and locked) in one query."""
@@ -144,7 +149,9 @@ class Scheduler:
                     log.exception("scheduled jobs of project %s failed", project.id)
 
     def tick_if_leader(self) -> int:
-        if not self.leader.is_leader():
+        leading = self.leader.is_leader()
+        metrics.set_leader(leading)
+        if not leading:
             return 0
         return self.tick()
 
