@@ -1,13 +1,20 @@
-"""`pmbot` — run | console | tick | export | db upgrade | check-config."""
+"""`pmbot` — run | console | tick | export | db upgrade | check-config.
+
+Start-up cost: this module imports only the standard library's argparse, so `pmbot --help` and
+a mistyped argument answer at once. Everything heavy (pydantic for the config, SQLAlchemy, the
+messenger SDKs, the command parser) is imported after the arguments are parsed, by the
+subcommand that needs it (tests/test_startup.py checks this in a fresh process).
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import Config, ConfigError, load
+if TYPE_CHECKING:
+    from bot.config import Config
 
 __all__ = ["main"]
 
@@ -19,10 +26,6 @@ def _config_path(given: str | None) -> Path | None:
         if candidate.exists():
             return candidate
     return None
-
-
-def _load(args: argparse.Namespace) -> Config:
-    return load(_config_path(args.config))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,16 +60,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("alembic", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from bot.config import ConfigError, load
+    from bot.logs import configure, secrets_of
+
+    handler = configure()
     try:
-        config = _load(args)
+        config = load(_config_path(args.config))
     except ConfigError as exc:
         print(f"Configuration problems ({len(exc.problems)}):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
+    handler.redactor.add_secrets(secrets_of(config))
     if args.cmd == "check-config":
         print(f"Configuration OK ({_config_path(args.config) or 'built-in defaults'}).")
         return 0

@@ -47,6 +47,7 @@ class StorageConfig(Section):
 class HttpConfig(Section):
     host: str = "127.0.0.1"
     port: int = 8080
+    metrics: bool = True  # GET /metrics (Prometheus) on the same server
 
 
 class ConsoleConfig(Section):
@@ -88,7 +89,7 @@ class DefaultsConfig(Section):
     @field_validator("workdays")
     @classmethod
     def _days(cls, value: str) -> str:
-        from handlers.parse import ParseError, parse_days
+        from handlers.coerce import ParseError, parse_days  # not handlers.parse: it pulls in SQLModel
 
         try:
             return parse_days(value)

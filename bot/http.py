@@ -1,4 +1,5 @@
-"""The bot's one ASGI app: POST /slack/events, POST /feishu/events (from the adapters), GET /healthz.
+"""The bot's one ASGI app: POST /slack/events, POST /feishu/events (from the adapters), GET /healthz,
+GET /metrics (when `[http] metrics`).
 
 The routes are open to anyone who can reach the port, so every request is bounded before a route
 sees it (`BodyGuard`): a body larger than `MAX_BODY` is refused with 413 before more than the cap
@@ -14,16 +15,22 @@ import asyncio
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.adapters import Adapter
+from bot.health import Health
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from storage.database import Database
 
 __all__ = [
     "BODY_TIMEOUT",
@@ -132,14 +139,37 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def create_app(adapters: Sequence[Adapter], health: dict[str, object] | None = None) -> Starlette:
+def create_app(
+    adapters: Sequence[Adapter], *, db: Database | None = None, clock: Clock | None = None, metrics: bool = False
+) -> Starlette:
+    """The routes of `adapters`, `GET /healthz` (checking `db` when given, see bot/health.py) and,
+    with `metrics`, `GET /metrics` and the inbound request counter (bot/metrics.py)."""
+    health = Health(db, clock) if db is not None else None
+
     async def healthz(_request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True, "adapters": [a.platform for a in adapters], **(health or {})})
+        reasons = await run_in_threadpool(health.reasons) if health is not None else []
+        body = {
+            "status": "degraded" if reasons else "ok",
+            "reasons": reasons,
+            "adapters": [a.platform for a in adapters],
+        }
+        return JSONResponse(body, status_code=503 if reasons else 200)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     for adapter in adapters:
         routes.extend(adapter.routes())
-    return Starlette(routes=routes, middleware=[Middleware(BodyGuard)])
+    middleware = [Middleware(BodyGuard)]
+    if metrics:
+        from bot import metrics as instruments
+
+        async def scrape(_request: Request) -> Response:
+            text = await run_in_threadpool(instruments.render, db)
+            return Response(text, media_type=instruments.CONTENT_TYPE_LATEST)
+
+        routes.append(Route("/metrics", scrape, methods=["GET"]))
+        paths = frozenset(getattr(route, "path", "") for route in routes)
+        middleware.insert(0, Middleware(instruments.RequestCounter, routes=paths))
+    return Starlette(routes=routes, middleware=middleware)
 
 
 def _guarded_protocol(header_timeout: float) -> type:

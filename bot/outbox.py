@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import select
 
+from bot import metrics
 from bot.clock import Clock
 from bot.messenger import Messenger
 from handlers.destination import Destination, MessageRef
@@ -103,11 +105,14 @@ class Outbox:
         if row is None:
             return False  # another process has it
         messenger = self.messengers[row.platform]
+        started = time.perf_counter()
         try:
             ref = self._dispatch(messenger, row, reply_from_dict(row.payload))
         except Exception as exc:  # any failure of the platform call is retried
+            metrics.observe_send(row.platform, time.perf_counter() - started, ok=False)
             self._failed(row, now, exc)
             return False
+        metrics.observe_send(row.platform, time.perf_counter() - started, ok=True)
         with self.db.session() as session:
             session.execute(
                 update(Notification)

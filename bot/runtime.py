@@ -129,7 +129,8 @@ class Runtime:
             return None
         from bot.http import HttpServer, create_app
 
-        server = HttpServer(create_app(self.adapters), self.config.http.host, self.config.http.port)
+        app = create_app(self.adapters, db=self.db, clock=self.clock, metrics=self.config.http.metrics)
+        server = HttpServer(app, self.config.http.host, self.config.http.port)
         server.start()
         if server.wait_started():
             log.info("HTTP server listening on %s:%s", self.config.http.host, self.config.http.port)

@@ -24,12 +24,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from bot import metrics
 from bot.clock import Clock
 from bot.outbox import Outbox
 from handlers.core import Core
@@ -120,8 +122,11 @@ class Scheduler:
         """Queue everything due at `now` in every project that has something due, then deliver.
         Returns messages sent."""
         now = now or self.clock.now()
+        started = time.perf_counter()
         self.queue_due(now)
-        return self.outbox.deliver(now=now)
+        sent = self.outbox.deliver(now=now)
+        metrics.observe_tick(time.perf_counter() - started, self.visited)
+        return sent
 
     def queue_due(self, now: datetime) -> int:
         """Queue everything due at `now` (the tick without its delivery); returns projects visited."""
@@ -154,7 +159,9 @@ class Scheduler:
             run_batch(session, envs, isolate=isolate)
 
     def tick_if_leader(self) -> int:
-        if not self.leader.is_leader():
+        leading = self.leader.is_leader()
+        metrics.set_leader(leading)
+        if not leading:
             return 0
         return self.tick()
 

@@ -27,7 +27,8 @@ from handlers.notify import queue
 from handlers.onboarding import already_bound, welcome
 from handlers.parse import Command, ParseError, command_from_payload, is_command, parse
 from handlers.replies import Reply
-from storage.database import Database, insert_absent, is_retryable
+from storage.database import Database, insert_absent, is_outage, is_retryable
+from storage.logs import RepeatLog
 from storage.models import Member, ProcessedEvent, Project, Workspace
 
 __all__ = ["Core", "Defaults"]  # Defaults re-exported for the runtime
@@ -35,7 +36,14 @@ __all__ = ["Core", "Defaults"]  # Defaults re-exported for the runtime
 log = logging.getLogger(__name__)
 
 BOT_USER = "pmbot"
+# An outage fails every command: one traceback, then a count (storage/logs.py).
+_DB_FAILURES = RepeatLog(log)
 ATTEMPTS = 3  # runs of a command that lost a race (see `storage.database.is_retryable`)
+
+
+def _error_key(exc: DBAPIError) -> str:
+    """The answer to a command the database failed: "try again later" when it is unreachable."""
+    return "error.unavailable" if is_outage(exc) else "error.internal"
 
 
 def _works_unbound(command: Command) -> bool:
@@ -94,13 +102,16 @@ class Core:
                 return self._attempt(ctx, make_command, keys, typed)
             except DBAPIError as exc:
                 if not is_retryable(exc):
-                    log.exception("unexpected database error while handling a command")
-                    return Reply.failure(i18n.t("error.internal", locale), locale)
+                    _DB_FAILURES.failure("database error while handling a command", exc)
+                    return Reply.failure(i18n.t(_error_key(exc), locale), locale)
                 log.info("running again a command that lost a race (%s)", type(exc).__name__)
                 lost = exc
             except Exception:
                 log.exception("unexpected error while handling a command")
                 return Reply.failure(i18n.t("error.internal", locale), locale)
+        if lost is not None and is_outage(lost):
+            _DB_FAILURES.failure("database unreachable while handling a command", lost)
+            return Reply.failure(i18n.t("error.unavailable", locale), locale)
         log.warning("a command lost %d races in a row: %r", ATTEMPTS, ctx, exc_info=lost)
         return Reply.failure(i18n.t("error.conflict", locale), locale)
 

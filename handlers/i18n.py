@@ -131,6 +131,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Something went wrong on my side; the team has been told. Please try again.",
         "zh": "我这边出了点问题,已记录下来。请稍后重试。",
     },
+    "error.unavailable": {
+        "en": "I cannot reach my database right now, so nothing was changed. Please try again in a minute.",
+        "zh": "暂时连不上数据库,这次什么都没有改动。请过一分钟再试。",
+    },
     "error.no_project": {
         "en": 'This channel is not bound to a project yet. Start with /project init "Name".',
         "zh": "这个群还没有绑定项目。先用 /项目 初始化 “项目名”。",

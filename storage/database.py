@@ -8,18 +8,21 @@ again from the start by its caller, which then sees the winner's committed rows.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
 
-__all__ = ["Database", "insert_absent", "is_retryable"]
+__all__ = ["Database", "insert_absent", "is_current", "is_outage", "is_retryable", "script_head"]
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -37,14 +40,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """The engine for `url`. `hide_parameters`: statement parameters (task titles, standup
+    answers) never appear in an error's text, so a failing statement logs no user content.
+    `pool_pre_ping` (PostgreSQL): a connection the server dropped (a restart) is replaced before
+    use instead of failing the next command."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def insert_absent(session: Session, row: Row, *unique: str) -> Row:
@@ -66,13 +73,24 @@ def insert_absent(session: Session, row: Row, *unique: str) -> Row:
 
 def is_retryable(exc: BaseException) -> bool:
     """Whether running the failed transaction again can succeed: it lost a race for a unique
-    row, a serialization check or a deadlock (PostgreSQL), or SQLite's write lock."""
+    row, a serialization check or a deadlock (PostgreSQL), SQLite's write lock, or its
+    connection was dropped by the server (nothing of it was committed)."""
     if isinstance(exc, IntegrityError):
         return True
     if not isinstance(exc, DBAPIError):
         return False
+    if exc.connection_invalidated:  # the server went away (a restart): the pool has fresh ones
+        return True
     sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
     return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (down, restarting, refusing
+    connections) rather than that a statement was wrong: the user is asked to try again later."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or (isinstance(exc, OperationalError) and exc.statement is None)
 
 
 class Database:
@@ -98,10 +116,43 @@ class Database:
                 raise
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration."""
+        """Bring the schema to the newest migration. A current schema is recognised by one query
+        without importing Alembic (`is_current`), so start-up and `pmbot tick` pay nothing for it."""
+        if is_current(self.engine):
+            return
         from storage.migrate import upgrade
 
         upgrade(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_REVISION = re.compile(r"^(down_)?revision\b[^=\n]*=\s*(.+)$", re.MULTILINE)
+VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+
+
+@lru_cache(maxsize=1)
+def script_head() -> str | None:
+    """The newest migration's revision, read from the scripts' `revision`/`down_revision` lines
+    (what Alembic's ScriptDirectory computes, without importing Alembic and every script; a test
+    holds them equal). None unless there is exactly one head."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in VERSIONS_DIR.glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            names = ast.literal_eval(value.strip())
+            names = names if isinstance(names, (tuple, list)) else (names,)
+            (parents if down else revisions).update(n for n in names if n)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration: one query on `alembic_version`."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        versions = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    head = script_head()
+    return head is not None and versions == {head}

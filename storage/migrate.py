@@ -46,6 +46,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import storage.leases  # and the lease table (migration 0007)
 import storage.models
 import storage.slack_tables  # noqa: F401 - and the Slack OAuth tables (migration 0004)
+from storage.database import is_current
 from storage.models import UTCDateTime
 
 __all__ = [
@@ -149,11 +150,6 @@ def current(engine: Engine) -> str | None:
     """The revision the database is at, or None for a database never migrated."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def is_current(engine: Engine) -> bool:
-    """Whether the database is at the newest revision: one query and a read of the scripts."""
-    return current(engine) == head()
 
 
 def head() -> str | None:

@@ -5,6 +5,7 @@ and (in a fresh process, against a fake WebSocket endpoint) events pushed over i
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -89,3 +90,28 @@ def test_events_pushed_over_the_long_connection_are_answered(tmp_path: Path) -> 
     assert seen["connected"] and seen["same_handler"]
     assert seen["answers"] == [200, 200]
     assert seen["delivered"] and seen["title"] == "#1 长连接任务"
+
+
+def test_events_of_unsubscribed_types_are_acknowledged_over_the_long_connection(tmp_path: Path, caplog) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
+    db.upgrade()
+    with FakeFeishu() as fake:
+        bot = FeishuBot(db, fake, mode="ws", ws_client_factory=RecordingClient)
+        bot.adapter.start()
+        try:
+            built = RecordingClient.built[-1]
+            wait_until(lambda: built.get("started_in"))
+            unknown = {
+                "schema": "2.0",
+                "header": {"event_id": "e1", "event_type": "im.chat.updated_v1", "app_id": bot.app_id},
+                "event": {"chat_id": "oc_1"},
+            }
+            with caplog.at_level(logging.INFO):
+                result = built["event_handler"]._do_without_validation(json.dumps(unknown).encode())
+            assert result is None
+            assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+            assert "im.chat.updated_v1" in caplog.text
+        finally:
+            built["client"].release.set()
+            bot.adapter.stop()
+    db.dispose()

@@ -7,20 +7,55 @@ the process does, in ws mode), so the loop belongs to it and never to the main t
 HTTP server's loop or the console. Events go to the same dispatcher as in HTTP mode; the SDK
 skips the signature checks there (the connection itself is authenticated with app_id/secret).
 
+An event of a type without a handler is acknowledged and ignored (`acknowledging_unsubscribed`).
 Feishu pushes each event to one connected client; after a reconnect it may push recent events
 again with new event ids, which the message-id delivery key catches.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["LongConnection"]
+from bot.feishu.events import EVENT_TYPES
+
+__all__ = ["LongConnection", "acknowledging_unsubscribed"]
 
 log = logging.getLogger(__name__)
+
+
+def acknowledging_unsubscribed(handler: Any) -> Any:
+    """`handler` (the SDK's dispatcher, changed in place) acknowledging events of a type with no
+    handler (`EVENT_TYPES`) instead of failing them: the SDK's long-connection client would log
+    an error and answer 500, and Feishu would push the event again. As HTTP mode does."""
+    if getattr(handler, "_pmbot_acknowledges", False):
+        return handler
+    dispatch = handler._do_without_validation
+
+    def dispatch_known(payload: bytes) -> Any:
+        event_type = _event_type(payload)
+        if event_type is not None and event_type not in EVENT_TYPES:
+            log.info("acknowledged a Feishu event of a type pmbot does not handle: %s", event_type)
+            return None
+        return dispatch(payload)
+
+    handler._do_without_validation = dispatch_known
+    handler._pmbot_acknowledges = True
+    return handler
+
+
+def _event_type(payload: bytes) -> str | None:
+    """A v2 event's `header.event_type` (None when it is not one: the SDK decides)."""
+    try:
+        body = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    header = body.get("header") if isinstance(body, dict) and "schema" in body else None
+    event_type = header.get("event_type") if isinstance(header, dict) else None
+    return event_type if isinstance(event_type, str) else None
 
 
 class LongConnection:
@@ -53,7 +88,7 @@ class LongConnection:
             self.client = factory(
                 self.app_id,
                 self.app_secret,
-                event_handler=self.dispatcher(),
+                event_handler=acknowledging_unsubscribed(self.dispatcher()),
                 domain=self.domain,
                 log_level=lark.LogLevel.INFO,
                 auto_reconnect=True,

@@ -5,7 +5,8 @@
 
 The cluster lives in a fresh temporary directory (initdb, trust auth, superuser "pmbot",
 fsync off) and listens on a free loopback TCP port plus a Unix socket in that directory.
-`stop()` kills it (`pg_ctl -m immediate`) and deletes the directory. Binaries come from
+`stop()` kills it (`pg_ctl -m immediate`) and deletes the directory; `halt()` and `resume()` stop
+and restart it on the same port, keeping its data (a restart under a running bot). Binaries come from
 /usr/lib/postgresql/15/bin unless PMBOT_PG_BIN says otherwise (`make test` installs them
 with scripts/ensure-postgres.sh). PostgreSQL refuses to run as root, so under root every
 server command runs as the system user "postgres" via runuser (created when missing).
@@ -183,23 +184,7 @@ class PostgresServer:
             self._start_watchdog()
             for attempt in range(3):  # the free port can be taken between probe and bind
                 self.port = free_port()
-                options = (
-                    f"-k {self.base_dir} -p {self.port} -h {self.host} -F"
-                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                )
-                result = self._run(
-                    "pg_ctl",
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_file),
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                    "-o",
-                    options,
-                )
+                result = self._pg_ctl_start()
                 if result.returncode == 0:
                     break
                 log = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
@@ -211,6 +196,29 @@ class PostgresServer:
             raise
         self.startup_seconds = time.monotonic() - started
         return self
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
+        options = (
+            f"-k {self.base_dir} -p {self.port} -h {self.host} -F"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        return self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60", "start", "-o", options
+        )
+
+    def halt(self) -> None:
+        """Stop the server (`-m fast`: every connection is dropped, committed data is kept, which
+        `immediate` would not promise with this cluster's synchronous_commit=off), to `resume()`
+        it on the same port: a database restart as a running bot sees it."""
+        result = self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        if result.returncode != 0:
+            raise self._fail("halt (pg_ctl stop)", result)
+
+    def resume(self) -> None:
+        """Start a halted server again on its port."""
+        result = self._pg_ctl_start()
+        if result.returncode != 0:
+            raise self._fail("resume (pg_ctl start)", result)
 
     def _start_watchdog(self) -> None:
         stop_cmd = self._command("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
