@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--workspace", help="only this workspace (platform:id as exported, or the id)")
     tick = add("tick", "run every scheduled job due now (or at --now) once, deliver, exit", db=True)
     tick.add_argument("--now", help="the instant, ISO 8601 with offset (default: the current time)")
+    tick.add_argument(
+        "--drain-seconds",
+        type=float,
+        help="deliver what is due for at most this long (default: the tick interval less 5 seconds)",
+    )
     dbp = add("db", "database maintenance", db=True)
     dbp.add_argument("action", choices=("upgrade",))
     add("check-config", "validate the configuration and list every problem")
@@ -139,7 +144,7 @@ def _tick(config: Config, args: argparse.Namespace) -> int:
             return 2
     runtime = build(config, db_url=args.db)
     try:
-        sent = runtime.tick(now)
+        sent = runtime.tick(now, drain_seconds=args.drain_seconds)
     finally:
         runtime.close()
     print(f"pmbot tick: {sent} message(s) sent.", file=sys.stderr)
