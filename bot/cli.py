@@ -1,4 +1,4 @@
-"""`pmbot` — run | console | tick | export | db upgrade | check-config."""
+"""`pmbot` — run | console | tick | export | outbox | db upgrade | check-config."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="deliver what is due for at most this long (default: the tick interval less 5 seconds)",
     )
+    _outbox_parser(add("outbox", "see and retry the messages the bot sends (list, counts, retry)", db=True))
     dbp = add("db", "database maintenance", db=True)
     dbp.add_argument("action", choices=("upgrade",))
     add("check-config", "validate the configuration and list every problem")
@@ -151,7 +152,53 @@ def _tick(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"run": _run, "console": _console, "export": _export, "db": _db, "tick": _tick}
+def _outbox_parser(outbox: argparse.ArgumentParser) -> None:
+    """`pmbot outbox list|counts|retry`: the arguments of `_outbox`."""
+    actions = outbox.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the newest messages, newest first")
+    listing.add_argument("--status", choices=("pending", "sending", "sent", "dead"), help="only messages in this state")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    actions.add_parser("counts", help="how many messages are in each state")
+    retry = actions.add_parser("retry", help="send a dead (or pending) message again now, attempts reset")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="*", type=int, default=[], help="the message id(s) shown by list")
+    which.add_argument("--dead", action="store_true", help="every dead message")
+
+
+def _outbox(config: Config, args: argparse.Namespace) -> int:
+    """`pmbot outbox`: plain-text views of the outbox for operators, and retries."""
+    from bot.clock import SystemClock
+    from bot.outbox import Outbox
+    from storage.database import Database
+
+    db = Database(args.db or config.storage.url)
+    try:
+        db.upgrade()
+        outbox = Outbox(db, SystemClock())
+        if args.action == "counts":
+            counts = outbox.counts()
+            for status in ("pending", "sending", "sent", "dead"):
+                print(f"{status:<8} {counts.get(status, 0)}")
+        elif args.action == "list":
+            print("id\tstatus\tattempts\tnext_attempt_at\tplatform\tlane\tkey\tlast_error")
+            for row in outbox.listing(args.status, args.limit):
+                error = row.last_error.replace("\n", " ")[:120]
+                due = row.next_attempt_at.isoformat(timespec="seconds")
+                print(f"{row.id}\t{row.status}\t{row.attempts}\t{due}\t{row.platform}\t{row.lane}\t{row.key}\t{error}")
+        else:
+            wanted = set(args.id)
+            changed = outbox.retry(wanted, dead=args.dead)
+            for missing in sorted(wanted - set(changed)):
+                print(f"pmbot outbox retry: no dead or pending message {missing}", file=sys.stderr)
+            print(f"{len(changed)} message(s) due again now: {' '.join(map(str, changed)) or '-'}")
+            if wanted - set(changed):
+                return 1
+    finally:
+        db.dispose()
+    return 0
+
+
+_COMMANDS = {"run": _run, "console": _console, "export": _export, "outbox": _outbox, "db": _db, "tick": _tick}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -65,6 +65,7 @@ IDLE = 30.0  # the longest a sender sleeps when nothing is due (a kick wakes it 
 NAP = 0.05  # a sender's pause when a row is due but another sender holds it
 SETTLE_SECONDS = 10.0  # how far an adapter's `deliver()` waits for paced channels and retries
 UNSENT = ("pending", "sending")
+RETRYABLE = ("pending", "dead")  # what `pmbot outbox retry ID` may make due now
 
 _TABLE = Notification.__table__  # type: ignore[attr-defined]
 
@@ -168,6 +169,35 @@ class Outbox:
         with self.db.session() as session:
             row = session.execute(select(Notification).where(_TABLE.c.key == key)).scalar_one_or_none()
             return _ref(row) if row and row.status == "sent" and row.message_id else None
+
+    # --- operators (`pmbot outbox`) ------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Rows by status."""
+        with self.db.session() as session:
+            rows = session.execute(select(_TABLE.c.status, func.count()).group_by(_TABLE.c.status)).all()
+        return {status: count for status, count in rows}
+
+    def listing(self, status: str | None = None, limit: int = 50) -> list[Notification]:
+        """The newest rows (of `status`), newest first."""
+        query = select(Notification).order_by(_TABLE.c.id.desc()).limit(limit)
+        if status:
+            query = query.where(_TABLE.c.status == status)
+        with self.db.session() as session:
+            return list(session.scalars(query).all())
+
+    def retry(self, ids: Iterable[int] = (), *, dead: bool = False) -> list[int]:
+        """Make the rows `ids` (dead or pending), or with `dead` every dead row, due now with
+        their attempts reset; returns the ids changed."""
+        which = _TABLE.c.status == "dead" if dead else _TABLE.c.id.in_(list(ids)) & _TABLE.c.status.in_(RETRYABLE)
+        with self.db.session() as session:
+            changed = session.scalars(
+                update(Notification)
+                .where(which)
+                .values(status="pending", attempts=0, next_attempt_at=self.clock.now())
+                .returning(_TABLE.c.id),
+                execution_options={"synchronize_session": False},
+            ).all()
+        return sorted(changed)
 
     # --- claims -------------------------------------------------------------------------
     def _platforms(self, platform: str | None) -> list[str]:
