@@ -33,6 +33,7 @@ test: lint
 bench: $(STAMP)
 	$(PY) -m bench
 	$(PY) -m bench.scale
+	$(PY) -m bench.delivery
 
 clean:
 	rm -rf $(VENV) build *.egg-info

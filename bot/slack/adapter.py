@@ -134,7 +134,7 @@ class SlackAdapter:
         self.messenger = SlackMessenger(
             client_for=self.client_for,
             names=self.users.names,
-            pacer=Pacer(per_key=PER_CHANNEL, clock=monotonic, sleep=sleep),
+            pacer=Pacer(per_key=PER_CHANNEL, per_app=cfg.workspace_rate or None, clock=monotonic, sleep=sleep),
         )
         self.outbox = deps.outbox
         self.outbox.register(self.messenger)
