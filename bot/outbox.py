@@ -16,7 +16,8 @@ platform's Messenger:
   back for the instant the channel is free (attempts not counted) while other rows go out. A
   platform's rate limit (`Deferred`, 429 + Retry-After) is given back the same way.
 - Results are written in few transactions: a batch's outcomes are recorded together, and sent
-  rows at the latest after `FLUSH_EVERY` sends or `FLUSH_AFTER` seconds. A process killed after
+  rows also after `FLUSH_EVERY` sends or when a send ends `FLUSH_AFTER` seconds after the first
+  unrecorded one (so one slow call can hold the group up to its timeout). A process killed after
   the platform accepted a message but before it was recorded sends it again once the lease
   expires: at most those few messages (Feishu drops the repeat by its `uuid`; Slack has no
   idempotency key, so there it shows twice).
