@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 	$(PY) -m bench.scale
 	$(PY) -m bench.startup
+	$(PY) -m bench.delivery
 
 clean:
 	rm -rf $(VENV) build *.egg-info

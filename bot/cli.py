@@ -1,4 +1,4 @@
-"""`pmbot` — run | console | tick | export | db upgrade | check-config.
+"""`pmbot` — run | console | tick | export | outbox | db upgrade | check-config.
 
 Start-up cost: this module imports only the standard library's argparse, so `pmbot --help` and
 a mistyped argument answer at once. Everything heavy (pydantic for the config, SQLAlchemy, the
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--workspace", help="only this workspace (platform:id as exported, or the id)")
     tick = add("tick", "run every scheduled job due now (or at --now) once, deliver, exit", db=True)
     tick.add_argument("--now", help="the instant, ISO 8601 with offset (default: the current time)")
+    tick.add_argument(
+        "--drain-seconds",
+        type=float,
+        help="deliver what is due for at most this long (default: the tick interval less 5 seconds)",
+    )
+    _outbox_parser(add("outbox", "see and retry the messages the bot sends (list, counts, retry)", db=True))
     dbp = add("db", "database maintenance", db=True)
     dbp.add_argument("action", choices=("upgrade",))
     add("check-config", "validate the configuration and list every problem")
@@ -144,14 +150,60 @@ def _tick(config: Config, args: argparse.Namespace) -> int:
             return 2
     runtime = build(config, db_url=args.db)
     try:
-        sent = runtime.tick(now)
+        sent = runtime.tick(now, drain_seconds=args.drain_seconds)
     finally:
         runtime.close()
     print(f"pmbot tick: {sent} message(s) sent.", file=sys.stderr)
     return 0
 
 
-_COMMANDS = {"run": _run, "console": _console, "export": _export, "db": _db, "tick": _tick}
+def _outbox_parser(outbox: argparse.ArgumentParser) -> None:
+    """`pmbot outbox list|counts|retry`: the arguments of `_outbox`."""
+    actions = outbox.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the newest messages, newest first")
+    listing.add_argument("--status", choices=("pending", "sending", "sent", "dead"), help="only messages in this state")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    actions.add_parser("counts", help="how many messages are in each state")
+    retry = actions.add_parser("retry", help="send a dead (or pending) message again now, attempts reset")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="*", type=int, default=[], help="the message id(s) shown by list")
+    which.add_argument("--dead", action="store_true", help="every dead message")
+
+
+def _outbox(config: Config, args: argparse.Namespace) -> int:
+    """`pmbot outbox`: plain-text views of the outbox for operators, and retries."""
+    from bot.clock import SystemClock
+    from bot.outbox import Outbox
+    from storage.database import Database
+
+    db = Database(args.db or config.storage.url)
+    try:
+        db.upgrade()
+        outbox = Outbox(db, SystemClock())
+        if args.action == "counts":
+            counts = outbox.counts()
+            for status in ("pending", "sending", "sent", "dead"):
+                print(f"{status:<8} {counts.get(status, 0)}")
+        elif args.action == "list":
+            print("id\tstatus\tattempts\tnext_attempt_at\tplatform\tlane\tkey\tlast_error")
+            for row in outbox.listing(args.status, args.limit):
+                error = row.last_error.replace("\n", " ")[:120]
+                due = row.next_attempt_at.isoformat(timespec="seconds")
+                print(f"{row.id}\t{row.status}\t{row.attempts}\t{due}\t{row.platform}\t{row.lane}\t{row.key}\t{error}")
+        else:
+            wanted = set(args.id)
+            changed = outbox.retry(wanted, dead=args.dead)
+            for missing in sorted(wanted - set(changed)):
+                print(f"pmbot outbox retry: no dead or pending message {missing}", file=sys.stderr)
+            print(f"{len(changed)} message(s) due again now: {' '.join(map(str, changed)) or '-'}")
+            if wanted - set(changed):
+                return 1
+    finally:
+        db.dispose()
+    return 0
+
+
+_COMMANDS = {"run": _run, "console": _console, "export": _export, "outbox": _outbox, "db": _db, "tick": _tick}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -60,6 +60,13 @@ class ConsoleConfig(Section):
 class SchedulerConfig(Section):
     enabled: bool = True
     tick_seconds: int = 30
+
+
+class OutboxConfig(Section):
+    """Delivery: sender threads per messenger, and how often a message is tried before `dead`."""
+
+    senders: int = Field(default=4, ge=1, le=64)
+    max_attempts: int = Field(default=12, ge=1)
 
 
 class DefaultsConfig(Section):
@@ -130,6 +137,7 @@ class _Config(BaseSettings):
     http: HttpConfig = HttpConfig()
     console: ConsoleConfig = ConsoleConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    outbox: OutboxConfig = OutboxConfig()
     defaults: DefaultsConfig = DefaultsConfig()
 
     @classmethod

@@ -29,6 +29,8 @@ __all__ = ["Runtime", "build"]
 
 log = logging.getLogger(__name__)
 
+TICK_MARGIN = 5.0  # seconds `pmbot tick` stops delivering before the next tick is due
+
 
 @dataclass
 class Runtime:
@@ -91,13 +93,23 @@ class Runtime:
         """Create the enabled adapters; each registers its messenger with the outbox (no connection yet)."""
         self.adapters.extend(create_adapter(name, self.deps(name)) for name in self.enabled())
 
-    def tick(self, now: datetime | None = None, *, stdout: TextIO = sys.stdout) -> int:
-        """`pmbot tick`: run what is due at `now` once, deliver, and return the messages sent."""
+    def tick(
+        self, now: datetime | None = None, *, drain_seconds: float | None = None, stdout: TextIO = sys.stdout
+    ) -> int:
+        """`pmbot tick`: run what is due at `now` once, then deliver what is due for up to
+        `drain_seconds` (default: a few seconds less than the tick interval), waiting for paced
+        channels and retries meanwhile; returns the messages sent."""
         from bot.console.app import ConsoleMessenger
 
         self.create_adapters()
         self.outbox.register(ConsoleMessenger(stdout))
-        return self.scheduler.tick(now)
+        sent = self.scheduler.tick(now)
+        seconds = self.drain_seconds() if drain_seconds is None else drain_seconds
+        return sent + self.outbox.drain(seconds, now=now)
+
+    def drain_seconds(self) -> float:
+        """How long `pmbot tick` delivers by default: until shortly before the next tick."""
+        return max(1.0, self.config.scheduler.tick_seconds - TICK_MARGIN)
 
     def run(self, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
         """Start every enabled messenger. Returns the process exit code."""
@@ -161,6 +173,6 @@ def build(config: Config, *, clock: Clock | None = None, db_url: str | None = No
     db.upgrade()
     clock = clock or OffsetClock()
     core = Core(db, defaults_from(config))
-    outbox = Outbox(db, clock)
+    outbox = Outbox(db, clock, senders=config.outbox.senders, max_attempts=config.outbox.max_attempts)
     scheduler = Scheduler(db, core, outbox, clock, tick_seconds=config.scheduler.tick_seconds)
     return Runtime(config=config, db=db, core=core, clock=clock, outbox=outbox, scheduler=scheduler)

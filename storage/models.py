@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "NOTIFICATION_UNSENT",
     "OPEN_TASK_STATUSES",
     "TASK_IS_OPEN",
     "AuditEvent",
@@ -29,6 +30,7 @@ __all__ = [
     "Task",
     "UTCDateTime",
     "Workspace",
+    "notification_lane",
     "saved_id",
 ]
 
@@ -299,8 +301,34 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = _utc(nullable=False)
 
 
+# An outbox row not yet sent nor given up (literal, like TASK_IS_OPEN, for the partial index).
+NOTIFICATION_UNSENT = text("notification.status IN ('pending', 'sending')")
+
+
+def notification_lane(destination: dict[str, Any]) -> str:
+    """The lane of a destination (`workspace:id`, a channel or a user): the outbox sends one
+    lane's messages one at a time, in the order they were queued."""
+    return f"{destination.get('workspace', '')}:{destination.get('id', '')}"[:200]
+
+
+def _lane_of_row(context: Any) -> str:
+    """Column default: every insert (ORM or bulk) derives the lane from the row's destination."""
+    return notification_lane(context.get_current_parameters()["destination"])
+
+
 class Notification(SQLModel, table=True):
     """Outbound message with an idempotency key, stored before it is sent (the outbox)."""
+
+    __table_args__ = (
+        Index(
+            "ix_notification_lane",
+            "platform",
+            "lane",
+            "id",
+            sqlite_where=NOTIFICATION_UNSENT,
+            postgresql_where=NOTIFICATION_UNSENT,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
@@ -310,9 +338,11 @@ class Notification(SQLModel, table=True):
     action: str = Field(default="send", max_length=16)  # send|update
     # Where it goes (handlers.destination.Destination as JSON); once sent, where it went.
     destination: dict[str, Any] = _json(nullable=False)
+    # The queued destination's lane (set from `destination` on insert; see notification_lane).
+    lane: str | None = Field(default=None, sa_column=Column(String(200), nullable=False, default=_lane_of_row))
     update_of: str | None = Field(default=None, max_length=200)  # an update of the message with this key
     payload: dict[str, Any] = _json(nullable=False)
-    status: str = Field(default="pending", max_length=16, index=True)  # pending|sent|dead
+    status: str = Field(default="pending", max_length=16, index=True)  # pending|sending|sent|dead
     attempts: int = 0
     next_attempt_at: datetime = _utc(nullable=False)
     last_error: str = _text(nullable=False, default="")

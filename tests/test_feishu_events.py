@@ -412,8 +412,9 @@ def test_a_rate_limited_send_is_retried_later_and_delivered_once(
     with sqlite_db.session() as s:
         row = s.exec(select(Notification).where(Notification.status == "pending")).one()
     assert row.next_attempt_at == bot.clock.now() + timedelta(seconds=30)
-    assert "99991400" in row.last_error
+    assert "99991400" in row.last_error and row.attempts == 0  # a rate limit is not a failed attempt
     bot.clock.advance(timedelta(seconds=30))
+    bot.monotonic += 30  # the pacer backed the app off on its own clock; real time moves both
     assert bot.deliver() == 1
     attempts = [c for c in fake.calls if c.kind == "reply" and "限流后送达" in c.body.get("content", "")]
     assert [c.ok for c in attempts] == [False, True]

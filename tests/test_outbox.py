@@ -143,9 +143,10 @@ def test_an_update_by_key_waits_until_the_original_is_sent_then_replaces_it(db: 
             now=T0,
             replaces="summary",
         )
-    assert outbox.deliver() == 0  # the original failed, so the update has nothing to replace yet
-    assert "NotSentYet" in _row(db, "summary-update").last_error
-    clock.advance(timedelta(seconds=30))
+    assert outbox.deliver() == 0  # the original failed; the update waits behind it in its lane
+    waiting = _row(db, "summary-update")
+    assert (waiting.status, waiting.attempts, waiting.last_error) == ("pending", 0, "")
+    clock.advance(timedelta(seconds=10))
     assert outbox.deliver() == 2
     assert [(s.kind, s.ref.id, s.reply.text) for s in messenger.sent] == [
         ("post", "m1", "hi"),

@@ -3,7 +3,9 @@ per second per chat/user/card and 50 per app, Slack's one message per second per
 
 from __future__ import annotations
 
-from bot.pacing import Pacer
+import pytest
+
+from bot.pacing import Paced, Pacer
 
 
 class FakeTime:
@@ -72,3 +74,27 @@ def test_idle_keys_are_forgotten() -> None:
     time.now += 2
     pacer.wait("C-last")
     assert pacer.remembered() <= 10
+
+
+def test_admit_never_sleeps_a_busy_key_is_refused_with_when_it_is_free() -> None:
+    time = FakeTime()
+    pacer = Pacer(per_key=1, clock=time.clock, sleep=time.sleep)
+    pacer.admit("C1")
+    with pytest.raises(Paced) as busy:
+        pacer.admit("C1")
+    assert busy.value.retry_after == 1.0 and time.slept == []
+    pacer.admit("C2")  # another key is free: the refusal reserved nothing
+    time.now += 1.0
+    pacer.admit("C1")
+
+
+def test_a_rate_limit_backs_off_its_group_only() -> None:
+    time = FakeTime()
+    pacer = Pacer(per_key=1, per_app=50, clock=time.clock, sleep=time.sleep)
+    pacer.back_off("T1", 30)
+    with pytest.raises(Paced) as refused:
+        pacer.admit("T1:C1", "T1")
+    assert refused.value.retry_after == 30
+    pacer.admit("T2:C1", "T2")  # another workspace is not paused
+    time.now += 30
+    pacer.admit("T1:C1", "T1")

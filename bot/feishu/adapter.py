@@ -27,7 +27,7 @@ from bot.feishu.events import FeishuEvents, NameBook, build_dispatcher
 from bot.feishu.http import FeishuWebhook
 from bot.feishu.messenger import LIMITS, FeishuMessenger
 from bot.feishu.ws import LongConnection
-from bot.outbox import DeliveryWorker
+from bot.outbox import SETTLE_SECONDS
 from bot.pacing import Pacer
 
 __all__ = ["FeishuAdapter"]
@@ -49,6 +49,7 @@ class FeishuAdapter:
     ) -> None:
         """`sleep` and `monotonic` drive pacing (tests pass fakes)."""
         self.config = deps.config
+        self._sleep, self._monotonic = sleep, monotonic
         self.names = NameBook()
         self.messenger = FeishuMessenger(
             app_id=self.config.app_id,
@@ -59,7 +60,7 @@ class FeishuAdapter:
         )
         self.outbox = deps.outbox
         self.outbox.register(self.messenger)
-        self.worker = DeliveryWorker(self.deliver, name="pmbot-feishu-delivery")
+        self.worker = self.outbox.worker(self.platform)
         self.events = FeishuEvents(
             core=deps.core,
             clock=deps.clock,
@@ -100,9 +101,11 @@ class FeishuAdapter:
                 )
             return self._dispatcher
 
-    def deliver(self) -> int:
-        """Send Feishu's queued messages that are due (the delivery thread's round)."""
-        return self.outbox.deliver(platform=self.platform)
+    def deliver(self, seconds: float = SETTLE_SECONDS) -> int:
+        """Send Feishu's queued messages that are due, waiting (on the injected clock) for paced
+        channels and retries that fall due within `seconds`; the sender threads do this by
+        themselves, tests and scripts call it to settle the outbox."""
+        return self.outbox.drain(seconds, platform=self.platform, sleep=self._sleep, monotonic=self._monotonic)
 
     def routes(self) -> list[BaseRoute]:
         return [self.webhook.route()] if self.config.mode == "http" else []

@@ -3,11 +3,14 @@
 Every send is a card (`bot.feishu.render`), so user text is always escaped the same way.
 Reliability, in the order a send meets it:
 
-- pacing: `Pacer` keeps to 5 calls per second per chat / user / card and 50 per app;
+- pacing: `Pacer` keeps to 5 calls per second per chat / user / card and 50 per app; a busy
+  chat raises `Paced` before any call (the outbox sends other chats' messages meanwhile), and
+  the further calls of a message already started (pages, fallbacks) wait their turn;
 - idempotency: the outbox key of the message becomes Feishu's `uuid` (a hash, ≤50 characters),
   so a retry after a lost response never posts twice;
 - rate limits: HTTP 429, code 99991400 or 230020 raise `RateLimited` with `retry_after` from
-  the `x-ogw-ratelimit-reset` header, which the outbox honours when it reschedules;
+  the `x-ogw-ratelimit-reset` header, which the outbox honours when it reschedules (not counted
+  as a failed attempt); an app-wide one (HTTP 429, 99991400) backs the whole app off that long;
 - a rejected tenant token (99991663) is dropped from the SDK's cache and the call repeated once;
 - an answer too big for one message (30 KB per request) goes out whole over several numbered
   messages (`Reply.pages`), each with its own `uuid`;
@@ -32,12 +35,13 @@ from typing import Any
 
 from bot.feishu.render import REQUEST_BUDGET, card_json, fits_whole, render
 from bot.messenger import Destination, MessageRef
-from bot.pacing import Pacer
+from bot.pacing import APP, Deferred, Pacer, Turn
 from handlers.replies import Reply
 
 __all__ = ["LIMITS", "FeishuError", "FeishuMessenger", "RateLimited"]
 
 RATE_LIMITED = {99991400, 230020}
+APP_RATE_LIMITED = 99991400  # the app's frequency limit (230020 is one chat's)
 TOKEN_INVALID = {99991663, 99991661}
 RECALLED = 230011
 # "The length of the message content reaches its limit": the request body is over 30 KB.
@@ -59,12 +63,13 @@ class FeishuError(Exception):
         self.code = code
 
 
-class RateLimited(FeishuError):
+class RateLimited(FeishuError, Deferred):
     """A refused call; the outbox waits `retry_after` seconds before trying again."""
 
-    def __init__(self, code: int | None, msg: str, retry_after: float) -> None:
+    def __init__(self, code: int | None, msg: str, retry_after: float, *, app_wide: bool = True) -> None:
         super().__init__(code, msg)
         self.retry_after = retry_after
+        self.app_wide = app_wide
 
 
 def idempotency_uuid(key: str) -> str:
@@ -99,23 +104,26 @@ class FeishuMessenger:
         """Send `reply`, as several messages when it outgrows one (each page its own `uuid`, so a
         retry after a partial send repeats none); the reference is the first message's."""
         first = None
+        turn = self.pacer.turn()
         for n, page in enumerate(self._pages(reply, destination)):
             page_key = key if n == 0 else f"{key}:page{n + 1}"
 
             def send(content: str, page_key: str = page_key) -> Any:
                 if destination.reply_to:
-                    return self._reply(destination, content, page_key)
-                return self._create(destination, content, page_key)
+                    return self._reply(destination, content, page_key, turn)
+                return self._create(destination, content, page_key, turn)
 
             data = self._sized(page, destination, send)
             first = first or data
         return MessageRef(destination, first.message_id)
 
     def update(self, ref: MessageRef, reply: Reply, *, key: str) -> None:
+        turn = self.pacer.turn()
+
         def patch(content: str) -> Any:
             from lark_oapi.api.im.v1 import PatchMessageRequest, PatchMessageRequestBody
 
-            self.pacer.wait(f"message:{ref.id}")
+            turn(f"message:{ref.id}")
             request = (
                 PatchMessageRequest.builder()
                 .message_id(ref.id)
@@ -185,7 +193,7 @@ class FeishuMessenger:
     def _pace_key(destination: Destination) -> str:
         return f"{'user' if destination.kind == 'dm' else 'chat'}:{destination.id}"
 
-    def _create(self, destination: Destination, content: str, key: str) -> Any:
+    def _create(self, destination: Destination, content: str, key: str, turn: Turn) -> Any:
         """A new message in the chat, or to the user of a DM."""
         from lark_oapi.api.im.v1 import CreateMessageRequest, CreateMessageRequestBody
 
@@ -203,10 +211,10 @@ class FeishuMessenger:
             .request_body(body.build())
             .build()
         )
-        self.pacer.wait(self._pace_key(destination))
+        turn(self._pace_key(destination))
         return self._call(lambda: self._client().im.v1.message.create(request))
 
-    def _reply(self, destination: Destination, content: str, key: str, thread: bool | None = None) -> Any:
+    def _reply(self, destination: Destination, content: str, key: str, turn: Turn, thread: bool | None = None) -> Any:
         from lark_oapi.api.im.v1 import ReplyMessageRequest, ReplyMessageRequestBody
 
         thread = destination.kind == "thread" if thread is None else thread
@@ -218,14 +226,14 @@ class FeishuMessenger:
             .uuid(idempotency_uuid(key))
         )
         request = ReplyMessageRequest.builder().message_id(destination.reply_to).request_body(body.build()).build()
-        self.pacer.wait(self._pace_key(destination))
+        turn(self._pace_key(destination))
         try:
             return self._call(lambda: self._client().im.v1.message.reply(request))
         except FeishuError as exc:
             if exc.code in NO_THREADS and thread:
-                return self._reply(destination, content, key, thread=False)
+                return self._reply(destination, content, key, turn, thread=False)
             if exc.code == RECALLED:
-                return self._create(destination, content, key)
+                return self._create(destination, content, key, turn)
             raise
 
     def _call(self, send: Callable[[], Any]) -> Any:
@@ -234,7 +242,10 @@ class FeishuMessenger:
             self._forget_token()  # Feishu no longer accepts the cached token: fetch a new one, once
             response = send()
         if not response.success():
-            raise _error(response)
+            error = _error(response)
+            if isinstance(error, RateLimited) and error.app_wide:
+                self.pacer.back_off(APP, error.retry_after)
+            raise error
         return getattr(response, "data", None)
 
     def _forget_token(self) -> None:
@@ -268,5 +279,6 @@ def _error(response: Any) -> FeishuError:
             retry_after = max(float(headers.get("x-ogw-ratelimit-reset", DEFAULT_RETRY_AFTER)), DEFAULT_RETRY_AFTER)
         except ValueError:
             retry_after = DEFAULT_RETRY_AFTER
-        return RateLimited(response.code, response.msg or "rate limited", retry_after)
+        app_wide = status == 429 or response.code == APP_RATE_LIMITED
+        return RateLimited(response.code, response.msg or "rate limited", retry_after, app_wide=app_wide)
     return FeishuError(response.code, response.msg or f"HTTP {status}")

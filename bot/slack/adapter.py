@@ -41,10 +41,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.adapters import AdapterDeps
-from bot.outbox import DeliveryWorker
+from bot.outbox import SETTLE_SECONDS
 from bot.pacing import Pacer
 from bot.slack.app import SlackListeners
-from bot.slack.client import web_client
+from bot.slack.client import send_retry_handlers, web_client
 from bot.slack.messenger import PER_CHANNEL, SlackMessenger
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, Tokens, oauth_settings
 from bot.slack.users import UserDirectory
@@ -102,6 +102,7 @@ class SlackAdapter:
         """`sleep` and `monotonic` drive pacing, rate-limit waits and the users.info cache (tests
         pass fakes)."""
         self.config = cfg = deps.config
+        self._sleep, self._monotonic = sleep, monotonic
         self.client = web_client(cfg.bot_token or None, base_url=cfg.api_base_url, sleep=sleep)
         oauth = cfg.client_id and cfg.client_secret
         settings = (
@@ -133,11 +134,11 @@ class SlackAdapter:
         self.messenger = SlackMessenger(
             client_for=self.client_for,
             names=self.users.names,
-            pacer=Pacer(per_key=PER_CHANNEL, clock=monotonic, sleep=sleep),
+            pacer=Pacer(per_key=PER_CHANNEL, per_app=cfg.workspace_rate or None, clock=monotonic, sleep=sleep),
         )
         self.outbox = deps.outbox
         self.outbox.register(self.messenger)
-        self.worker = DeliveryWorker(self.deliver, name="pmbot-slack-delivery")
+        self.worker = self.outbox.worker(self.platform)
         self.listeners = SlackListeners(
             core=deps.core, kick=self.worker.kick, users=self.users, clock=deps.clock, commands=cfg.commands
         )
@@ -180,9 +181,11 @@ class SlackAdapter:
         self.executor.shutdown(wait=False)
         self.worker.stop()
 
-    def deliver(self) -> int:
-        """Send Slack's queued messages that are due (the delivery thread's round)."""
-        return self.outbox.deliver(platform=self.platform)
+    def deliver(self, seconds: float = SETTLE_SECONDS) -> int:
+        """Send Slack's queued messages that are due, waiting (on the injected clock) for paced
+        channels and retries that fall due within `seconds`; the sender threads do this by
+        themselves, tests and scripts call it to settle the outbox."""
+        return self.outbox.drain(seconds, platform=self.platform, sleep=self._sleep, monotonic=self._monotonic)
 
     # --- clients -------------------------------------------------------------------------
     def client_for(self, workspace: str) -> WebClient:
@@ -195,7 +198,7 @@ class SlackAdapter:
                     token=token,
                     base_url=self.client.base_url,
                     timeout=self.client.timeout,
-                    retry_handlers=self.client.retry_handlers,
+                    retry_handlers=send_retry_handlers(self.client.retry_handlers),
                 )
             return client
 

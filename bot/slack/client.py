@@ -4,7 +4,8 @@ slack-sdk retries only connection errors by default. pmbot adds the SDK's rate-l
 server-error handlers, with two changes: their waits go through an injected `sleep` (tests
 never sleep), and a rate limit is waited out inline only when `Retry-After` is short. A longer
 one fails the call with `retry_after` set, so the outbox reschedules the message for then
-instead of holding a thread for minutes.
+instead of holding a thread for minutes. The outbox's own clients (`send_retry_handlers`) never
+wait a rate limit out inline: a sender thread would hold every other channel's messages.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-__all__ = ["RateLimitRetry", "ServerErrorRetry", "retry_after", "web_client"]
+__all__ = ["RateLimitRetry", "ServerErrorRetry", "retry_after", "send_retry_handlers", "web_client"]
 
 INLINE_WAIT_MAX = 5.0  # seconds a send may wait for a rate limit before handing it to the outbox
 DEFAULT_RETRY_AFTER = 1.0
@@ -103,6 +104,12 @@ class ServerErrorRetry(ServerErrorRetryHandler):
 
 def retry_handlers(sleep: Callable[[float], None] = time.sleep) -> list[RetryHandler]:
     return [ConnectionErrorRetryHandler(), RateLimitRetry(sleep=sleep), ServerErrorRetry(sleep=sleep)]
+
+
+def send_retry_handlers(handlers: list[RetryHandler]) -> list[RetryHandler]:
+    """`handlers` without the inline rate-limit wait, for the outbox's sends: a 429 goes back to
+    the outbox, which reschedules the message and backs the workspace off instead."""
+    return [h for h in handlers if not isinstance(h, RateLimitRetry)]
 
 
 def web_client(

@@ -31,6 +31,8 @@ class Settings(Section):
     api_base_url: str = ""
     client_id: str = ""
     client_secret: str = ""
+    # Messages per second per workspace the outbox keeps to (0: not paced; 429s back it off).
+    workspace_rate: int = Field(default=0, ge=0)
     # pmbot command -> the slash command registered for it in the Slack app (rename when another
     # app already owns /task). Environment form: PMBOT_SLACK__COMMANDS="task=/pm-task,risk=/pm-risk".
     commands: Annotated[dict[str, str], NoDecode] = Field(default_factory=lambda: dict(SLACK_COMMANDS))

@@ -4,8 +4,11 @@ A `Destination` names the workspace (which token sends it — channel ids alone 
 channel or user (`chat.postMessage` to a user id lands in their DM with the bot), and the
 project channel whose buttons the message carries when it is not posted there (a DM).
 
-Sends are paced per channel (`bot.pacing.Pacer`, about one per second); a rate limit the client
-could not wait out inline raises `SlackSendError` with `retry_after`, which the outbox honours.
+Sends are paced per channel (`bot.pacing.Pacer`, about one per second, in the group of the
+workspace): a busy channel raises `Paced` before any call, and the outbox sends other channels'
+messages meanwhile. A rate limit Slack answers (HTTP 429) backs the whole workspace off for its
+`Retry-After` and raises `SlackRateLimited`; the outbox retries the message then, without
+counting a failed attempt. Any other refusal raises `SlackSendError`.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messenger import Destination, MessageRef
-from bot.pacing import Pacer
+from bot.pacing import Deferred, Pacer
 from bot.slack.client import retry_after
 from bot.slack.render import NameOf, render_message
 from handlers.replies import Reply
 
-__all__ = ["PER_CHANNEL", "SlackMessenger", "SlackSendError"]
+__all__ = ["PER_CHANNEL", "SlackMessenger", "SlackRateLimited", "SlackSendError"]
 
 PER_CHANNEL = 1  # chat.postMessage: about one message per second per channel
 
@@ -40,8 +43,14 @@ class SlackSendError(Exception):
         response = exc.response
         error = str(response.get("error") if response is not None and response.data else exc)
         if response is not None and response.status_code == 429:
-            return cls(error or "ratelimited", retry_after(response.headers))
+            return SlackRateLimited(error or "ratelimited", retry_after(response.headers))
         return cls(error)
+
+
+class SlackRateLimited(SlackSendError, Deferred):
+    """HTTP 429: Slack refused the call; try again after `retry_after` seconds."""
+
+    retry_after: float
 
 
 class SlackMessenger:
@@ -86,13 +95,18 @@ class SlackMessenger:
         return render_message(reply, channel=destination.project_channel, names=self.names(destination.workspace))
 
     def _call(self, destination: Destination, method: str, **kwargs: Any) -> Any:
-        """One paced Web API call with the token of the destination's workspace."""
+        """One paced Web API call with the token of the destination's workspace (raises `Paced`
+        without calling when the channel or the workspace is busy)."""
         try:
             client = self.client_for(destination.workspace)
         except LookupError as exc:
             raise SlackSendError(str(exc)) from exc
-        self.pacer.wait(f"{destination.workspace}:{destination.id}")
+        workspace = destination.workspace
+        self.pacer.admit(f"{workspace}:{destination.id}", workspace)
         try:
             return getattr(client, method)(**kwargs)
         except SlackApiError as exc:
-            raise SlackSendError.from_api(exc) from exc
+            error = SlackSendError.from_api(exc)
+            if isinstance(error, SlackRateLimited):
+                self.pacer.back_off(workspace, error.retry_after)
+            raise error from exc
