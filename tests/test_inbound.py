@@ -159,3 +159,43 @@ def test_keyed_executor_runs_a_key_in_order_and_keys_in_parallel() -> None:
     release.set()
     assert executor.wait_idle(10) and seen == ["b1", "a2"]
     executor.shutdown()
+
+
+# --- Feishu -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def feishu(db: Database) -> Iterator:
+    from tests.support.fake_feishu import FakeFeishu
+    from tests.support.feishu_bot import FeishuBot
+
+    with FakeFeishu() as fake:
+        bot = FeishuBot(db, fake)
+        try:
+            yield bot
+        finally:
+            bot.adapter.stop()
+
+
+def test_feishu_events_are_stored_once_and_a_storage_failure_is_not_acknowledged(feishu, db: Database) -> None:
+    from tests.support import feishu_payloads as fp
+
+    bot_mention = fp.mention("@_user_1", "ou_bot", "pmbot")
+    init = feishu.payload(fp.message, '@_user_1 /project init "ERP"', mentions=[bot_mention], message_id="om_1")
+
+    def down(_conn, _cursor, statement: str, *_args: object) -> None:
+        if "INSERT INTO inbox" in statement:
+            raise ConnectionError("database unreachable")
+
+    event.listen(db.engine, "before_cursor_execute", down)
+    try:
+        assert feishu.send(init).status_code == 500  # Feishu pushes it again
+    finally:
+        event.remove(db.engine, "before_cursor_execute", down)
+    assert rows(db, InboxItem) == [] and rows(db, Project) == []
+
+    feishu.do(init)
+    feishu.do({**init, "header": {**init["header"], "event_id": "ev-replayed"}})  # a replay: same message
+    assert feishu.deliver() == 1
+    assert [r.name for r in rows(db, Project)] == ["ERP"]
+    assert [(i.key, i.status) for i in rows(db, InboxItem)] == [("feishu:msg:om_1", "done")]
