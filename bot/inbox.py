@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.adapters import AdapterDeps
 from bot.clock import Clock
 from handlers.core import Core, Finish
 from handlers.destination import Destination, MessageRef
@@ -33,7 +34,7 @@ from handlers.replies import Reply
 from storage import inbox as table
 from storage.database import Database
 
-__all__ = ["Inbox", "KeyedExecutor", "Outgoing"]
+__all__ = ["Inbox", "KeyedExecutor", "Outgoing", "Process", "inbox_for"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ WORKERS = 8
 RETENTION = timedelta(days=7)
 SWEEP_SECONDS = 60.0
 
+Process = Callable[[int, dict[str, Any]], None]  # runs one stored request (id, payload)
 # One outbox row an answer becomes: (key, destination, reply, message replaced or None).
 Outgoing = tuple[str, Destination, Reply, MessageRef | None]
 
@@ -122,7 +124,7 @@ class Inbox:
         core: Core,
         clock: Clock,
         platform: str,
-        process: Callable[[int, dict[str, Any]], None],
+        process: Process,
         kick: Callable[[], None],
         workers: int = WORKERS,
         retention: timedelta = RETENTION,
@@ -208,3 +210,10 @@ class Inbox:
             with self._lock:
                 self._inflight.discard(item_id)
             self.kick()
+
+
+def inbox_for(deps: AdapterDeps, platform: str, kick: Callable[[], None]) -> Callable[[Process], Inbox]:
+    """How an adapter's event handlers build their inbox around their `process`."""
+    return lambda process: Inbox(
+        db=deps.db, core=deps.core, clock=deps.clock, platform=platform, process=process, kick=kick
+    )

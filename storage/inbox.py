@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from storage.database import Database
 from storage.models import UTCDateTime
 
-__all__ = ["InboxItem", "finish", "is_done", "prune", "receive", "unfinished"]
+__all__ = ["InboxItem", "finish", "prune", "receive", "unfinished"]
 
 
 class InboxItem(SQLModel, table=True):
@@ -75,11 +75,6 @@ def unfinished(db: Database, platform: str) -> list[InboxItem]:
                 .order_by(col(InboxItem.id))
             )
         )
-
-
-def is_done(db: Database, item_id: int) -> bool:
-    with db.session() as session:
-        return session.exec(select(InboxItem.status).where(InboxItem.id == item_id)).first() != "pending"
 
 
 def prune(db: Database, before: datetime) -> int:

@@ -29,7 +29,7 @@ from bot.feishu.events import FeishuEvents, NameBook, build_dispatcher
 from bot.feishu.http import FeishuWebhook
 from bot.feishu.messenger import LIMITS, FeishuMessenger
 from bot.feishu.ws import LongConnection
-from bot.inbox import Inbox
+from bot.inbox import inbox_for
 from bot.outbox import DeliveryWorker
 from bot.pacing import Pacer
 
@@ -70,14 +70,7 @@ class FeishuAdapter:
             kick=self.worker.kick,
             bot_open_id=self.messenger.known_bot_open_id,
             names=self.names,
-            inbox=lambda process: Inbox(
-                db=deps.db,
-                core=deps.core,
-                clock=deps.clock,
-                platform=self.platform,
-                process=process,
-                kick=self.worker.kick,
-            ),
+            inbox=inbox_for(deps, self.platform, self.worker.kick),
         )
         self.inbox = self.events.inbox
         self.executor = self.inbox.executor  # the workers that process what the handlers stored

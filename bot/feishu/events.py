@@ -40,7 +40,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.feishu.render import plain, render
-from bot.inbox import Inbox, Outgoing
+from bot.inbox import Inbox, Outgoing, Process
 from bot.messenger import Destination
 from handlers.core import Core
 from handlers.env import Defaults
@@ -215,7 +215,7 @@ class FeishuEvents:
         kick: Callable[[], None],
         bot_open_id: Callable[[], str | None],
         names: NameBook,
-        inbox: Callable[[Callable[[int, dict[str, Any]], None]], Inbox],
+        inbox: Callable[[Process], Inbox],
     ) -> None:
         """`inbox` builds the adapter's inbox around this object's `process`."""
         self.core = core

@@ -40,7 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.adapters import AdapterDeps
-from bot.inbox import Inbox
+from bot.inbox import inbox_for
 from bot.outbox import DeliveryWorker
 from bot.pacing import Pacer
 from bot.slack.app import SlackListeners
@@ -112,14 +112,7 @@ class SlackAdapter:
             clock=deps.clock,
             commands=cfg.commands,
             client_for=self.client_for,
-            inbox=lambda process: Inbox(
-                db=deps.db,
-                core=deps.core,
-                clock=deps.clock,
-                platform=self.platform,
-                process=process,
-                kick=self.worker.kick,
-            ),
+            inbox=inbox_for(deps, self.platform, self.worker.kick),
         )
         self.listeners.register(self.app)
         self.inbox = self.listeners.inbox

@@ -49,7 +49,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.clock import Clock
-from bot.inbox import Inbox, Outgoing
+from bot.inbox import Inbox, Outgoing, Process
 from bot.messenger import Destination, MessageRef
 from bot.slack.home import render_home
 from bot.slack.modals import (
@@ -137,7 +137,7 @@ class SlackListeners:
         clock: Clock,
         commands: Mapping[str, str],
         client_for: Callable[[str], Any],
-        inbox: Callable[[Callable[[int, dict[str, Any]], None]], Inbox],
+        inbox: Callable[[Process], Inbox],
     ) -> None:
         """`inbox` builds the adapter's inbox around this object's `process`."""
         self.core = core
