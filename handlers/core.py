@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from handlers import home as home_area
@@ -27,11 +27,11 @@ from handlers.notify import queue
 from handlers.onboarding import already_bound, welcome
 from handlers.parse import Command, ParseError, command_from_payload, is_command, parse
 from handlers.replies import Reply
-from storage.database import Database, insert_absent, is_outage, is_retryable
+from storage.database import Database, insert_absent, insert_new, is_outage, is_retryable
 from storage.logs import RepeatLog
 from storage.models import Member, ProcessedEvent, Project, Workspace
 
-__all__ = ["Core", "Defaults"]  # Defaults re-exported for the runtime
+__all__ = ["Core", "Defaults", "Finish"]  # Defaults re-exported for the runtime
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,12 @@ ATTEMPTS = 3  # runs of a command that lost a race (see `storage.database.is_ret
 def _error_key(exc: DBAPIError) -> str:
     """The answer to a command the database failed: "try again later" when it is unreachable."""
     return "error.unavailable" if is_outage(exc) else "error.internal"
+
+
+# Completes an inbound delivery inside the transaction that records its outcome: queues the answer
+# (`Core.queue_in`) and marks the stored request done, so effects, delivery key, answer and done
+# mark commit together or not at all. Given None for a repeated delivery (nothing to answer).
+Finish: TypeAlias = Callable[[Session, Reply | None], None]
 
 
 def _works_unbound(command: Command) -> bool:
@@ -66,13 +72,16 @@ class Core:
     # --- entry points -----------------------------------------------------------------
     # `delivery_keys` identify an inbound delivery (e.g. "slack:event:Ev123"). They are stored
     # in the same transaction as the command's effects, so a retried or replayed delivery is
-    # recognised and answered with None, and never creates a second record.
+    # recognised and answered with None, and never creates a second record. `finish` (see
+    # `Finish`) runs in that transaction too, whatever the outcome.
 
-    def handle_text(self, ctx: Context, text: str, *, delivery_keys: Sequence[str] = ()) -> Reply | None:
+    def handle_text(
+        self, ctx: Context, text: str, *, delivery_keys: Sequence[str] = (), finish: Finish | None = None
+    ) -> Reply | None:
         """Answer one message. None when the text is not a command, or is a repeated delivery."""
         if not is_command(text):
             return None
-        return self._run(ctx, lambda: parse(text), delivery_keys, typed=_typed_locale(text))
+        return self._run(ctx, lambda: parse(text), delivery_keys, typed=_typed_locale(text), finish=finish)
 
     def handle_action(
         self,
@@ -81,16 +90,22 @@ class Core:
         form: dict[str, Any] | None = None,
         *,
         delivery_keys: Sequence[str] = (),
+        finish: Finish | None = None,
     ) -> Reply | None:
         """Answer a button click or form submission (payload from `Button.payload()`)."""
-        return self._run(ctx, lambda: command_from_payload(payload, form), delivery_keys)
+        return self._run(ctx, lambda: command_from_payload(payload, form), delivery_keys, finish=finish)
 
     def handle_command(self, ctx: Context, command: Command, *, delivery_keys: Sequence[str] = ()) -> Reply | None:
         return self._run(ctx, lambda: command, delivery_keys)
 
     # --- machinery --------------------------------------------------------------------
     def _run(
-        self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str], typed: str | None = None
+        self,
+        ctx: Context,
+        make_command: Callable[[], Command],
+        keys: Sequence[str],
+        typed: str | None = None,
+        finish: Finish | None = None,
     ) -> Reply | None:
         """Run a command in one transaction; one that lost a race with a concurrent command is
         rolled back and run again, so it sees what the other committed (e.g. the workspace or
@@ -99,52 +114,68 @@ class Core:
         lost: DBAPIError | None = None
         for _ in range(ATTEMPTS):
             try:
-                return self._attempt(ctx, make_command, keys, typed)
+                return self._attempt(ctx, make_command, keys, typed, finish)
             except DBAPIError as exc:
                 if not is_retryable(exc):
                     _DB_FAILURES.failure("database error while handling a command", exc)
                     return Reply.failure(i18n.t(_error_key(exc), locale), locale)
+
+                    log.exception("unexpected database error while handling a command")
+                    return self._failed(finish, "error.internal", locale)
                 log.info("running again a command that lost a race (%s)", type(exc).__name__)
                 lost = exc
             except Exception:
                 log.exception("unexpected error while handling a command")
-                return Reply.failure(i18n.t("error.internal", locale), locale)
+                return self._failed(finish, "error.internal", locale)
         if lost is not None and is_outage(lost):
             _DB_FAILURES.failure("database unreachable while handling a command", lost)
-            return Reply.failure(i18n.t("error.unavailable", locale), locale)
+            return self._failed(finish, "error.unavailable", locale)
         log.warning("a command lost %d races in a row: %r", ATTEMPTS, ctx, exc_info=lost)
-        return Reply.failure(i18n.t("error.conflict", locale), locale)
+        return self._failed(finish, "error.conflict", locale)
+
+    def _failed(self, finish: Finish | None, code: str, locale: str) -> Reply:
+        """The answer to a command that could not run. Its delivery is finished with that answer
+        in a transaction of its own; when even that fails (the database is down) the exception
+        escapes, and a stored request stays unfinished, to be processed again."""
+        reply = Reply.failure(i18n.t(code, locale), locale)
+        if finish is not None:
+            with self.db.session() as session:
+                finish(session, reply)
+        return reply
 
     def _attempt(
-        self, ctx: Context, make_command: Callable[[], Command], keys: Sequence[str], typed: str | None
+        self,
+        ctx: Context,
+        make_command: Callable[[], Command],
+        keys: Sequence[str],
+        typed: str | None,
+        finish: Finish | None,
     ) -> Reply | None:
-        """One transaction: record the delivery, run the command, commit (or answer the user's mistake)."""
+        """One transaction: record the delivery, run the command, finish the delivery, commit
+        (or answer the user's mistake)."""
+        done = finish or (lambda _session, _reply: None)
         with self.db.session() as session:
             if not self._first_delivery(session, keys, ctx.now):
+                done(session, None)
                 return None
             env = self._env(session, ctx, typed)
             try:
                 reply = self._dispatch(env, make_command())
                 reply.locale = env.locale
-                return reply
             except (ParseError, UserError) as exc:
                 session.rollback()
                 self._first_delivery(session, keys, ctx.now)  # a retry must not answer twice
-                return Reply.failure(self._error_text(env.locale, exc), env.locale)
+                reply = Reply.failure(self._error_text(env.locale, exc), env.locale)
+            done(session, reply)
+            return reply
 
     @staticmethod
     def _first_delivery(session: Session, keys: Sequence[str], now: datetime) -> bool:
         """Record the delivery keys; False if any was seen before (a retry or a replay)."""
-        if not keys:
-            return True
-        try:
-            with session.begin_nested():
-                for key in keys:
-                    session.add(ProcessedEvent(key=key[:200], received_at=now))
-                session.flush()
-        except IntegrityError:
-            return False
-        return True
+        fresh = True
+        for key in keys:
+            fresh = insert_new(session, ProcessedEvent(key=key[:200], received_at=now), "key") and fresh
+        return fresh
 
     def _dispatch(self, env: Env, command: Command) -> Reply:
         if env.project is None and not _works_unbound(command):
@@ -255,21 +286,35 @@ class Core:
         """Queue an answer in the outbox (False when `key` was queued before): an adapter's
         answers are durable, retried and sent once, like the scheduler's."""
         with self.db.session() as session:
-            workspace = self.workspace(session, platform, destination.workspace, now)
-            project_id = session.exec(
-                select(Project.id).where(Project.workspace_id == workspace.id, Project.channel_id == destination.about)
-            ).first()
-            return queue(
-                session,
-                key=key,
-                platform=platform,
-                destination=destination,
-                reply=reply,
-                now=now,
-                replaces=replaces,
-                workspace_id=workspace.id,
-                project_id=project_id,
-            )
+            return self.queue_in(session, platform, key, destination, reply, now=now, replaces=replaces)
+
+    def queue_in(
+        self,
+        session: Session,
+        platform: str,
+        key: str,
+        destination: Destination,
+        reply: Reply,
+        *,
+        now: datetime,
+        replaces: MessageRef | None = None,
+    ) -> bool:
+        """`queue` inside the caller's transaction (a `Finish` queues a command's answer so)."""
+        workspace = self.workspace(session, platform, destination.workspace, now)
+        project_id = session.exec(
+            select(Project.id).where(Project.workspace_id == workspace.id, Project.channel_id == destination.about)
+        ).first()
+        return queue(
+            session,
+            key=key,
+            platform=platform,
+            destination=destination,
+            reply=reply,
+            now=now,
+            replaces=replaces,
+            workspace_id=workspace.id,
+            project_id=project_id,
+        )
 
     @staticmethod
     def updates_in_place(args: Any, reply: Reply, *, form_in_card: bool = False) -> bool:

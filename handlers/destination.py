@@ -9,7 +9,7 @@ outbox stores it as JSON on the row; `MessageRef` names a message once sent, to 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, cast
 
 __all__ = ["Destination", "Kind", "MessageRef"]
@@ -27,6 +27,9 @@ class Destination:
     reply_to: str = ""
     project_channel: str = ""
     user: str = ""
+    # A URL the platform gave for answering one request (Slack's response_url, for an ephemeral
+    # answer): a capability, so it is stored with the row but never shown in logs or reprs.
+    reply_url: str = field(default="", repr=False)
 
     @classmethod
     def channel(cls, workspace: str, channel: str, *, reply_to: str = "", project_channel: str = "") -> Destination:
@@ -56,7 +59,10 @@ class Destination:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Destination:
-        fields = {k: str(data.get(k) or "") for k in ("workspace", "kind", "id", "reply_to", "project_channel", "user")}
+        fields = {
+            k: str(data.get(k) or "")
+            for k in ("workspace", "kind", "id", "reply_to", "project_channel", "user", "reply_url")
+        }
         return cls(kind=cast(Kind, fields.pop("kind")), **fields)  # a kind is always written by to_dict
 
 

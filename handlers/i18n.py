@@ -615,6 +615,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Mention me with a command, e.g. @pmbot /task list mine. /help lists them all.",
         "zh": "@我 并附上命令，例如 @pmbot /任务 列表 我的。/帮助 查看全部命令。",
     },
+    # --- inbound requests (bot/inbox.py) ---
+    "inbound.not_stored": {
+        "en": "I could not take that command just now (storage unavailable); nothing was done. Please try again in a moment.",
+        "zh": "暂时无法接收这条命令（存储不可用），没有做任何更改。请稍后再试。",
+    },
     # --- console messenger ---
     "console.ephemeral": {"en": "(only you can see this)", "zh": "(仅你可见)"},
     "console.welcome": {

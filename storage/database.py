@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
 
-__all__ = ["Database", "insert_absent", "is_current", "is_outage", "is_retryable", "script_head"]
+__all__ = ["Database", "insert_absent", "insert_new", "is_current", "is_outage", "is_retryable", "script_head"]
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -58,17 +58,28 @@ def insert_absent(session: Session, row: Row, *unique: str) -> Row:
     """Insert `row` unless a row with the same `unique` column values exists — before, or
     committed meanwhile by a concurrent transaction (PostgreSQL waits for it, then skips) — and
     return the row that is there. Racing first writers thus all succeed and share one row."""
+    insert_new(session, row, *unique)
     model = type(row)
-    table = model.__table__  # type: ignore[attr-defined]
+    match = [getattr(model, name) == getattr(row, name) for name in unique]
+    return session.exec(select(model).where(*match)).one()
+
+
+def insert_new(session: Session, row: SQLModel, *unique: str) -> bool:
+    """`INSERT … ON CONFLICT (unique) DO NOTHING`: True when `row` was inserted, False when a row
+    with the same `unique` values exists. No savepoint is needed, so on SQLite (where pysqlite
+    begins the transaction only at the first DML, and a savepoint opened before it commits on
+    release) the insert belongs to the caller's transaction like any other write."""
+    table = type(row).__table__  # type: ignore[attr-defined]
     values = {
         column.name: getattr(row, column.name)
         for column in table.columns
         if getattr(row, column.name, None) is not None  # unset: the column default applies
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=list(unique)))
-    match = [getattr(model, name) == getattr(row, name) for name in unique]
-    return session.exec(select(model).where(*match)).one()
+    result = session.connection().execute(
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+    )
+    return bool(result.rowcount)
 
 
 def is_retryable(exc: BaseException) -> bool:

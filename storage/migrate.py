@@ -43,6 +43,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
+import storage.inbox  # and the inbox table (migration 0010)
 import storage.leases  # and the lease table (migration 0007)
 import storage.models
 import storage.slack_tables  # noqa: F401 - and the Slack OAuth tables (migration 0004)

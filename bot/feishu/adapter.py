@@ -5,6 +5,8 @@ Construction imports no lark_oapi (so `create_adapter` is cheap and testable); `
 imports it — in the main thread for HTTP mode, so the first request does not pay the ~3 s
 import inside Feishu's 3-second deadline, and in the long-connection thread for ws mode.
 
+Events are stored in the durable inbox before they are acknowledged and processed on the
+inbox's workers, one chat at a time in arrival order (bot/inbox.py, bot/feishu/events.py).
 Answers are queued in the outbox (`Core.queue`: durable, idempotent, retried) and sent by a
 delivery thread that wakes when something is queued and every few seconds for retries. It
 delivers Feishu's rows only; leases make it safe next to the scheduler's deliveries or other
@@ -27,6 +29,7 @@ from bot.feishu.events import FeishuEvents, NameBook, build_dispatcher
 from bot.feishu.http import FeishuWebhook
 from bot.feishu.messenger import LIMITS, FeishuMessenger
 from bot.feishu.ws import LongConnection
+from bot.inbox import inbox_for
 from bot.outbox import SETTLE_SECONDS
 from bot.pacing import Pacer
 
@@ -68,7 +71,10 @@ class FeishuAdapter:
             kick=self.worker.kick,
             bot_open_id=self.messenger.known_bot_open_id,
             names=self.names,
+            inbox=inbox_for(deps, self.platform, self.worker.kick),
         )
+        self.inbox = self.events.inbox
+        self.executor = self.inbox.executor  # the workers that process what the handlers stored
         # Request timestamps are checked against real time, not the runtime's clock (which the
         # console's `:now` / `:advance` may have moved for a demo).
         self.webhook = FeishuWebhook(
@@ -117,12 +123,14 @@ class FeishuAdapter:
         else:
             self.dispatcher()
         self.worker.start()
+        self.inbox.start()
         threading.Thread(target=self._learn_bot_id, name="pmbot-feishu-bot-info", daemon=True).start()
         log.info("Feishu adapter started (%s mode, %s)", self.config.mode, self.config.domain)
 
     def stop(self) -> None:
         if self.connection is not None:
             self.connection.stop()
+        self.inbox.stop()
         self.worker.stop()
 
     def _learn_bot_id(self) -> None:

@@ -35,11 +35,12 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.clock import Clock
 from bot.feishu.render import plain, render
+from bot.inbox import Inbox, Outgoing, Process
 from bot.messenger import Destination
 from handlers.core import Core
 from handlers.env import Defaults
@@ -214,15 +215,18 @@ class FeishuEvents:
         kick: Callable[[], None],
         bot_open_id: Callable[[], str | None],
         names: NameBook,
+        inbox: Callable[[Process], Inbox],
     ) -> None:
+        """`inbox` builds the adapter's inbox around this object's `process`."""
         self.core = core
         self.clock = clock
         self.defaults = defaults
         self.kick = kick
         self.bot_open_id = bot_open_id
         self.names = names
+        self.inbox = inbox(self.process)
 
-    # --- messages ----------------------------------------------------------------------
+    # --- messages: stored, then acknowledged; processed on the workers -----------------
     def on_message(self, data: Any) -> None:
         event, message = data.event, _get(data, "event.message")
         if message is None or _get(event, "sender.sender_type") not in (None, "user"):
@@ -238,43 +242,40 @@ class FeishuEvents:
         if command is None or not user:
             return
         workspace = _get(data, "header.tenant_key") or _get(event, "sender.tenant_key") or ""
-        private = message.chat_type == "p2p"
-        if not is_command(command):  # talking to the bot without a command: say how
+        stored = {
+            "workspace": workspace,
+            "chat": message.chat_id,
+            "message": message.message_id,
+            "user": user,
+            "private": message.chat_type == "p2p",
+            "command": command,
+            "event_id": _get(data, "header.event_id"),
+        }
+        self._store("message", f"feishu:msg:{message.message_id}", f"{workspace}:{message.chat_id}", stored)
+
+    def _message(self, item: int, m: dict[str, Any]) -> None:
+        workspace, chat, message, user, private = m["workspace"], m["chat"], m["message"], m["user"], m["private"]
+        key = f"feishu:reply:{message}"
+        if not is_command(m["command"]):  # talking to the bot without a command: say how
             locale = self.defaults.locale
-            self._queue(
-                f"feishu:reply:{message.message_id}",
-                _answer(workspace, message.chat_id, message.message_id, user, private=private, thread=True),
-                Reply(text=t("error.not_a_command", locale), visibility="ephemeral", locale=locale),
-            )
+            hint = Reply(text=t("error.not_a_command", locale), visibility="ephemeral", locale=locale)
+            where = _answer(workspace, chat, message, user, private=private, thread=True)
+            self.inbox.done(item, [(key, where, hint, None)])
             return
         ctx = self.core.context(
-            PLATFORM,
-            workspace,
-            message.chat_id,
-            user,
-            self.clock.now(),
-            private=private,
-            user_name=self.names(user) or "",
+            PLATFORM, workspace, chat, user, self.clock.now(), private=private, user_name=self.names(user) or ""
         )
-        reply = self.core.handle_text(
+
+        def rows(reply: Reply) -> list[Outgoing]:
+            thread = reply.visibility == "ephemeral"
+            where = _answer(workspace, chat, message, user, private=private, about=ctx.channel, thread=thread)
+            return [(key, where, reply, None)]
+
+        self.core.handle_text(
             ctx,
-            command,
-            delivery_keys=[f"feishu:event:{_get(data, 'header.event_id')}", f"feishu:msg:{message.message_id}"],
-        )
-        if reply is None:
-            return
-        self._queue(
-            f"feishu:reply:{message.message_id}",
-            _answer(
-                workspace,
-                message.chat_id,
-                message.message_id,
-                user,
-                private=private,
-                about=ctx.channel,
-                thread=reply.visibility == "ephemeral",
-            ),
-            reply,
+            m["command"],
+            delivery_keys=[f"feishu:event:{m['event_id']}", f"feishu:msg:{message}"],
+            finish=self.inbox.finisher(item, rows),
         )
 
     # --- card callbacks ----------------------------------------------------------------
@@ -330,70 +331,106 @@ class FeishuEvents:
 
     # --- lifecycle ---------------------------------------------------------------------
     def on_bot_added(self, data: Any) -> None:
-        event = data.event
-        chat = _get(event, "chat_id")
-        if not chat:
-            return
-        workspace = _get(data, "header.tenant_key") or _get(event, "operator_tenant_key") or ""
-        reply = self.core.bot_joined(PLATFORM, workspace, chat, _get(event, "name") or "")
-        self._queue(
-            f"feishu:welcome:{chat}:{_get(data, 'header.event_id')}", Destination.channel(workspace, chat), reply
-        )
+        chat = _get(data.event, "chat_id")
+        if chat:
+            workspace = _get(data, "header.tenant_key") or _get(data.event, "operator_tenant_key") or ""
+            stored = {"workspace": workspace, "chat": chat, "name": _get(data.event, "name") or ""}
+            stored["event_id"] = _get(data, "header.event_id")
+            key = f"feishu:welcome:{chat}:{_get(data, 'header.event_id')}"
+            self._store("bot_added", key, f"{workspace}:{chat}", stored)
+
+    def _bot_added(self, item: int, m: dict[str, Any]) -> None:
+        reply = self.core.bot_joined(PLATFORM, m["workspace"], m["chat"], m["name"])
+        key = f"feishu:welcome:{m['chat']}:{m['event_id']}"
+        self.inbox.done(item, [(key, Destination.channel(m["workspace"], m["chat"]), reply, None)])
 
     def on_menu(self, data: Any) -> None:
         event = data.event
         user = _get(event, "operator.operator_id.open_id")
-        command = MENU_COMMANDS.get(_get(event, "event_key") or "")
-        if not user or command is None:
+        if not user or _get(event, "event_key") not in MENU_COMMANDS:
             log.info("ignoring bot menu item %r (known: %s)", _get(event, "event_key"), ", ".join(MENU_COMMANDS))
             return
         self.names.remember(user, _get(event, "operator.operator_name"))
         workspace = _get(data, "header.tenant_key") or ""
-        event_id = _get(data, "header.event_id")
+        stored = {"workspace": workspace, "user": user, "item": _get(event, "event_key")}
+        stored["event_id"] = _get(data, "header.event_id")
+        self._store("menu", f"feishu:menu:{_get(data, 'header.event_id')}", f"{workspace}:user:{user}", stored)
+
+    def _menu(self, item: int, m: dict[str, Any]) -> None:
+        """One answer per project of the user (read-only commands: each queued with its own
+        key, so a second run after a crash sends none twice), then the request is done."""
+        workspace, user, event_id = m["workspace"], m["user"], m["event_id"]
         projects = self.core.projects_of(PLATFORM, workspace, user)[:MENU_PROJECTS]
         if not projects:
             locale = self.defaults.locale
-            self._queue(
-                f"feishu:menu:{event_id}",
-                Destination.dm(workspace, user),
-                Reply(text=t("feishu.menu_no_project", locale), locale=locale),
-            )
+            reply = Reply(text=t("feishu.menu_no_project", locale), locale=locale)
+            self.inbox.done(item, [(f"feishu:menu:{event_id}", Destination.dm(workspace, user), reply, None)])
             return
         for channel, _name in projects:
             ctx = self.core.context(
                 PLATFORM, workspace, channel, user, self.clock.now(), user_name=self.names(user) or ""
             )
-            reply = self.core.handle_text(ctx, command)
-            if reply is not None:
-                self._queue(
-                    f"feishu:menu:{event_id}:{channel}", Destination.dm(workspace, user, project_channel=channel), reply
-                )
+            where = Destination.dm(workspace, user, project_channel=channel)
+            answer = self.inbox.finisher(
+                None,
+                lambda reply, where=where, channel=channel: [(f"feishu:menu:{event_id}:{channel}", where, reply, None)],
+            )
+            self.core.handle_text(ctx, MENU_COMMANDS[m["item"]], finish=answer)
+        self.inbox.done(item)
 
     def on_p2p_entered(self, data: Any) -> None:
         """The user opened the private chat with the bot: greet them once with what it can do."""
-        event = data.event
-        user, chat = _get(event, "operator_id.open_id"), _get(event, "chat_id")
-        if not user or not chat:
-            return
-        workspace = _get(data, "header.tenant_key") or ""
+        user, chat = _get(data.event, "operator_id.open_id"), _get(data.event, "chat_id")
+        if user and chat:
+            workspace = _get(data, "header.tenant_key") or ""
+            stored = {"workspace": workspace, "user": user, "chat": chat}
+            self._store("p2p_entered", f"feishu:hello:{workspace}:{user}", f"{workspace}:{chat}", stored)
+
+    def _p2p_entered(self, item: int, m: dict[str, Any]) -> None:
+        workspace, user, chat = m["workspace"], m["user"], m["chat"]
         ctx = self.core.context(
             PLATFORM, workspace, chat, user, self.clock.now(), private=True, user_name=self.names(user) or ""
         )
-        reply = self.core.handle_text(ctx, HELP_COMMAND.get(self.defaults.locale, "/help"))
-        if reply is None:
-            return
-        reply.text = t("feishu.hello", reply.locale)
-        self._queue(
-            f"feishu:hello:{workspace}:{user}", Destination.channel(workspace, chat, project_channel=ctx.channel), reply
+        where = Destination.channel(workspace, chat, project_channel=ctx.channel)
+
+        def rows(reply: Reply) -> list[Outgoing]:
+            hello = replace(reply, text=t("feishu.hello", reply.locale))
+            return [(f"feishu:hello:{workspace}:{user}", where, hello, None)]
+
+        self.core.handle_text(
+            ctx, HELP_COMMAND.get(self.defaults.locale, "/help"), finish=self.inbox.finisher(item, rows)
         )
 
     def on_ignored(self, data: Any) -> None:
         """Subscribed events the bot has nothing to do for (read receipts, recalls)."""
 
-    # --- helpers -----------------------------------------------------------------------
+    # --- the inbox ---------------------------------------------------------------------
+    def _store(self, kind: str, key: str, channel_key: str, stored: dict[str, Any]) -> None:
+        """Put an event in the inbox before it is acknowledged; raising makes the SDK answer
+        HTTP 500, so Feishu pushes it again (never acknowledged without being stored)."""
+        try:
+            self.inbox.accept(key, channel_key, {"kind": kind, **stored})
+        except Exception as exc:
+            log.warning("could not store a Feishu %s event (%s); not acknowledged", kind, type(exc).__name__)
+            raise NotStored(kind) from None
+
+    def process(self, item: int, stored: dict[str, Any]) -> None:
+        """Run one stored event on the workers."""
+        handler = {
+            "message": self._message,
+            "bot_added": self._bot_added,
+            "menu": self._menu,
+            "p2p_entered": self._p2p_entered,
+        }[stored["kind"]]
+        handler(item, stored)
+
     def _queue(self, key: str, destination: Destination, reply: Reply) -> None:
         self.core.queue(PLATFORM, key, destination, reply, now=self.clock.now())
         self.kick()
+
+
+class NotStored(Exception):
+    """An event the inbox could not store: it must not be acknowledged."""
 
 
 def _answer(

@@ -29,7 +29,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -41,6 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.adapters import AdapterDeps
+from bot.inbox import inbox_for
 from bot.outbox import SETTLE_SECONDS
 from bot.pacing import Pacer
 from bot.slack.app import SlackListeners
@@ -56,37 +56,6 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 RECONNECT_DELAY = 5.0
 SIGNATURE_WINDOW = 5 * 60  # seconds a signed request stays valid (Slack's recommendation)
-
-
-class ListenerExecutor(ThreadPoolExecutor):
-    """bolt's listener thread pool, counting work in flight: a stop waits for the listeners
-    that were already acknowledged, and tests wait until everything a request started is done."""
-
-    def __init__(self, max_workers: int = 8) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="pmbot-slack-listener")
-        self._busy = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._busy += 1
-        try:
-            future = super().submit(fn, *args, **kwargs)
-        except BaseException:
-            self._done(None)
-            raise
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _future: Future[Any] | None) -> None:
-        with self._idle:
-            self._busy -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until no listener runs or waits (bounded); True when idle."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
 class SlackAdapter:
@@ -117,15 +86,13 @@ class SlackAdapter:
             client_secret=cfg.client_secret,
             client=self.client,
         )
-        self.executor = ListenerExecutor()
         self.app = App(
             client=self.client,
             signing_secret=cfg.signing_secret or None,
             oauth_settings=settings,
             token_verification_enabled=False,
             request_verification_enabled=False,  # `_events` verifies before the body is parsed
-            process_before_response=False,
-            listener_executor=self.executor,
+            process_before_response=True,  # listeners only store and ack (see bot/slack/app.py)
             name="pmbot",
         )
         self.users = UserDirectory(clock=monotonic)
@@ -140,9 +107,17 @@ class SlackAdapter:
         self.outbox.register(self.messenger)
         self.worker = self.outbox.worker(self.platform)
         self.listeners = SlackListeners(
-            core=deps.core, kick=self.worker.kick, users=self.users, clock=deps.clock, commands=cfg.commands
+            core=deps.core,
+            kick=self.worker.kick,
+            users=self.users,
+            clock=deps.clock,
+            commands=cfg.commands,
+            client_for=self.client_for,
+            inbox=inbox_for(deps, self.platform, self.worker.kick),
         )
         self.listeners.register(self.app)
+        self.inbox = self.listeners.inbox
+        self.executor = self.inbox.executor  # the workers that process what the listeners stored
         if settings is None:
             self.app.middleware(_token_team_only)
         self._socket: Any = None
@@ -162,6 +137,7 @@ class SlackAdapter:
 
     def start(self) -> None:
         self.worker.start()
+        self.inbox.start()
         if self.config.mode == "socket":
             threading.Thread(target=self._connect, name="pmbot-slack-socket", daemon=True).start()
         log.info(
@@ -177,8 +153,7 @@ class SlackAdapter:
                 self._socket.close()
             except Exception:
                 log.warning("closing the Socket Mode connection failed", exc_info=True)
-        self.executor.wait_idle(10)
-        self.executor.shutdown(wait=False)
+        self.inbox.stop()
         self.worker.stop()
 
     def deliver(self, seconds: float = SETTLE_SECONDS) -> int:

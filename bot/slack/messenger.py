@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.messenger import Destination, MessageRef
 from bot.pacing import Deferred, Pacer
@@ -69,6 +70,8 @@ class SlackMessenger:
 
     # --- the Messenger port --------------------------------------------------------------
     def send(self, destination: Destination, reply: Reply, *, key: str) -> MessageRef:
+        if destination.kind == "ephemeral":
+            return self._ephemeral(destination, reply)
         thread = {"thread_ts": destination.reply_to} if destination.reply_to else {}
         data = self._call(
             destination,
@@ -91,6 +94,23 @@ class SlackMessenger:
         )
 
     # --- internals -----------------------------------------------------------------------
+    def _ephemeral(self, destination: Destination, reply: Reply) -> MessageRef:
+        """An answer for one user: by the request's response_url (valid 30 minutes, 5 uses; it
+        also reaches conversations the bot is not in), else by chat.postEphemeral. Ephemeral
+        messages have no id to update later. The URL is a capability: never in an error text."""
+        body = self._render(destination, reply)
+        if destination.reply_url:
+            try:
+                response = WebhookClient(destination.reply_url).send_dict(
+                    {"response_type": "ephemeral", "replace_original": False, **body}
+                )
+            except Exception as exc:  # unreachable: retried later (the URL may still be valid)
+                raise SlackSendError(f"response_url unreachable ({type(exc).__name__})") from None
+            if response.status_code == 200:
+                return MessageRef(destination, "")
+        self._call(destination, "chat_postEphemeral", channel=destination.id, user=destination.user, **body)
+        return MessageRef(destination, "")
+
     def _render(self, destination: Destination, reply: Reply) -> dict[str, Any]:
         return render_message(reply, channel=destination.project_channel, names=self.names(destination.workspace))
 

@@ -3,7 +3,8 @@
 It answers what the bot uses — auth.test, chat.postMessage / postEphemeral / update /
 getPermalink, views.open / publish, users.info, conversations.info, apps.connections.open and
 oauth.v2.access — and records every call (method, token, JSON or form body). It also serves
-`response_url`s (`fake.response_url()`), recording what `respond()` posts there, and can be told
+`response_url`s (`fake.response_url()`; names starting "expired" answer 404), recording what
+is posted there, and can be told
 to answer the next N calls of a method with HTTP 429 and a `Retry-After`, or with an error.
 
 `serve_websocket()` adds Socket Mode: a WebSocket endpoint (handed out by apps.connections.open)
@@ -127,6 +128,9 @@ class FakeSlack(FakeServer):
     def answer(self, request: Request) -> Response:
         body = self._body(request.raw.decode("utf-8"), request.headers.get("content-type", ""))
         token = request.headers.get("authorization", "").removeprefix("Bearer ") or str(body.get("token") or "")
+        if request.path.startswith("/response/expired"):  # past 30 minutes or 5 uses
+            self._record(Call("response_url", body, path=request.path, status=404))
+            return Response(404, b"expired_url", content_type="text/plain")
         if request.path.startswith("/response/"):
             self._record(Call("response_url", body, path=request.path))
             return Response(200, b"ok", content_type="text/plain")

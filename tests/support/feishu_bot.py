@@ -77,7 +77,9 @@ class FeishuBot:
         request.uri = "/feishu/events"
         request.body = raw
         request.headers = headers
-        return self.adapter.dispatcher().do(request)
+        response = self.adapter.dispatcher().do(request)
+        assert self.adapter.executor.wait_idle(10), "a stored event was not processed"
+        return response
 
     def do(self, body: dict[str, Any]) -> Any:
         """`send`, asserting the answer is HTTP 200 (Feishu re-pushes anything else)."""
@@ -103,6 +105,8 @@ class FeishuBot:
 
     # --- bot -> Feishu -----------------------------------------------------------------
     def deliver(self) -> int:
+        """Send what is queued, once the workers processed every stored event."""
+        assert self.adapter.executor.wait_idle(10), "a stored event was not processed"
         return self.adapter.deliver()
 
 

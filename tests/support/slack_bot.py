@@ -178,8 +178,10 @@ class SlackBot:
         headers: dict[str, str] | None = None,
         timestamp: int | None = None,
         secret: str = SECRET,
+        settle: bool = True,
     ) -> tuple[int, str]:
-        """One request as Slack sends it; returns (status, body) of the bot's answer (the ack)."""
+        """One request as Slack sends it; returns (status, body) of the bot's answer (the ack).
+        `settle=False` returns at the ack, before the workers are waited for."""
         via = via or self.via
         if via == "socket":
             response = self.adapter.app.dispatch(BoltRequest(mode="socket_mode", body=payload, headers=headers))
@@ -194,7 +196,8 @@ class SlackBot:
             sent = {**p.signed(body, secret, timestamp=timestamp, content_type=content_type), **(headers or {})}
             response = self.http.post("/slack/events", content=body.encode("utf-8"), headers=sent)
             result = (response.status_code, response.text)
-        self.settle()
+        if settle:
+            self.settle()
         return result
 
     def settle(self) -> None:
@@ -202,11 +205,11 @@ class SlackBot:
         assert self.adapter.executor.wait_idle(10), "a listener did not finish"
         self.adapter.deliver()
 
-    def command(self, text: str, *, command: str = "/task", **kw: Any) -> tuple[int, str]:
+    def command(self, text: str, *, command: str = "/task", settle: bool = True, **kw: Any) -> tuple[int, str]:
         via = kw.pop("via", None)
         kw.setdefault("trigger", f"trig-{next(self._ids)}")
         kw.setdefault("response_url", self.fake.response_url(kw["trigger"]))
-        return self.deliver(p.command(text, command=command, **kw), "form", via=via)
+        return self.deliver(p.command(text, command=command, **kw), "form", via=via, settle=settle)
 
     def ok(self, text: str, **kw: Any) -> None:
         """A command whose channel answer must be posted (asserted)."""
