@@ -74,14 +74,15 @@ def test_a_crash_before_the_answer_commits_leaves_nothing_and_the_request_runs_a
     slack_bot: SlackBot,
     db: Database,
 ) -> None:
-    def crash(*_args: object) -> None:
-        raise RuntimeError("killed while queueing the answer")
+    def crash(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO NOTIFICATION"):
+            raise RuntimeError("killed while queueing the answer")
 
-    event.listen(Notification, "before_insert", crash)
+    event.listen(db.engine, "before_cursor_execute", crash)
     try:
         status, _ = slack_bot.command('init "ERP"', command="/project")
     finally:
-        event.remove(Notification, "before_insert", crash)
+        event.remove(db.engine, "before_cursor_execute", crash)
 
     assert status == 200
     assert rows(db, Project) == [] and rows(db, ProcessedEvent) == [] and rows(db, Notification) == []
