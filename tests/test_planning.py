@@ -4,11 +4,13 @@ off; Sat 14 Feb and Sat 28 Feb are make-up working days). Runs on SQLite and Pos
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
 
+from bot.export import PLAN_FIELDS, export
 from handlers.planning import load_plan
 from storage.models import BaselineTask, Project, Task, TaskDependency
 from tests.chat import Chat, show
@@ -154,3 +156,40 @@ def test_a_project_that_does_not_plan_shows_no_plan_fields(chat: Chat) -> None:
     chat.ok("pm", '/project init "Plain"')
     card = show(chat.ok("pm", '/task add "Just a task" due:2026-12-01'))
     assert "Duration" not in card and "Schedule" not in card
+
+
+def test_export_carries_the_plan_and_the_milestones(plan: Chat) -> None:
+    plan.ok("pm", "/project baseline")
+    plan.advance(days=3)
+    plan.ok("alice", "/task update #1 progress:30%")
+    today = date(2026, 2, 12)
+    tasks = {t["number"]: t for t in json.loads(export(plan.db, "tasks", "json", today=today))}
+    build = tasks[2]
+    assert {k: build[k] for k in PLAN_FIELDS} == {
+        "start": None,
+        "duration_days": 4,
+        "depends_on": [1],
+        "progress": 0,
+        "milestone": False,
+        "baseline_start": "2026-02-13",
+        "baseline_finish": "2026-02-25",
+        "early_start": "2026-02-25",
+        "early_finish": "2026-02-28",
+        "late_start": "2026-02-13",  # Test (2 days) must end by Go-live's date, Fri 27
+        "late_finish": "2026-02-25",
+        "total_float": -3,
+        "critical": True,
+        "forecast_finish": "2026-02-28",
+    }
+    assert tasks[4]["start"] == "2026-02-10" and tasks[5]["milestone"] is True
+    milestones = json.loads(export(plan.db, "milestones", "json", today=today))
+    assert [(m["number"], m["date"], m["forecast"], m["baseline"]) for m in milestones] == [
+        (5, "2026-02-27", "2026-03-03", "2026-02-27")
+    ]
+    assert "| #5 | Go-live | todo | 2026-02-27 | 2026-03-03 | 2026-02-27 | alice |" in export(
+        plan.db, "milestones", "md", today=today
+    )
+    header = export(plan.db, "tasks", "csv", today=today).splitlines()[0]
+    assert header.endswith(
+        "baseline_finish,early_start,early_finish,late_start,late_finish,total_float,critical,forecast_finish"
+    )
