@@ -11,8 +11,10 @@ import pytest
 from sqlmodel import select
 
 from bot.export import PLAN_FIELDS, export
-from handlers.planning import load_plan
-from storage.models import BaselineTask, Project, Task, TaskDependency
+from handlers import i18n
+from handlers.env import UserError
+from handlers.planning import link, load_plan
+from storage.models import BaselineTask, Project, Task, TaskDependency, saved_id
 from tests.chat import Chat, show
 
 MON = datetime(2026, 2, 9, 2, tzinfo=UTC)  # Mon 9 Feb 2026, 10:00 in Asia/Shanghai
@@ -193,3 +195,19 @@ def test_export_carries_the_plan_and_the_milestones(plan: Chat) -> None:
     assert header.endswith(
         "baseline_finish,early_start,early_finish,late_start,late_finish,total_float,critical,forecast_finish"
     )
+
+
+def test_a_dependency_on_another_projects_task_is_refused(plan: Chat) -> None:
+    """Typed numbers always name this project's tasks; the one place that stores a dependency
+    refuses a pair from two projects whatever calls it."""
+    plan.ok("pm", '/project init "CRM"', channel="C2")
+    plan.ok("pm", '/task add "Import contacts"', channel="C2")
+    with plan.db.session() as session:
+        erp, crm = (session.exec(select(Project).where(Project.name == n)).one() for n in ("ERP", "CRM"))
+        env = plan.core.project_env(session, saved_id(erp), plan.clock.now())
+        ours = session.exec(select(Task).where(Task.project_id == erp.id, Task.number == 1)).one()
+        theirs = session.exec(select(Task).where(Task.project_id == crm.id)).one()
+        with pytest.raises(UserError) as refused:
+            link(env, ours, theirs, 0, "task.update")
+        assert (refused.value.code, refused.value.detail) == ("error.dependency_other_project", {"ref": "#1"})
+    assert "another project" in i18n.t("error.dependency_other_project", "en", ref="#1")
