@@ -32,14 +32,21 @@ from storage.models import Baseline, BaselineTask, Project, Task, TaskDependency
 
 __all__ = [
     "Plan",
+    "baseline",
+    "baseline_text",
     "check_plan",
     "dependencies_text",
+    "link",
     "load_plan",
+    "milestone_line",
+    "plan_fields",
     "plan_of",
     "planned_percent",
     "predecessors_of",
+    "schedule",
     "set_dependencies",
     "slip_days",
+    "slip_text",
 ]
 
 
@@ -61,9 +68,6 @@ class Plan:
         """Whether the project plans at all (a start, a duration, a dependency or a milestone):
         only then do task cards show the computed dates."""
         return bool(self.after) or any(t.start_date or t.duration_days or t.milestone for t in self.tasks.values())
-
-    def successors(self, number: int) -> list[int]:
-        return sorted(n for n, deps in self.after.items() if any(d.predecessor == number for d in deps))
 
     def baseline_finish(self) -> date | None:
         return max((row.planned_finish for row in self.planned.values()), default=None)
@@ -216,11 +220,6 @@ def behind_plan(plan: Plan, number: int, today: date) -> int | None:
         return None
     expected = planned_percent(plan.calendar, row, today)
     return expected if plan.schedule.tasks[number].progress < expected else None
-
-
-def forecast(plan: Plan, number: int) -> TaskSchedule | None:
-    """A task's computed schedule (None for a cancelled task, which takes no part)."""
-    return plan.schedule.tasks.get(number)
 
 
 # --- how the plan looks ------------------------------------------------------------------------
