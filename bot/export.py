@@ -1,6 +1,6 @@
 """Stable exports of tasks, risks, standups and retros as JSON, CSV or Markdown.
 
-Used by `pmbot export {tasks|risks|standups|retros} --format {json|csv|md} [--project NAME]
+Used by `pmbot export {tasks|risks|standups|retros|milestones} --format {json|csv|md} [--project NAME]
 [--workspace ID]` and meant for reports and knowledge bases, so the output is a contract:
 
 * `rows(session, kind, project)` gives the records as plain dicts with a fixed set of
@@ -44,14 +44,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from handlers.planning import Plan, load_plan
 from storage.database import Database
 from storage.models import Project, Retro, RetroItem, Risk, StandupEntry, StandupRun, Task, Workspace
 
 __all__ = ["FIELDS", "FORMATS", "KINDS", "ExportError", "export", "rows"]
 
-KINDS = ("tasks", "risks", "standups", "retros")
+KINDS = ("tasks", "risks", "standups", "retros", "milestones")
 FORMATS = ("json", "csv", "md")
 
+# The plan of each task (handlers.planning), computed for the export's day in the project's zone.
+PLAN_FIELDS = (
+    "start",
+    "duration_days",
+    "depends_on",
+    "progress",
+    "milestone",
+    "baseline_start",
+    "baseline_finish",
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "total_float",
+    "critical",
+    "forecast_finish",
+)
 FIELDS: dict[str, tuple[str, ...]] = {
     "tasks": (
         "workspace",
@@ -68,6 +86,19 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "parent",
         "created_at",
         "closed_at",
+        *PLAN_FIELDS,
+    ),
+    "milestones": (
+        "workspace",
+        "project",
+        "number",
+        "title",
+        "status",
+        "date",
+        "forecast",
+        "baseline",
+        "responsible",
+        "accountable",
     ),
     "risks": (
         "workspace",
@@ -111,7 +142,7 @@ def _normalise_name(name: str) -> str:
 class _Selected:
     """The chosen projects in output order, with lookups by id."""
 
-    def __init__(self, projects: list[Project], workspaces: dict[int, Workspace]) -> None:
+    def __init__(self, projects: list[Project], workspaces: dict[int, Workspace], today: date | None = None) -> None:
         def key(p: Project) -> tuple:
             ws = workspaces.get(p.workspace_id)
             return (p.name, ws.platform if ws else "", ws.external_id if ws else "", p.id)
@@ -120,6 +151,7 @@ class _Selected:
         self.order = {p.id: i for i, p in enumerate(self.projects)}
         self.by_id = {p.id: p for p in self.projects}
         self.workspaces = workspaces
+        self.today = today  # the day plans are computed for; None: each project's local today
         counts = Counter(p.name for p in self.projects)
         self.shared_names = {name for name, n in counts.items() if n > 1}
 
@@ -147,7 +179,9 @@ def _in_workspace(ws: Workspace | None, wanted: str) -> bool:
     return ws is not None and wanted in (_workspace_id(ws), ws.external_id)
 
 
-def _select(session: Session, project: str | None, workspace: str | None = None) -> _Selected:
+def _select(
+    session: Session, project: str | None, workspace: str | None = None, today: date | None = None
+) -> _Selected:
     workspaces = {w.id: w for w in session.exec(select(Workspace))}
     everything = list(session.exec(select(Project)))
     chosen = everything
@@ -157,7 +191,7 @@ def _select(session: Session, project: str | None, workspace: str | None = None)
             known = ", ".join(sorted({_workspace_id(w) for w in workspaces.values()})) or "none"
             raise ExportError(f'no project in workspace "{workspace}"; workspaces with projects: {known}')
     if project is None:
-        return _Selected(chosen, workspaces)
+        return _Selected(chosen, workspaces, today)
     wanted = _normalise_name(project)
     named = [p for p in chosen if p.name == wanted]
     if not named:
@@ -169,7 +203,7 @@ def _select(session: Session, project: str | None, workspace: str | None = None)
         raise ExportError(
             f'{len(named)} projects are named "{project}" (workspaces {where}); choose one with --workspace'
         )
-    return _Selected(named, workspaces)
+    return _Selected(named, workspaces, today)
 
 
 # --- values -------------------------------------------------------------------------------
@@ -201,11 +235,66 @@ def _due(task: Task, project: Project) -> str | None:
 Pairs = list[tuple[Project, dict[str, Any]]]
 
 
+def _plans(session: Session, sel: _Selected) -> dict[int, Plan]:
+    """Each selected project's plan, computed for its local today (or the export's `today`)."""
+    return {p.id: load_plan(session, p, sel.today or datetime.now(_zone(p)).date()) for p in sel.projects}
+
+
+def _plan_record(plan: Plan, number: int) -> dict[str, Any]:
+    """The plan fields of one task; the computed ones are null for a cancelled task."""
+    task, sched, row = plan.tasks[number], plan.schedule.tasks.get(number), plan.planned.get(number)
+    return {
+        "start": _day(task.start_date),
+        "duration_days": task.duration_days,
+        "depends_on": [d.predecessor for d in plan.after.get(number, ())],
+        "progress": task.progress,
+        "milestone": bool(task.milestone),
+        "baseline_start": _day(row.planned_start) if row else None,
+        "baseline_finish": _day(row.planned_finish) if row else None,
+        "early_start": _day(sched.early_start) if sched else None,
+        "early_finish": _day(sched.early_finish) if sched else None,
+        "late_start": _day(sched.late_start) if sched else None,
+        "late_finish": _day(sched.late_finish) if sched else None,
+        "total_float": sched.total_float if sched else None,
+        "critical": sched.critical if sched else False,
+        "forecast_finish": _day(sched.early_finish) if sched else None,
+    }
+
+
+def _milestones(session: Session, sel: _Selected) -> Pairs:
+    out = []
+    plans = _plans(session, sel)
+    for project in sel.projects:
+        plan = plans[project.id]
+        for number, task in plan.tasks.items():
+            if not task.milestone:
+                continue
+            record = _plan_record(plan, number)
+            out.append(
+                (
+                    project,
+                    {
+                        "project": project.name,
+                        "number": number,
+                        "title": task.title,
+                        "status": task.status,
+                        "date": _day(task.due_date),
+                        "forecast": record["forecast_finish"],
+                        "baseline": record["baseline_finish"],
+                        "responsible": task.responsible,
+                        "accountable": task.accountable,
+                    },
+                )
+            )
+    return out
+
+
 def _tasks(session: Session, sel: _Selected) -> Pairs:
     if not sel.ids:
         return []
     tasks = list(session.exec(select(Task).where(Task.project_id.in_(sel.ids))))
     numbers = {t.id: t.number for t in tasks}
+    plans = _plans(session, sel)
     tasks.sort(key=lambda t: (sel.order[t.project_id], t.number, t.id))
     out = []
     for t in tasks:
@@ -233,6 +322,7 @@ def _tasks(session: Session, sel: _Selected) -> Pairs:
                     "parent": parent,
                     "created_at": _instant(t.created_at),
                     "closed_at": _instant(t.closed_at),
+                    **_plan_record(plans[t.project_id], t.number),
                 },
             )
         )
@@ -332,6 +422,7 @@ _BUILDERS: dict[str, Callable[[Session, _Selected], Pairs]] = {
     "risks": _risks,
     "standups": _standups,
     "retros": _retros,
+    "milestones": _milestones,
 }
 
 
@@ -347,17 +438,31 @@ def _pairs(session: Session, kind: str, sel: _Selected) -> Pairs:
     return [(p, {"workspace": sel.workspace(p), **rec}) for p, rec in _BUILDERS[kind](session, sel)]
 
 
-def rows(session: Session, kind: str, project: str | None = None, workspace: str | None = None) -> list[dict[str, Any]]:
-    """The records of `kind` for one project (by name), one workspace, or everything, in stable order."""
+def rows(
+    session: Session,
+    kind: str,
+    project: str | None = None,
+    workspace: str | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The records of `kind` for one project (by name), one workspace, or everything, in stable order.
+    Plans are computed for `today` (None: each project's local today)."""
     _check(kind)
-    return [rec for _, rec in _pairs(session, kind, _select(session, project, workspace))]
+    return [rec for _, rec in _pairs(session, kind, _select(session, project, workspace, today))]
 
 
-def export(db: Database, kind: str, fmt: str, project: str | None = None, workspace: str | None = None) -> str:
+def export(
+    db: Database,
+    kind: str,
+    fmt: str,
+    project: str | None = None,
+    workspace: str | None = None,
+    today: date | None = None,
+) -> str:
     """The export of `kind` in format `fmt` ("json", "csv" or "md") as one string."""
     _check(kind, fmt)
     with db.session() as session:
-        sel = _select(session, project, workspace)
+        sel = _select(session, project, workspace, today)
         pairs = _pairs(session, kind, sel)
     records = [rec for _, rec in pairs]
     if fmt == "json":
@@ -598,9 +703,36 @@ def _md_retros(sel: _Selected, groups: Groups) -> str:
     return _document("Retros", blocks, "_No retros._")
 
 
+def _md_milestones(sel: _Selected, groups: Groups) -> str:
+    blocks = []
+    for project, recs in groups:
+        block = [f"## {md_text(sel.label(project))}", ""]
+        if recs:
+            block += _table(
+                ("Number", "Title", "Status", "Date", "Forecast", "Baseline", "A"),
+                (
+                    (
+                        f"#{r['number']}",
+                        _cell(r["title"]),
+                        r["status"],
+                        r["date"] or "",
+                        r["forecast"] or "",
+                        r["baseline"] or "",
+                        _cell(r["accountable"]),
+                    )
+                    for r in recs
+                ),
+            )
+        else:
+            block.append("_No milestones._")
+        blocks.append(block)
+    return _document("Milestones", blocks, "_No projects._")
+
+
 _MARKDOWN: dict[str, Callable[[_Selected, Groups], str]] = {
     "tasks": _md_tasks,
     "risks": _md_risks,
     "standups": _md_standups,
     "retros": _md_retros,
+    "milestones": _md_milestones,
 }

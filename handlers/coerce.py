@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers.command import ParseError, UserRef
 from handlers.dates import DateParseError, parse_duration, parse_time_of_day
 from handlers.grammar import Opt, alias_table
+from handlers.schedule import Dependency
 from handlers.tokens import mention, norm
 
 __all__ = ["COERCERS", "REF", "coerce", "parse_days", "parse_ref", "users"]
@@ -174,6 +175,49 @@ def _days(key: str, value: str, opt: Opt, usage: str) -> str:
     return parse_days(value, usage)
 
 
+MAX_WORKDAYS = 9999  # a plan of forty years; anything longer is a typo
+_WORKDAYS = re.compile(r"(\d{1,5})\s*(d|days?|wd|working\s*days?|天|日|个?工作日|w|wks?|weeks?|周|个?星期)?")
+_WEEK_UNITS = ("w", "wk", "wks", "week", "weeks", "周", "星期", "个星期")
+
+
+def _workdays(key: str, value: str, opt: Opt, usage: str) -> int:
+    """A duration in working days: `5d`, `5`, `2w` (a week is five working days), `5天`, `2周`."""
+    match = _WORKDAYS.fullmatch(norm(value))
+    if match is None:
+        raise ParseError("error.bad_workdays", usage, key=key, value=value)
+    days = int(match.group(1)) * (5 if match.group(2) in _WEEK_UNITS else 1)
+    if not 1 <= days <= MAX_WORKDAYS:
+        raise ParseError("error.bad_workdays", usage, key=key, value=value)
+    return days
+
+
+_PREDECESSOR = re.compile(r"(?:#|任务)?(\d{1,9})\s*(?:\+\s*(\d{1,4})\s*(d|days?|天|日|个?工作日)?)?")
+
+
+def _predecessors(key: str, value: str, opt: Opt, usage: str) -> tuple[Dependency, ...]:
+    """`#3,#4`, `#3+2d` (two working days of lag), `3、4` -> the dependencies, in order."""
+    deps: dict[int, Dependency] = {}
+    for part in re.split(r"[,，、\s]+", norm(value)):
+        if not part:
+            continue
+        match = _PREDECESSOR.fullmatch(part)
+        if match is None or int(match.group(1)) == 0:
+            raise ParseError("error.bad_predecessors", usage, key=key, value=part)
+        number = int(match.group(1))
+        deps[number] = Dependency(number, int(match.group(2) or 0))
+    if not deps:
+        raise ParseError("error.bad_predecessors", usage, key=key, value=value)
+    return tuple(deps.values())
+
+
+def _percent(key: str, value: str, opt: Opt, usage: str) -> int:
+    """`60%`, `60`, `60％` -> 60, from 0 to 100."""
+    number = norm(value).removesuffix("%").strip()
+    if not re.fullmatch(r"\d{1,3}", number) or int(number) > 100:
+        raise ParseError("error.bad_percent", usage, key=key, value=value)
+    return int(number)
+
+
 _TRUE = {"on", "yes", "true", "1", "开", "开启", "启用", "是"}
 _FALSE = {"off", "no", "false", "0", "关", "关闭", "停用", "否"}
 
@@ -205,6 +249,9 @@ COERCERS: dict[str, Coercer] = {
     "duration": _duration,
     "days": _days,
     "weekday": _weekday,
+    "workdays": _workdays,
+    "predecessors": _predecessors,
+    "percent": _percent,
 }
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from types import ModuleType
 
 from handlers import help as help_area
-from handlers import projects, retros, risks, standups, tasks
+from handlers import milestones, planning, projects, retros, risks, standups, tasks
 from handlers.grammar import AREA_ALIASES, HELP_ALIASES, Spec, spec_of
 
 __all__ = ["AREA_MODULES", "SPECS", "collect"]
 
-AREA_MODULES: tuple[ModuleType, ...] = (projects, tasks, risks, standups, retros, help_area)
+AREA_MODULES: tuple[ModuleType, ...] = (projects, tasks, milestones, planning, risks, standups, retros, help_area)
 
 
 def collect(modules: Iterable[ModuleType]) -> dict[str, dict[str, Spec]]:

@@ -135,6 +135,7 @@ AREA_ALIASES: dict[str, tuple[str, ...]] = {
     "risk": ("风险", "risks", "r"),
     "standup": ("站会", "每日站会", "晨会", "su"),
     "retro": ("复盘", "回顾", "retrospective"),
+    "milestone": ("里程碑", "milestones", "ms"),
     "help": ("帮助", "?"),
 }
 # `/pm task add ...` and `/pm help` go through the general entry point.
@@ -146,6 +147,7 @@ DEFAULT_ACTIONS = {
     "risk": "list",
     "standup": "checkin",
     "retro": "show",
+    "milestone": "list",
     "help": "help",
 }
 # Every area but `help` has `/area help`, listing its commands.
@@ -194,8 +196,16 @@ _USER_OPTS = {
     "consulted": Opt("users", ("c", "cons", "咨询", "咨询人")),
     "informed": Opt("users", ("i", "inf", "知会", "知悉", "告知")),
 }
+# The plan of a task (handlers.planning): start-no-earlier-than, working days, predecessors, % done.
+PLAN_FIELDS = {
+    "start": Opt("date", ("开始", "开始日期", "begin", "starts")),
+    "duration": Opt("workdays", ("dur", "工期", "持续", "时长")),
+    "after": Opt("predecessors", ("前置", "前置任务", "依赖", "depends", "pred")),
+}
 TASK_FIELDS = {
     "due": Opt("date", ("截止", "到期", "截止日期", "deadline")),
+    **PLAN_FIELDS,
+    "progress": Opt("percent", ("进度", "完成度", "prog", "pct")),
     "parent": Opt("ref", ("父", "父任务", "上级", "under")),
     "priority": Opt("enum", ("prio", "pri", "p", "优先级"), PRIORITIES),
     "description": Opt("text", ("desc", "描述", "说明", "note")),
@@ -230,12 +240,33 @@ ALERT_FIELDS = {
     "report_time": Opt("time", ("周报时间", "reporttime")),
     "holiday_alerts": Opt("bool", ("节假日提醒", "holidayalerts")),
 }
+MILESTONE_FIELDS = {
+    "date": Opt("date", ("日期", "目标", "目标日期", "on")),
+    "after": PLAN_FIELDS["after"],
+    "parent": TASK_FIELDS["parent"],
+    "description": TASK_FIELDS["description"],
+    **_USER_OPTS,
+}
 TITLE = Opt("text", ("标题", "名称"))
 LINK = TASK_FIELDS["link"]
 
 # The optional fields of tasks and risks; `none` / `无`, or an emptied form field, clears one
 # (the option's value is then None).
 CLEARABLE = {
-    "task": frozenset({"due", "parent", "responsible", "accountable", "consulted", "informed", "description", "link"}),
+    "task": frozenset(
+        {
+            "due",
+            "parent",
+            "responsible",
+            "accountable",
+            "consulted",
+            "informed",
+            "description",
+            "link",
+            "start",
+            "duration",
+            "after",
+        }
+    ),
     "risk": frozenset({"owner", "review", "trigger", "mitigation", "contingency"}),
 }

@@ -8,7 +8,7 @@ from handlers.env import Env
 from handlers.grammar import AREA_ALIASES, command
 from handlers.replies import Card, Reply
 
-AREAS = ("project", "task", "risk", "standup", "retro")
+AREAS = ("project", "task", "milestone", "risk", "standup", "retro")
 
 
 def area_help(env: Env, area: str) -> Reply:

@@ -83,6 +83,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": '{key}: "{value}" is not a number of days from 1 to 30.',
         "zh": "{key}: “{value}” 不是 1 到 30 之间的天数。",
     },
+    "error.bad_workdays": {
+        "en": '{key}: "{value}" is not a number of working days like 5d or 2w (a week is 5 working days).',
+        "zh": "{key}: “{value}” 不是工作日数,应形如 5天 或 2周(一周按 5 个工作日计)。",
+    },
+    "error.bad_predecessors": {
+        "en": '{key}: "{value}" is not a list of tasks like #3,#4 or #3+2d (two working days after #3).',
+        "zh": "{key}: “{value}” 不是任务列表,应形如 #3,#4 或 #3+2天(#3 完成后 2 个工作日)。",
+    },
+    "error.bad_percent": {
+        "en": '{key}: "{value}" is not a percentage from 0% to 100%.',
+        "zh": "{key}: “{value}” 不是 0% 到 100% 之间的百分比。",
+    },
     "error.unknown_country": {
         "en": 'There is no holiday calendar for "{value}"; use a country code like CN or US, or none.',
         "zh": "没有 “{value}” 的节假日日历;请用 CN、US 这样的国家代码,或 none。",
@@ -146,6 +158,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "error.parent_cycle": {
         "en": "{ref} cannot be the parent: the tree would loop.",
         "zh": "{ref} 不能作为父任务:会形成循环。",
+    },
+    "error.self_dependency": {
+        "en": "{ref} cannot come after itself.",
+        "zh": "{ref} 不能以自己为前置任务。",
+    },
+    "error.dependency_other_project": {
+        "en": "{ref} is a task of another project; dependencies link tasks of one project.",
+        "zh": "{ref} 属于另一个项目;前置任务只能是本项目的任务。",
+    },
+    "error.dependency_cycle": {
+        "en": "These tasks would wait for each other in a loop: {cycle}. Remove one of these dependencies.",
+        "zh": "这些任务会互相等待,形成循环:{cycle}。请去掉其中一个依赖。",
+    },
+    "error.progress_status": {
+        "en": "Progress {progress}% does not fit the status {status}: 100% is done, and work begun is in progress.",
+        "zh": "进度 {progress}% 与状态“{status}”不符:100% 即完成,已开始的工作为进行中。",
     },
     "error.title_too_long": {
         "en": "The text is too long (at most {max} characters).",
@@ -218,6 +246,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "what.retro.close": {"en": "close this retro", "zh": "关闭这次复盘"},
     "what.project.set": {"en": "change the project's settings", "zh": "修改项目设置"},
     "what.project.admin": {"en": "change the project's admins", "zh": "修改项目管理员"},
+    "what.project.baseline": {"en": "save the project's baseline", "zh": "保存项目基线"},
+    "what.milestone.add": {"en": "add a milestone", "zh": "添加里程碑"},
     "what.standup.config": {"en": "change the standup settings", "zh": "修改站会设置"},
     # --- words ---
     "word.admins": {"en": "a project admin", "zh": "项目管理员"},
@@ -287,6 +317,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "field.informed": {"en": "Informed", "zh": "知会 (I)"},
     "field.parent": {"en": "Parent", "zh": "父任务"},
     "field.link": {"en": "Source", "zh": "来源"},
+    "field.start": {"en": "Start", "zh": "开始"},
+    "field.duration": {"en": "Duration", "zh": "工期"},
+    "field.after": {"en": "After", "zh": "前置任务"},
+    "field.progress": {"en": "Progress", "zh": "进度"},
+    "field.forecast": {"en": "Schedule", "zh": "计划"},
+    "field.baseline": {"en": "Baseline", "zh": "基线"},
+    "plan.workdays": {"en": "{n} working day(s)", "zh": "{n} 个工作日"},
+    "plan.late_by": {"en": "{days} late", "zh": "晚 {days}"},
+    "plan.early_by": {"en": "{days} early", "zh": "早 {days}"},
+    "plan.on_plan": {"en": "on plan", "zh": "符合计划"},
+    "plan.forecast": {
+        "en": "earliest {early} · latest {late} · float {float}",
+        "zh": "最早 {early} · 最晚 {late} · 浮动 {float}",
+    },
+    "plan.critical": {"en": "critical", "zh": "关键"},
+    "plan.milestone": {"en": "◆ milestone", "zh": "◆ 里程碑"},
+    "plan.rolled_up": {"en": "{days} (from its sub-tasks)", "zh": "{days}(由子任务汇总)"},
     "field.score": {"en": "Score", "zh": "评分"},
     "field.category": {"en": "Category", "zh": "类别"},
     "field.strategy": {"en": "Strategy", "zh": "策略"},
@@ -340,6 +387,57 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "button.submit": {"en": "Submit", "zh": "提交"},
     # --- tasks ---
     "task.created": {"en": "{user} created task {ref}.", "zh": "{user} 创建了任务 {ref}。"},
+    "milestone.created": {"en": "{user} created milestone {ref}.", "zh": "{user} 创建了里程碑 {ref}。"},
+    "milestone.forecast": {"en": "forecast {date}", "zh": "预测 {date}"},
+    "milestone.vs_date": {"en": "{slip} for its date", "zh": "比目标日期{slip}"},
+    "milestone.baseline": {"en": "baseline {date}", "zh": "基线 {date}"},
+    "milestone.list_title": {"en": "Milestones: {count}", "zh": "里程碑:{count} 个"},
+    "milestone.list_empty": {
+        "en": 'No milestones yet. /milestone add "Go-live" date:… adds one.',
+        "zh": "还没有里程碑。用 /里程碑 新建 “上线” 日期:… 添加。",
+    },
+    "baseline.none_title": {"en": "No baseline", "zh": "没有基线"},
+    "baseline.none": {
+        "en": "No baseline saved yet. /project baseline saves today's plan.",
+        "zh": "还没有保存基线。/项目 基线 保存当前计划。",
+    },
+    "baseline.title": {"en": "Baseline saved {saved} by {user}", "zh": "基线:{user} 于 {saved} 保存"},
+    "baseline.finish": {"en": "Planned finish: {date}", "zh": "计划完成:{date}"},
+    "baseline.saved": {
+        "en": "{user} saved the baseline: {count} task(s), planned finish {date}.",
+        "zh": "{user} 保存了基线:{count} 项任务,计划完成 {date}。",
+    },
+    "baseline.replaced": {
+        "en": "{user} replaced the baseline: {count} task(s), planned finish {date}.",
+        "zh": "{user} 替换了基线:{count} 项任务,计划完成 {date}。",
+    },
+    "baseline.replace_title": {
+        "en": "A baseline saved {saved} by {user} exists.",
+        "zh": "已有基线({user} 于 {saved} 保存)。",
+    },
+    "baseline.replace_text": {
+        "en": "Replace it with today's plan? The old planned dates are then gone.",
+        "zh": "要用当前计划替换它吗?原来的计划日期将不再保留。",
+    },
+    "button.replace_baseline": {"en": "Replace baseline", "zh": "替换基线"},
+    "button.show_baseline": {"en": "Show baseline", "zh": "查看基线"},
+    "schedule.title": {"en": "Schedule — {name} — {date}", "zh": "进度 — {name} — {date}"},
+    "schedule.forecast": {"en": "Forecast finish: {date}", "zh": "预测完成:{date}"},
+    "schedule.vs_baseline": {"en": "Baseline finish {date}: {slip}", "zh": "基线完成 {date}:{slip}"},
+    "schedule.vs_end": {"en": "Project end {date}: {slip}", "zh": "项目结束 {date}:{slip}"},
+    "schedule.critical": {"en": "Critical path", "zh": "关键路径"},
+    "schedule.milestones": {"en": "Milestones", "zh": "里程碑"},
+    "schedule.behind": {"en": "Behind plan ({count})", "zh": "落后于计划({count} 项)"},
+    "schedule.behind_line": {
+        "en": "{ref} {title} · {done}% done, plan {plan}%",
+        "zh": "{ref} {title} · 完成 {done}%,计划 {plan}%",
+    },
+    "schedule.no_baseline": {
+        "en": "Save a baseline (/project baseline) to compare progress with the plan.",
+        "zh": "保存基线(/项目 基线)后才能对比进度与计划。",
+    },
+    "schedule.float_title": {"en": "Float of open tasks: {count}", "zh": "未完成任务的浮动时间:{count} 项"},
+    "schedule.float": {"en": "float {float}", "zh": "浮动 {float}"},
     "task.updated": {"en": "{user} updated task {ref}.", "zh": "{user} 更新了任务 {ref}。"},
     "task.done": {"en": "✔ {user} completed {ref} {title}.", "zh": "✔ {user} 完成了 {ref} {title}。"},
     "task.started": {"en": "{user} started {ref} {title}.", "zh": "{user} 开始了 {ref} {title}。"},
@@ -482,6 +580,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help.about_task": {
         "en": "tasks with sub-tasks (WBS), RACI roles and due dates",
         "zh": "任务、子任务 (WBS)、RACI 角色与截止日期",
+    },
+    "help.title_milestone": {"en": "/milestone — milestones", "zh": "/里程碑 — 里程碑"},
+    "help.about_milestone": {
+        "en": "dates that matter, forecast from the plan",
+        "zh": "关键节点,按计划预测日期",
     },
     "help.about_risk": {
         "en": "the risk register: probability × impact, owner, mitigation",
@@ -668,10 +771,18 @@ USAGE: dict[str, dict[str, str]] = {
     },
     "project.admin": {"en": "/project admin add|remove @user", "zh": "/项目 管理员 添加|移除 @某人"},
     "project.members": {"en": "/project members", "zh": "/项目 成员"},
+    "project.baseline": {
+        "en": "/project baseline [show|replace] — save the plan as the baseline (a second one asks first)",
+        "zh": "/项目 基线 [查看|替换] — 把当前计划保存为基线(已有基线时先确认)",
+    },
+    "project.schedule": {
+        "en": "/project schedule — forecast vs baseline and end date, critical path, milestones, behind plan, float",
+        "zh": "/项目 进度 — 预测与基线、结束日期对比,关键路径,里程碑,落后任务,浮动时间",
+    },
     "project.help": {"en": "/project help", "zh": "/项目 帮助"},
     "task.add": {
-        "en": '/task add "Title" [@responsible] [due:DATE] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:low|medium|high|urgent] [desc:"…"]',
-        "zh": "/任务 新建 “标题” [负责:@某人] [截止:日期] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:低|中|高|紧急] [描述:“……”]",
+        "en": '/task add "Title" [@responsible] [due:DATE] [start:DATE] [dur:5d|2w] [after:#3,#4+2d] [progress:60%] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:low|medium|high|urgent] [desc:"…"]',
+        "zh": "/任务 新建 “标题” [负责:@某人] [截止:日期] [开始:日期] [工期:5天|2周] [前置:#3,#4+2天] [进度:60%] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:低|中|高|紧急] [描述:“……”]",
     },
     "task.list": {
         "en": "/task list [open|mine|overdue|blocked|done|all|@user]",
@@ -685,8 +796,8 @@ USAGE: dict[str, dict[str, str]] = {
     "task.cancel": {"en": "/task cancel #12", "zh": "/任务 取消 #12"},
     "task.delete": {"en": "/task delete #12", "zh": "/任务 删除 #12"},
     "task.update": {
-        "en": '/task update #12 [title:"…"] [due:DATE] [status:todo|doing|blocked|done|cancelled] [owner:@user] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:…]',
-        "zh": "/任务 更新 #12 [标题:“……”] [截止:日期] [状态:待办|进行中|阻塞|完成|取消] [负责:@某人] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:…]",
+        "en": '/task update #12 [title:"…"] [due:DATE] [start:DATE] [dur:5d] [after:#3+2d|none] [progress:60%] [status:todo|doing|blocked|done|cancelled] [owner:@user] [A:@user] [C:@a,@b] [I:@c] [parent:#3] [prio:…]',
+        "zh": "/任务 更新 #12 [标题:“……”] [截止:日期] [开始:日期] [工期:5天] [前置:#3+2天|无] [进度:60%] [状态:待办|进行中|阻塞|完成|取消] [负责:@某人] [批准:@某人] [咨询:@甲,@乙] [知会:@丙] [父任务:#3] [优先级:…]",
     },
     "task.form": {
         "en": '/task form [title:"…"] — the create form · /task form #12 — the edit form',
@@ -695,6 +806,15 @@ USAGE: dict[str, dict[str, str]] = {
     "task.tree": {"en": "/task tree — the work breakdown", "zh": "/任务 树 — 工作分解结构"},
     "task.raci": {"en": "/task raci — the RACI matrix", "zh": "/任务 矩阵 — RACI 责任矩阵"},
     "task.help": {"en": "/task help", "zh": "/任务 帮助"},
+    "milestone.add": {
+        "en": '/milestone add "Go-live" [date:DATE] [after:#7] [A:@user] [@responsible] [parent:#3] [desc:"…"]',
+        "zh": "/里程碑 新建 “上线” [日期:日期] [前置:#7] [批准:@某人] [负责:@某人] [父任务:#3] [描述:“……”]",
+    },
+    "milestone.list": {
+        "en": "/milestone list — milestones with forecast and baseline",
+        "zh": "/里程碑 列表 — 里程碑及其预测和基线",
+    },
+    "milestone.help": {"en": "/milestone help", "zh": "/里程碑 帮助"},
     "risk.add": {
         "en": '/risk add "Title" [cat:technical|resource|schedule|compliance] [p:1-5] [i:1-5] [owner:@user] [strategy:avoid|mitigate|transfer|accept] [trigger:"…"] [mitigation:"…"] [contingency:"…"] [review:DATE]',
         "zh": "/风险 新建 “标题” [类别:技术|资源|进度|合规] [概率:1-5] [影响:1-5] [负责人:@某人] [策略:规避|减轻|转移|接受] [触发:“……”] [缓解:“……”] [应急:“……”] [复查:日期]",
@@ -730,7 +850,10 @@ USAGE: dict[str, dict[str, str]] = {
     "retro.close": {"en": "/retro close — archive the open retro", "zh": "/复盘 关闭 — 关闭并归档"},
     "retro.list": {"en": "/retro list — archived retros", "zh": "/复盘 列表 — 历史复盘"},
     "retro.help": {"en": "/retro help", "zh": "/复盘 帮助"},
-    "help.help": {"en": "/help [task|risk|standup|retro|project]", "zh": "/帮助 [任务|风险|站会|复盘|项目]"},
+    "help.help": {
+        "en": "/help [task|milestone|risk|standup|retro|project]",
+        "zh": "/帮助 [任务|里程碑|风险|站会|复盘|项目]",
+    },
 }
 
 

@@ -46,6 +46,8 @@ RULES: dict[str, frozenset[str]] = {
     "project.members": EVERYONE,
     "project.set": ADMINS,
     "project.admin": ADMINS,
+    "project.baseline": ADMINS,  # saving or replacing the baseline; showing it is open to everyone
+    "project.schedule": EVERYONE,
     # tasks
     "task.add": EVERYONE,
     "task.list": EVERYONE,
@@ -58,6 +60,9 @@ RULES: dict[str, frozenset[str]] = {
     "task.roles": _roles("creator", "accountable"),  # change R, A, C or I (owner: too)
     "task.cancel": _roles("creator", "accountable"),
     "task.delete": _roles("creator", "accountable"),
+    # milestones (editing one afterwards is task.edit, like any task)
+    "milestone.add": ADMINS,
+    "milestone.list": EVERYONE,
     # risks
     "risk.add": EVERYONE,
     "risk.list": EVERYONE,
@@ -89,6 +94,7 @@ _FIELD_RULES: Mapping[str, Mapping[str, str]] = {
         "informed": "task.roles",
         "status": "task.status",
         "closed_at": "task.status",
+        "progress": "task.status",
     },
     "risk": {},
 }

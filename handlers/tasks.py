@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import and_, func, not_, or_, update
 from sqlmodel import col, select
 
-from handlers import permissions
+from handlers import permissions, planning
 from handlers.calendar import Calendar
 from handlers.command import Command, UserRef
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
 from handlers.env import Env, UserError, snapshot
 from handlers.forms import task_form
 from handlers.grammar import TASK_FIELDS, TASK_STATUSES, TITLE, Opt, command
+from handlers.planning import plan_fields
 from handlers.replies import Button, Card, Reply, Table, mention
 from handlers.views import (
     OPEN_STATUSES,
@@ -226,8 +227,43 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
             setattr(task, role, [_user(env, r) for r in opts[role] or ()])
     if "parent" in opts:
         task.parent_id = opts["parent"] and _check_parent(env, task if task.id else None, opts["parent"], usage).id
+    if "start" in opts:
+        task.start_date = opts["start"] and resolve_due(env, opts["start"], usage).date
+    if "duration" in opts:
+        task.duration_days = opts["duration"]
     if "status" in opts:
         _set_status(env, task, opts["status"])
+    if "progress" in opts:
+        _set_progress(env, task, opts["progress"], opts.get("status"), usage)
+
+
+def _apply_plan(env: Env, task: Task, cmd: Command, usage: str) -> None:
+    """Store the predecessors given and refuse a plan that no longer schedules (a loop through
+    `after:` or `parent:`); run once the task has its number."""
+    if "after" in cmd.options:
+        planning.set_dependencies(env, task, cmd.options["after"], usage)
+    if {"after", "parent"} & set(cmd.options):
+        planning.check_plan(env, usage)
+
+
+def _status_for(status: str, progress: int) -> str:
+    """The status a progress implies, as in Jira and MS Project: 100% is done; work begun on a
+    to-do task starts it; a done task set below 100% is open again."""
+    if progress == 100:
+        return "done"
+    if status == "done":
+        return "doing" if progress else "todo"
+    return "doing" if status == "todo" and progress else status
+
+
+def _set_progress(env: Env, task: Task, progress: int, status: str | None, usage: str) -> None:
+    """`progress:` moves the status with it (100% is done); given together, they must agree."""
+    if status is not None and _status_for(status, progress) != status:
+        raise UserError("error.progress_status", usage, progress=progress, status=env.t(f"status.{status}"))
+    task.progress = progress
+    implied = _status_for(task.status, progress)
+    if implied != task.status:
+        _set_status(env, task, implied)
 
 
 def title_of(text: str, usage: str) -> str:
@@ -239,14 +275,27 @@ def title_of(text: str, usage: str) -> str:
 
 
 def _set_status(env: Env, task: Task, status: str) -> None:
+    """One rule for every status change; progress follows: done is 100%, and a done task opened
+    again has its remaining work unknown (0%) until someone says how far it is."""
     task.status = status
     task.closed_at = env.now if status in ("done", "cancelled") else None
+    if status == "done":
+        task.progress = 100
+    elif task.progress == 100:
+        task.progress = 0
 
 
 def _reply_card(env: Env, task: Task, text: str = "") -> Reply:
     parent = env.session.get(Task, task.parent_id) if task.parent_id else None
     children = _children(env, task)
-    return Reply(text=text, cards=[task_card(env, task, parent, children)])
+    card = task_card(env, task, parent, children)
+    card.fields.extend(plan_fields(env, task))
+    return Reply(text=text, cards=[card])
+
+
+def task_snapshot(env: Env, task: Task) -> dict[str, Any]:
+    """A task as audited and permission-checked: its fields and its predecessors."""
+    return {**snapshot(task), "after": planning.dependencies_text(planning.predecessors_of(env, task))}
 
 
 def _children(env: Env, task: Task) -> list[Task]:
@@ -262,7 +311,11 @@ def _children(env: Env, task: Task) -> list[Task]:
 
 @command("task", "add", ("新建", "添加", "创建", "new", "create"), options=TASK_FIELDS, args="text", mentions=True)
 def add(env: Env, cmd: Command) -> Reply:
-    usage = "task.add"
+    return create(env, cmd, "task.add")
+
+
+def create(env: Env, cmd: Command, usage: str, *, milestone: bool = False) -> Reply:
+    """A new task (or milestone) from a command's title, mention and options."""
     if len(cmd.mentions) > 1:
         raise UserError("error.one_responsible", usage)
     task = Task(
@@ -273,6 +326,7 @@ def add(env: Env, cmd: Command) -> Reply:
         creator=env.user,
         created_at=env.now,
         updated_at=env.now,
+        milestone=milestone,
     )
     if cmd.mentions and "responsible" in cmd.options:
         raise UserError("error.one_responsible", usage)
@@ -282,8 +336,10 @@ def add(env: Env, cmd: Command) -> Reply:
     task.number = next_number(env, "next_task_number")
     env.session.add(task)
     env.session.flush()
-    env.audit("task", task.id, "create", None, snapshot(task))
-    reply = _reply_card(env, task, env.t("task.created", ref=f"#{task.number}", user=mention(env.user)))
+    _apply_plan(env, task, cmd, usage)
+    env.audit("task", task.id, "create", None, task_snapshot(env, task))
+    created = "milestone.created" if milestone else "task.created"
+    reply = _reply_card(env, task, env.t(created, ref=f"#{task.number}", user=mention(env.user)))
     reply.cards.extend(_past_due(env, task, None))
     return reply
 
@@ -302,9 +358,10 @@ def update_task(env: Env, cmd: Command) -> Reply:
         raise UserError("error.nothing_to_update", usage)
     task = get_task(env, cmd.ref, usage)
     permissions.check(env, "task.edit", task, usage=usage)
-    before, due_before = snapshot(task), task_due(env, task)
+    before, due_before = task_snapshot(env, task), task_due(env, task)
     _apply(env, task, cmd, usage)
-    after = snapshot(task)
+    _apply_plan(env, task, cmd, usage)
+    after = task_snapshot(env, task)
     if after == before:  # e.g. a form saved unchanged: nothing to record or announce
         return Reply.ephemeral(env.t("task.unchanged", ref=f"#{task.number}"), _reply_card(env, task).cards)
     permissions.check_change(env, "task", task, before, after, usage=usage)
@@ -392,7 +449,7 @@ def delete(env: Env, cmd: Command) -> Reply:
     for task in tasks:
         for child in _children(env, task):
             child.parent_id = task.parent_id
-        env.audit("task", task.id, "delete", snapshot(task), None)
+        env.audit("task", task.id, "delete", task_snapshot(env, task), None)
         env.session.delete(task)
         env.session.flush()
         lines.append(env.t("task.deleted", ref=f"#{task.number}", title=task.title, user=mention(env.user)))
@@ -557,4 +614,4 @@ reopen = command("task", "reopen", ("重开", "重新打开"), args="refs", rule
 )
 cancel = command("task", "cancel", ("取消",), args="refs")(_transition("cancelled", "task.cancelled"))
 
-__all__ = ["get_task", "next_number", "project_tasks", "resolve_due", "title_of"]
+__all__ = ["create", "get_task", "next_number", "project_tasks", "resolve_due", "task_snapshot", "title_of"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "OPEN_TASK_STATUSES",
     "TASK_IS_OPEN",
     "AuditEvent",
+    "Baseline",
+    "BaselineTask",
     "Member",
     "Notification",
     "ProcessedEvent",
@@ -28,6 +31,7 @@ __all__ = [
     "StandupEntry",
     "StandupRun",
     "Task",
+    "TaskDependency",
     "UTCDateTime",
     "Workspace",
     "notification_lane",
@@ -198,6 +202,52 @@ class Task(SQLModel, table=True):
     # counts only if it is after the current due (a new due starts over).
     overdue_reminded_at: datetime | None = _utc(nullable=True)
     escalated_at: datetime | None = _utc(nullable=True)
+    # The plan (handlers.planning, issue 11): start-no-earlier-than, working days of work, percent
+    # complete (100 exactly when done), and whether this is a milestone (no duration).
+    start_date: date | None = None
+    duration_days: int | None = None
+    progress: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    milestone: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+
+
+class TaskDependency(SQLModel, table=True):
+    """Finish-to-start: `successor_id` starts `lag_days` working days after `predecessor_id`
+    finishes. Both tasks are of `project_id` (handlers.planning checks it); a deleted task takes
+    its dependencies with it."""
+
+    __table_args__ = (
+        UniqueConstraint("successor_id", "predecessor_id"),
+        Index("ix_taskdependency_predecessor", "predecessor_id", "successor_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    successor_id: int = Field(sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False))
+    predecessor_id: int = Field(sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False))
+    lag_days: int = 0
+
+
+class Baseline(SQLModel, table=True):
+    """A project's one current baseline: the plan as it was when saved (rows in BaselineTask)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    project_id: int = Field(foreign_key="project.id", unique=True)
+    saved_at: datetime = _utc(nullable=False)
+    saved_by: str = Field(max_length=64)
+
+
+class BaselineTask(SQLModel, table=True):
+    """One task's planned dates in a baseline, by task number (numbers are never reused, and a
+    task deleted since keeps its planned dates in the baseline it was part of). Budgets come later."""
+
+    __table_args__ = (UniqueConstraint("baseline_id", "task_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    baseline_id: int = Field(sa_column=Column(ForeignKey("baseline.id", ondelete="CASCADE"), nullable=False))
+    task_number: int
+    planned_start: date
+    planned_finish: date
 
 
 class Risk(SQLModel, table=True):

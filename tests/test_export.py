@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -42,6 +42,7 @@ def data(db: Database) -> Database:
         '/task add "Cutover | rehearsal" due:"2026-12-01 17:00"',
         '/task add "Export schema" parent:#1',
         '/task add "=SUM(1)"',
+        '/milestone add "Go-live" date:2026-12-18 after:#2',
         '/risk add "Vendor delay" p:4 i:3 cat:schedule review:2026-12-15 mit:"Weekly sync" cont:"Backup vendor"',
         '/risk add "Data loss" p:5 i:5 strategy:avoid',
         "/standup y:a t:b b:none",
@@ -77,12 +78,12 @@ def no_trailing_whitespace(text: str) -> bool:
 
 
 def test_tasks_json_fields_and_values(data: Database) -> None:
-    records = json.loads(export(data, "tasks", "json", "ERP upgrade"))
-    assert [r["number"] for r in records] == [1, 2, 3, 4]
+    records = json.loads(export(data, "tasks", "json", "ERP upgrade", today=date(2026, 11, 20)))
+    assert [r["number"] for r in records] == [1, 2, 3, 4, 5]
     for r in records:
         assert list(r) == list(FIELDS["tasks"])
         assert r["project"] == "ERP upgrade"
-    one, two, three, four = records
+    one, two, three, four, five = records
     assert one == {
         "workspace": "console:w1",
         "project": "ERP upgrade",
@@ -98,7 +99,22 @@ def test_tasks_json_fields_and_values(data: Database) -> None:
         "parent": None,
         "created_at": "2026-11-20T01:00:00+00:00",
         "closed_at": None,
+        "start": None,
+        "duration_days": None,
+        "depends_on": [],
+        "progress": 0,
+        "milestone": False,
+        "baseline_start": None,
+        "baseline_finish": None,
+        "early_start": "2026-11-20",
+        "early_finish": "2026-11-20",
+        "late_start": "2026-11-27",
+        "late_finish": "2026-11-27",
+        "total_float": 5,
+        "critical": False,
+        "forecast_finish": "2026-11-20",
     }
+    assert (five["milestone"], five["depends_on"], five["forecast_finish"]) == (True, [2], "2026-12-18")
     assert two["due"] == "2026-12-01T17:00:00+08:00"
     assert two["title"] == "Cutover | rehearsal"
     assert two["consulted"] == [] and two["informed"] == []
@@ -206,6 +222,7 @@ def test_all_projects_in_name_order(data: Database) -> None:
         ("ERP upgrade", 2),
         ("ERP upgrade", 3),
         ("ERP upgrade", 4),
+        ("ERP upgrade", 5),
     ]
 
 
@@ -262,7 +279,7 @@ def test_tasks_csv(data: Database) -> None:
     assert "\r" not in out
     table = _csv(out)
     assert table[0] == list(FIELDS["tasks"])
-    assert len(table) == 1 + 4
+    assert len(table) == 1 + 5
     by_number = {row[2]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
     assert by_number["1"]["consulted"] == "dan;erin"
     assert by_number["1"]["informed"] == "frank"
@@ -323,7 +340,7 @@ def test_tasks_markdown(data: Database) -> None:
     assert "CRM rollout" not in out and "Billing" not in out
     # Every table row has the same number of unescaped cell separators.
     table = [line for line in lines if line.startswith("|")]
-    assert len(table) == 2 + 4
+    assert len(table) == 2 + 5
     assert {line.replace("\\|", "").count("|") for line in table} == {11}
 
 

@@ -27,6 +27,7 @@ from handlers.parse import (
     tokenize,
 )
 from handlers.replies import MENTION_CLOSE, MENTION_OPEN, Button, clean_user_text
+from handlers.schedule import Dependency
 
 
 def C(
@@ -68,6 +69,38 @@ VALID: list[tuple[str, Command]] = [
         "/任务 新建 迁移订单库 负责:@张三 截止:下周五",
         C("task", "add", "迁移订单库", responsible=U("张三"), due="下周五"),
     ),
+    # the plan of a task (issue 11): start, working days, predecessors with lag, progress
+    (
+        "/task add Build start:2026-12-01 dur:2w after:#3+2d,#4 progress:60%",
+        C(
+            "task",
+            "add",
+            "Build",
+            start="2026-12-01",
+            duration=10,
+            after=(Dependency(3, 2), Dependency(4)),
+            progress=60,
+        ),
+    ),
+    (
+        "/任务 新建 开发 开始:12月1日 工期:5天 前置:#3、#4+2天 进度:60％",
+        C("task", "add", "开发", start="12月1日", duration=5, after=(Dependency(3), Dependency(4, 2)), progress=60),
+    ),
+    ("/task update #2 dur:3 after:none", C("task", "update", refs=(2,), duration=3, after=None)),
+    ("/任务 更新 #2 工期:2周 前置:3", C("task", "update", refs=(2,), duration=10, after=(Dependency(3),))),
+    (
+        '/milestone add "Go-live" date:2027-01-15 after:#7 A:@alice',
+        C("milestone", "add", "Go-live", date="2027-01-15", after=(Dependency(7),), accountable=U("alice")),
+    ),
+    (
+        "/里程碑 新建 上线 日期:2027-01-15 前置:#7",
+        C("milestone", "add", "上线", date="2027-01-15", after=(Dependency(7),)),
+    ),
+    ("/milestone", C("milestone", "list")),
+    ("/里程碑 列表", C("milestone", "list")),
+    ("/project baseline", C("project", "baseline")),
+    ("/项目 基线 查看", C("project", "baseline", choice="show")),
+    ("/项目 进度", C("project", "schedule")),
     # area aliases, action aliases, default actions
     ("/task", C("task", "list")),
     ("/t", C("task", "list")),
@@ -423,6 +456,13 @@ ERRORS: list[tuple[str, str, str]] = [
     ("/standup config time:25pm", "error.bad_time", "standup.config"),
     ("/standup config summary:noonish", "error.bad_time", "standup.config"),
     ("/standup config remind:forever", "error.bad_duration", "standup.config"),
+    ("/task add X dur:0d", "error.bad_workdays", "task.add"),
+    ("/task add X dur:3h", "error.bad_workdays", "task.add"),
+    ("/任务 新建 X 工期:很久", "error.bad_workdays", "task.add"),
+    ("/task add X after:#0", "error.bad_predecessors", "task.add"),
+    ("/task add X after:#3-2d", "error.bad_predecessors", "task.add"),
+    ("/task update #1 progress:120%", "error.bad_percent", "task.update"),
+    ("/任务 更新 #1 进度:一半", "error.bad_percent", "task.update"),
     ("/standup config remind:0m", "error.bad_duration", "standup.config"),
     ("/standup config enabled:maybe", "error.bad_bool", "standup.config"),
     ("/task add X due:", "error.empty_option", "task.add"),

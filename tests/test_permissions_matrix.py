@@ -42,6 +42,10 @@ EXAMPLES: dict[str, list] = {
     "project.members": ["/project members"],
     "project.set": ['/project set goal:"Ship it"', "/project set tz:Europe/Berlin"],
     "project.admin": ["/project admin add @newbie"],
+    "project.baseline": ["/project baseline", ("click", "/project baseline", "Replace baseline")],
+    "project.schedule": ["/project schedule"],
+    "milestone.add": ['/milestone add "Go-live" date:2026-12-31'],
+    "milestone.list": ["/milestone list"],
     "task.add": ['/task add "Another task"'],
     "task.list": ["/task list all"],
     "task.show": ["/task show {t}"],
@@ -62,6 +66,7 @@ EXAMPLES: dict[str, list] = {
     ],
     "task.status": [
         "/task start {t}",
+        "/task update {t} progress:50%",
         "/task done {t}",
         "/task block {t}",
         "/task update {t} status:doing",
