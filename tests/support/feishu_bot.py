@@ -21,6 +21,7 @@ from handlers.replies import Reply
 from storage.database import Database
 from tests.support import feishu_payloads as p
 from tests.support.fake_feishu import FakeFeishu
+from tests.support.waiting import SLOW_MACHINE
 
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wed 10:00 in Asia/Shanghai
 ENCRYPT_KEY = "test-encrypt-key"
@@ -78,7 +79,7 @@ class FeishuBot:
         request.body = raw
         request.headers = headers
         response = self.adapter.dispatcher().do(request)
-        assert self.adapter.executor.wait_idle(10), "a stored event was not processed"
+        assert self.adapter.executor.wait_idle(SLOW_MACHINE), "a stored event was not processed"
         return response
 
     def do(self, body: dict[str, Any]) -> Any:
@@ -106,7 +107,7 @@ class FeishuBot:
     # --- bot -> Feishu -----------------------------------------------------------------
     def deliver(self) -> int:
         """Send what is queued, once the workers processed every stored event."""
-        assert self.adapter.executor.wait_idle(10), "a stored event was not processed"
+        assert self.adapter.executor.wait_idle(SLOW_MACHINE), "a stored event was not processed"
         return self.adapter.deliver()
 
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.waiting import free_port, healthy, wait_until
+from tests.support.waiting import SLOW_MACHINE, free_port, healthy, wait_until
 
 __all__ = ["ROOT", "RunningPmbot", "pmbot", "pmbot_env", "running_pmbot"]
 
@@ -55,7 +55,9 @@ class RunningPmbot:
 
 
 @contextmanager
-def running_pmbot(cwd: Path, settings: Mapping[str, str], *, start_timeout: float = 30) -> Iterator[RunningPmbot]:
+def running_pmbot(
+    cwd: Path, settings: Mapping[str, str], *, start_timeout: float = 2 * SLOW_MACHINE
+) -> Iterator[RunningPmbot]:
     """`pmbot run` until the block ends; fails unless it becomes healthy and exits 0 on SIGTERM."""
     port = free_port()
     env = pmbot_env(

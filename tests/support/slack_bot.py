@@ -38,6 +38,7 @@ from storage.database import Database
 from tests.chat import START
 from tests.support import slack_payloads as p
 from tests.support.fake_slack import Call, FakeSlack
+from tests.support.waiting import SLOW_MACHINE
 
 __all__ = ["SECRET", "USERS", "SlackBot", "buttons", "slack_bot", "slack_config", "slack_fake", "texts"]
 
@@ -202,7 +203,7 @@ class SlackBot:
 
     def settle(self) -> None:
         """Wait until the listeners this request started are done, then send what they queued."""
-        assert self.adapter.executor.wait_idle(10), "a listener did not finish"
+        assert self.adapter.executor.wait_idle(SLOW_MACHINE), "a listener did not finish"
         self.adapter.deliver()
 
     def command(self, text: str, *, command: str = "/task", settle: bool = True, **kw: Any) -> tuple[int, str]:
