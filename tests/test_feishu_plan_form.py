@@ -9,13 +9,12 @@ from typing import Any
 
 import lark_oapi  # noqa: F401 - imported once for the session (about 3 s)
 import pytest
-from sqlmodel import col, select
 
 from storage.database import Database
-from storage.models import Task, TaskDependency
 from tests.support import feishu_payloads as p
 from tests.support.fake_feishu import FakeFeishu
 from tests.support.feishu_bot import FeishuBot, buttons
+from tests.support.plans import task_plan
 
 BOT = p.mention("@_user_1", "ou_bot", "pmbot")
 
@@ -64,16 +63,6 @@ def _unchanged(card: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _task(db: Database, number: int) -> tuple[Task, list[tuple[int, int]]]:
-    with db.session() as s:
-        task = s.exec(select(Task).where(Task.number == number)).one()
-        numbers = {t.id: t.number for t in s.exec(select(Task))}
-        deps = s.exec(
-            select(TaskDependency).where(TaskDependency.successor_id == task.id).order_by(col(TaskDependency.id))
-        ).all()
-        return task, [(numbers[d.predecessor_id], d.lag_days) for d in deps]
-
-
 def test_every_plan_field_round_trips_through_the_form_card(bot: FeishuBot, fake: FakeFeishu, db: Database) -> None:
     _say(bot, '/项目 初始化 "计划"')
     _say(bot, "/任务 新建 设计")
@@ -98,7 +87,7 @@ def test_every_plan_field_round_trips_through_the_form_card(bot: FeishuBot, fake
         },
     )
     assert answer["card"]["data"]["header"]["title"]["content"] == "#3 开发"
-    task, deps = _task(db, 3)
+    task, deps = task_plan(db, 3)
     assert (str(task.start_date), task.duration_days, task.progress, task.status) == ("2026-12-07", 5, 40, "doing")
     assert deps == [(1, 0), (2, 2)]
 
@@ -111,11 +100,11 @@ def test_every_plan_field_round_trips_through_the_form_card(bot: FeishuBot, fake
 
     save = buttons(edit)["保存"]
     bot.click(save, form_value=_unchanged(edit))
-    assert _task(db, 3) == (task, deps)  # saved as it was: nothing changes
+    assert task_plan(db, 3) == (task, deps)  # saved as it was: nothing changes
 
     changed = {**_unchanged(edit), "start": "2026-12-14 +0800", "duration": "2周", "after": "", "progress": "100"}
     assert "card" in bot.click(save, form_value=changed)
-    task, deps = _task(db, 3)
+    task, deps = task_plan(db, 3)
     assert (str(task.start_date), task.duration_days, task.progress, task.status) == ("2026-12-14", 10, 100, "done")
     assert deps == []
 
@@ -133,7 +122,7 @@ def test_a_wrong_predecessor_is_named_with_its_field(bot: FeishuBot, fake: FakeF
     }
     unknown = bot.click(save, form_value={**_unchanged(edit), "after": "#7"})
     assert unknown["toast"]["content"] == "前置任务:本项目中没有任务 #7。"
-    assert _task(db, 1)[1] == [] and _task(db, 2)[1] == [(1, 0)]
+    assert task_plan(db, 1)[1] == [] and task_plan(db, 2)[1] == [(1, 0)]
 
 
 def test_the_plan_inputs_speak_english_in_an_english_project(bot: FeishuBot, fake: FakeFeishu) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from storage.database import Database
-from storage.models import AuditEvent, Task, TaskDependency
+from storage.models import AuditEvent
+from tests.support.plans import task_plan
 from tests.support.slack_bot import SlackBot, slack_bot, slack_fake  # noqa: F401 - fixtures
 
 
@@ -35,17 +36,6 @@ def _unchanged(view: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _task(db: Database, number: int) -> tuple[Task, list[tuple[int, int]]]:
-    """Task #number and its predecessors as (number, lag)."""
-    with db.session() as s:
-        task = s.exec(select(Task).where(Task.number == number)).one()
-        numbers = {t.id: t.number for t in s.exec(select(Task))}
-        deps = s.exec(
-            select(TaskDependency).where(TaskDependency.successor_id == task.id).order_by(col(TaskDependency.id))
-        ).all()
-        return task, [(numbers[d.predecessor_id], d.lag_days) for d in deps]
-
-
 def _audits(db: Database) -> int:
     with db.session() as s:
         return len(s.exec(select(AuditEvent)).all())
@@ -68,7 +58,7 @@ def test_every_plan_field_round_trips_through_the_modal(slack_bot: SlackBot, db:
     assert _inputs(create)["start"]["element"]["type"] == "datepicker"
     answers = {"title": "Build", "start": "2026-12-07", "duration": "5d", "after": "#1, #2+2d", "progress": "40%"}
     assert bot.submit(create, answers) == {}
-    task, deps = _task(db, 3)
+    task, deps = task_plan(db, 3)
     assert (str(task.start_date), task.duration_days, task.progress, task.status) == ("2026-12-07", 5, 40, "doing")
     assert deps == [(1, 0), (2, 2)]
 
@@ -82,11 +72,11 @@ def test_every_plan_field_round_trips_through_the_modal(slack_bot: SlackBot, db:
     audits = _audits(db)
     ack = bot.submit(edit, _unchanged(edit))  # saved as it was: nothing changes, nothing recorded
     assert "Nothing changed on task #3." in str(ack["view"]["blocks"])
-    assert _audits(db) == audits and _task(db, 3) == (task, deps)
+    assert _audits(db) == audits and task_plan(db, 3) == (task, deps)
 
     changed = {**_unchanged(edit), "start": "2026-12-14", "duration": "2w", "after": "", "progress": "100"}
     assert bot.submit(edit, changed) == {}
-    task, deps = _task(db, 3)
+    task, deps = task_plan(db, 3)
     assert (str(task.start_date), task.duration_days, task.progress, task.status) == ("2026-12-14", 10, 100, "done")
     assert deps == []
 
@@ -113,9 +103,9 @@ def test_a_wrong_plan_field_is_shown_under_its_own_input(slack_bot: SlackBot, db
             ack = bot.submit(edit, {**_unchanged(edit), field: value})
             assert ack["response_action"] == "errors" and list(ack["errors"]) == [field], (field, value, ack)
             assert error in ack["errors"][field]
-    task, deps = _task(db, 1)
+    task, deps = task_plan(db, 1)
     assert (task.start_date, task.duration_days, task.progress, deps) == (None, None, 0, [])
-    assert _task(db, 2)[1] == [(1, 0)]
+    assert task_plan(db, 2)[1] == [(1, 0)]
 
 
 def test_the_plan_inputs_and_their_errors_speak_chinese(slack_bot: SlackBot, db: Database) -> None:
@@ -135,5 +125,5 @@ def test_the_plan_inputs_and_their_errors_speak_chinese(slack_bot: SlackBot, db:
     ack = bot.submit(view, {"title": "开发", "after": "#5"}, user="U3")
     assert ack["errors"] == {"after": "本项目中没有任务 #5。"}
     assert bot.submit(view, {"title": "开发", "duration": "2周", "progress": "60%"}, user="U3") == {}
-    task, _ = _task(db, 1)
+    task, _ = task_plan(db, 1)
     assert (task.duration_days, task.progress) == (10, 60)
