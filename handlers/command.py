@@ -50,10 +50,11 @@ class Command:
 class ParseError(ValueError):
     """Not a valid command. `code` names the problem (a message catalogue key), `usage`
     the usage entry to show ("task.add", or "" for the general help), `detail` the values
-    the message needs."""
+    the message needs; `field` the option (form input) it is about, where a form shows it."""
 
     def __init__(self, code: str, usage: str = "", **detail: Any) -> None:
         super().__init__(code, usage, detail)
         self.code = code
         self.usage = usage
         self.detail = detail
+        self.field = str(detail.get("key") or "")

@@ -165,7 +165,7 @@ class Core:
             except (ParseError, UserError) as exc:
                 session.rollback()
                 self._first_delivery(session, keys, ctx.now)  # a retry must not answer twice
-                reply = Reply.failure(self._error_text(env.locale, exc), env.locale)
+                reply = Reply.failure(self._error_text(env.locale, exc), env.locale, exc.field)
             done(session, reply)
             return reply
 

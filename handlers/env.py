@@ -6,6 +6,8 @@ for anything the user got wrong; the core turns it into an error reply with usag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,12 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from handlers import i18n
+from handlers.command import ParseError
 from handlers.context import Context
 from handlers.replies import clean_name
 from storage.database import insert_absent
 from storage.models import AuditEvent, Member, Project, Workspace, saved_id
 
-__all__ = ["Defaults", "Env", "UserError", "snapshot"]
+__all__ = ["Defaults", "Env", "UserError", "about", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -34,13 +37,26 @@ class Defaults:
 
 
 class UserError(Exception):
-    """A refusal or mistake to report to the user: catalogue key, usage key, values."""
+    """A refusal or mistake to report to the user: catalogue key, usage key, values, and the
+    option (form input) it is about, where a form shows it (see `about`)."""
 
     def __init__(self, code: str, usage: str = "", **detail: Any) -> None:
         super().__init__(code)
         self.code = code
         self.usage = usage
         self.detail = detail
+        self.field = str(detail.get("key") or "")
+
+
+@contextmanager
+def about(field: str) -> Iterator[None]:
+    """A mistake found while applying option `field` is about that field: a submitted form shows
+    it under that input (unless the error already names its field)."""
+    try:
+        yield
+    except (UserError, ParseError) as exc:
+        exc.field = exc.field or field
+        raise
 
 
 @dataclass

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Literal
 
+from handlers import i18n, planning
 from handlers.env import Env
 from handlers.grammar import CATEGORIES, PRIORITIES, STRATEGIES
-from handlers.replies import Card, Form, Input, Option
+from handlers.replies import Card, Form, Input, Option, Reply
 from storage.models import Risk, Task
 
 # The smallest text input among the platforms: Feishu's input component allows `max_length` up
@@ -72,6 +73,7 @@ def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "
             "consulted", env.t("field.consulted"), "users", initial=",".join(t.consulted) if t and t.consulted else None
         ),
         Input("informed", env.t("field.informed"), "users", initial=",".join(t.informed) if t and t.informed else None),
+        *_plan_inputs(env, t),
         Input("due", env.t("field.due"), due_kind, initial=due),
         Input(
             "priority",
@@ -93,6 +95,51 @@ def task_form(env: Env, task: Task | None = None, title: str = "", link: str = "
         env,
         Card(title=env.t("form.edit_task", ref=f"#{t.number}"), color="blue", form=form),
         f"/task update #{t.number}",
+    )
+
+
+# Inputs labelled other than by their `field.<name>` catalogue entry (the card's shorter word).
+_LABELS = {"duration": "form.duration", "after": "form.after", "progress": "form.progress"}
+
+
+def _label(locale: str, name: str) -> str:
+    return i18n.t(_LABELS.get(name, f"field.{name}"), locale)
+
+
+def error_line(reply: Reply) -> str:
+    """The first line of an error, led by the label of the form input it is about: for a
+    platform that cannot show an error under that input (a Feishu form is answered by a toast)."""
+    line = reply.text.split("\n")[0]
+    if not reply.field or _LABELS.get(reply.field, f"field.{reply.field}") not in i18n.CATALOGUE:
+        return line
+    return i18n.t("form.field_error", reply.locale, field=_label(reply.locale, reply.field), error=line)
+
+
+def _plan_inputs(env: Env, task: Task | None) -> tuple[Input, ...]:
+    """Start, duration, predecessors and progress, as `start:`, `dur:`, `after:` and `progress:`
+    take them (so a submission is validated like the typed command), prefilled from `task`."""
+    after = planning.dependencies_text(planning.predecessors_of(env, task)) if task is not None else ""
+    start = task.start_date.isoformat() if task is not None and task.start_date else None
+    duration = str(task.duration_days) if task is not None and task.duration_days else None
+    return (
+        Input("start", env.t("field.start"), "date", initial=start),
+        Input(
+            "duration",
+            _label(env.locale, "duration"),
+            "text",
+            initial=duration,
+            placeholder=env.t("form.duration_hint"),
+        ),
+        Input(
+            "after", _label(env.locale, "after"), "text", initial=after or None, placeholder=env.t("form.after_hint")
+        ),
+        Input(
+            "progress",
+            _label(env.locale, "progress"),
+            "text",
+            initial=str(task.progress) if task else None,
+            placeholder=env.t("form.progress_hint"),
+        ),
     )
 
 

@@ -321,6 +321,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "field.duration": {"en": "Duration", "zh": "工期"},
     "field.after": {"en": "After", "zh": "前置任务"},
     "field.progress": {"en": "Progress", "zh": "进度"},
+    # the plan inputs of the task form (handlers.forms)
+    "form.duration": {"en": "Duration (working days)", "zh": "工期(工作日)"},
+    "form.duration_hint": {"en": "5d, 2w", "zh": "5天、2周"},
+    "form.after": {"en": "Predecessors", "zh": "前置任务"},
+    "form.after_hint": {
+        "en": "#3, #4+2d (starts 2 working days after #4 finishes)",
+        "zh": "#3、#4+2天(#4 完成 2 个工作日后开始)",
+    },
+    "form.progress": {"en": "Progress (%)", "zh": "进度 (%)"},
+    "form.progress_hint": {"en": "0-100", "zh": "0-100"},
+    "form.field_error": {"en": "{field}: {error}", "zh": "{field}:{error}"},
     "field.forecast": {"en": "Schedule", "zh": "计划"},
     "field.baseline": {"en": "Baseline", "zh": "基线"},
     "plan.workdays": {"en": "{n} working day(s)", "zh": "{n} 个工作日"},

@@ -180,14 +180,15 @@ class Reply:
     visibility: Visibility = "channel"
     error: bool = False
     locale: str = "en"  # the language the reply is written in, for the renderer's own words
+    field: str = ""  # the form input an error is about (a form shows it there), or ""
 
     @classmethod
     def ephemeral(cls, text: str = "", cards: list[Card] | None = None) -> Reply:
         return cls(text=text, cards=cards or [], visibility="ephemeral")
 
     @classmethod
-    def failure(cls, text: str, locale: str = "en") -> Reply:
-        return cls(text=text, visibility="ephemeral", error=True, locale=locale)
+    def failure(cls, text: str, locale: str = "en", field: str = "") -> Reply:
+        return cls(text=text, visibility="ephemeral", error=True, locale=locale, field=field)
 
     def shows_only(self, subject: str) -> bool:
         """The reply is one card about `subject` (and `subject` names an item)."""
@@ -280,4 +281,5 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         visibility=data.get("visibility", "channel"),
         error=data.get("error", False),
         locale=data.get("locale", "en"),
+        field=data.get("field", ""),
     )

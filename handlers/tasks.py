@@ -14,7 +14,7 @@ from handlers import permissions, planning
 from handlers.calendar import Calendar
 from handlers.command import Command, UserRef
 from handlers.dates import DateParseError, Due, parse_due, parse_duration
-from handlers.env import Env, UserError, snapshot
+from handlers.env import Env, UserError, about, snapshot
 from handlers.forms import task_form
 from handlers.grammar import TASK_FIELDS, TASK_STATUSES, TITLE, Opt, command
 from handlers.planning import plan_fields
@@ -211,7 +211,8 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
     if "title" in opts:
         task.title = title_of(opts["title"], usage)
     if "due" in opts:
-        due = opts["due"] and resolve_due(env, opts["due"], usage, task_due(env, task))
+        with about("due"):
+            due = opts["due"] and resolve_due(env, opts["due"], usage, task_due(env, task))
         task.due_date, task.due_at = (due.date, _utc(due.as_datetime(env.tz))) if due else (None, None)
     if "priority" in opts:
         task.priority = opts["priority"]
@@ -226,24 +227,28 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
         if role in opts:
             setattr(task, role, [_user(env, r) for r in opts[role] or ()])
     if "parent" in opts:
-        task.parent_id = opts["parent"] and _check_parent(env, task if task.id else None, opts["parent"], usage).id
+        with about("parent"):
+            task.parent_id = opts["parent"] and _check_parent(env, task if task.id else None, opts["parent"], usage).id
     if "start" in opts:
-        task.start_date = opts["start"] and resolve_due(env, opts["start"], usage).date
+        with about("start"):
+            task.start_date = opts["start"] and resolve_due(env, opts["start"], usage).date
     if "duration" in opts:
         task.duration_days = opts["duration"]
     if "status" in opts:
         _set_status(env, task, opts["status"])
     if "progress" in opts:
-        _set_progress(env, task, opts["progress"], opts.get("status"), usage)
+        with about("progress"):
+            _set_progress(env, task, opts["progress"], opts.get("status"), usage)
 
 
 def _apply_plan(env: Env, task: Task, cmd: Command, usage: str) -> None:
     """Store the predecessors given and refuse a plan that no longer schedules (a loop through
-    `after:` or `parent:`); run once the task has its number."""
-    if "after" in cmd.options:
-        planning.set_dependencies(env, task, cmd.options["after"], usage)
-    if {"after", "parent"} & set(cmd.options):
-        planning.check_plan(env, usage)
+    `after:` or `parent:`, named on `after` when it was given); run once the task has its number."""
+    with about("after" if "after" in cmd.options else "parent"):
+        if "after" in cmd.options:
+            planning.set_dependencies(env, task, cmd.options["after"], usage)
+        if {"after", "parent"} & set(cmd.options):
+            planning.check_plan(env, usage)
 
 
 def _status_for(status: str, progress: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.modals import Meta, first_input, form_modal, form_values
+from bot.slack.modals import Meta, error_block, form_modal, form_values
 from handlers.destination import Destination, MessageRef
 from handlers.replies import Form, Input, Option
 from tests.support.slack_payloads import state_values
@@ -58,7 +58,14 @@ def test_every_input_kind_becomes_its_slack_element_with_its_initial_value() -> 
     optional = {b["block_id"]: b.get("optional") for b in view["blocks"] if b["type"] == "input"}
     assert optional["title"] is False and optional["due"] is True
     assert view["submit"]["text"] == "Save" and view["close"]["text"] == "Cancel"
-    assert first_input(view) == "title"
+    assert error_block(view) == "title"
+
+
+def test_an_error_is_shown_under_the_input_it_is_about_else_under_the_first() -> None:
+    view = _modal()
+    assert error_block(view, "due") == "due"
+    assert error_block(view, "after") == "title"  # not an input of this form
+    assert error_block({"blocks": []}, "due") is None
 
 
 def test_the_private_metadata_carries_what_the_submission_needs() -> None:

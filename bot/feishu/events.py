@@ -44,6 +44,7 @@ from bot.inbox import Inbox, Outgoing, Process
 from bot.messenger import Destination
 from handlers.core import Core
 from handlers.env import Defaults
+from handlers.forms import error_line
 from handlers.i18n import t
 from handlers.parse import is_command
 from handlers.replies import Reply
@@ -309,7 +310,7 @@ class FeishuEvents:
         if reply is None:
             return {}
         if reply.error:
-            return _toast("error", plain(reply.text.split("\n")[0], self.names))
+            return _toast("error", plain(error_line(reply), self.names))
         if reply.visibility == "ephemeral":
             self._queue(
                 f"feishu:card:{token}",

@@ -55,7 +55,7 @@ from bot.slack.home import render_home
 from bot.slack.modals import (
     FORM_CALLBACK,
     Meta,
-    first_input,
+    error_block,
     form_from_value,
     form_modal,
     form_values,
@@ -360,7 +360,7 @@ class SlackListeners:
         if reply is None:
             ack()
             return
-        block = first_input(view)
+        block = error_block(view, reply.field)
         if reply.error and block:
             ack(response_action="errors", errors={block: clip(plain(reply.text.split("\n")[0], names), ERROR_MAX)})
             return

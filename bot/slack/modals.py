@@ -42,7 +42,7 @@ __all__ = [
     "FORM_CALLBACK",
     "INFO_CALLBACK",
     "Meta",
-    "first_input",
+    "error_block",
     "form_from_value",
     "form_modal",
     "form_values",
@@ -185,9 +185,11 @@ def info_modal(reply: Reply, *, names: NameOf) -> dict[str, Any]:
     return view.to_dict()
 
 
-def first_input(view: dict[str, Any]) -> str | None:
-    """The block id of a view's first input, where Slack shows a submission's error."""
-    return next((b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None)
+def error_block(view: dict[str, Any], field: str = "") -> str | None:
+    """The block id of the input a submission's error is shown under: the input of the field
+    it is about (`Reply.field`) when the view has it, else the first input."""
+    inputs = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
+    return field if field in inputs else next(iter(inputs), None)
 
 
 def form_values(state: dict[str, Any]) -> dict[str, Any]:
