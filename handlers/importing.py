@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import select
 
@@ -102,6 +102,7 @@ _COLUMN_OF_ERROR = {
     "error.parent_cycle": "parent",
     "error.progress_status": "progress",
 }
+_K = TypeVar("_K", int, str)
 USAGE = "task.update"  # the command every row runs
 # A task's stored field (as audited) -> the column that sets it, to report what an update changed.
 _COLUMN_OF_FIELD = {
@@ -330,6 +331,19 @@ def wbs_codes(tasks: Sequence[Task]) -> dict[str, Task]:
     return codes
 
 
+def _index(rows: list[_Row], column: str, keys: Mapping[int, _K | None], problems: _Problems) -> dict[_K, _Row]:
+    """The rows by their number or WBS code (`keys` by row); a key used twice is a problem."""
+    index: dict[_K, _Row] = {}
+    for row in rows:
+        key = keys[row.line]
+        if key is None:
+            continue
+        if key in index:
+            problems.add(row.line, column, "import.duplicate_row", value=key, other=index[key].line)
+        index[key] = row
+    return index
+
+
 class _Resolver:
     """Finds what a reference names: a row of the file first, then a task of the project."""
 
@@ -337,15 +351,8 @@ class _Resolver:
         tasks = project_tasks(env)
         self.tasks = {t.number: t for t in tasks}
         self.codes = wbs_codes(tasks)
-        self.by_number: dict[int, _Row] = {}
-        self.by_wbs: dict[str, _Row] = {}
-        for row in rows:
-            for key, index, column in ((row.number, self.by_number, "number"), (row.wbs, self.by_wbs, "wbs")):
-                if key is None:
-                    continue
-                if key in index:
-                    problems.add(row.line, column, "import.duplicate_row", value=key, other=index[key].line)  # type: ignore[index]
-                index[key] = row  # type: ignore[index]
+        self.by_number = _index(rows, "number", {r.line: r.number for r in rows}, problems)
+        self.by_wbs = _index(rows, "wbs", {r.line: r.wbs for r in rows}, problems)
         self.wbs_in_use = bool(self.by_wbs)
 
     def match(self, row: _Row) -> Task | None:
