@@ -4,7 +4,8 @@ This module does the file I/O and the transaction; the rules are all in handlers
 CSV is read as UTF-8 (with or without Excel's byte-order mark), else GB18030 (what Excel saves
 on Chinese Windows); XLSX through openpyxl, first sheet, dates as `YYYY-MM-DD`. The first row
 holds the headers. The export's formula guard (a leading apostrophe before `=`, `+`, `-`, `@`)
-is undone, so an exported file imports back with the same titles.
+is undone, and the columns the export computes (`early_start`, `total_float`, `workspace` …) are
+skipped, so an exported file imports back as it is.
 
 The import runs as the operator (the bot's user, with an admin's rights: whoever can reach the
 database owns the data) in one transaction, committed only when every row applied and it is not
@@ -21,14 +22,17 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from bot.export import FIELDS, one_project
 from handlers.core import BOT_USER, Core
-from handlers.importing import ImportRefused, import_tasks, problems_text, summary_text
+from handlers.importing import ImportRefused, column_of, import_tasks, problems_text, summary_text
 from storage.database import Database
 from storage.models import Member, saved_id
 
 __all__ = ["FileError", "Outcome", "import_file", "read_table"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what the export guards (bot/export.py)
+# What the task export writes besides the importable columns: computed, or kept by the bot.
+EXPORT_ONLY = frozenset(f for f in FIELDS["tasks"] if column_of(f) is None)
 
 
 class FileError(ValueError):
@@ -66,11 +70,13 @@ def _cell(value: Any) -> str:
 
 
 def _records(grid: Sequence[Sequence[str]]) -> list[dict[str, str]]:
-    """The rows under the header row as dicts; headers trimmed, empty header columns dropped."""
+    """The rows under the header row as dicts; headers trimmed, columns without a header or
+    computed by the export dropped."""
     if not grid:
         return []
     headers = [h.strip() for h in grid[0]]
-    return [{h: (row[i] if i < len(row) else "") for i, h in enumerate(headers) if h} for row in grid[1:]]
+    kept = [(i, h) for i, h in enumerate(headers) if h and h.lower() not in EXPORT_ONLY]
+    return [{h: (row[i] if i < len(row) else "") for i, h in kept} for row in grid[1:]]
 
 
 def _csv(data: bytes) -> list[list[str]]:
@@ -120,7 +126,6 @@ def import_file(
 ) -> Outcome:
     """Import the rows into the named project in one transaction (rolled back on a dry run or a
     refusal); raises bot.export.ExportError when the project is not found or is ambiguous."""
-    from bot.export import one_project
 
     core = Core(db)
     with db.session() as session:

@@ -37,7 +37,16 @@ from handlers.tasks import create, get_task, project_tasks, resolve_due, task_sn
 from handlers.tokens import mention, norm
 from storage.models import Member, Task
 
-__all__ = ["COLUMNS", "Change", "ImportRefused", "Problem", "import_tasks", "problems_text", "summary_text"]
+__all__ = [
+    "COLUMNS",
+    "Change",
+    "ImportRefused",
+    "Problem",
+    "column_of",
+    "import_tasks",
+    "problems_text",
+    "summary_text",
+]
 
 # Canonical column -> the other headers it is recognised by (English and Chinese; compared
 # NFKC-normalised and case-insensitively). The export's names (`duration_days`, `depends_on`)
@@ -61,24 +70,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "milestone": ("里程碑",),
     "description": ("描述", "说明"),
 }
-# Columns the export writes that are computed or kept by the bot: read past, never imported.
-IGNORED = frozenset(
-    {
-        "workspace",
-        "project",
-        "created_at",
-        "closed_at",
-        "baseline_start",
-        "baseline_finish",
-        "early_start",
-        "early_finish",
-        "late_start",
-        "late_finish",
-        "total_float",
-        "critical",
-        "forecast_finish",
-    }
-)
 # Column -> the option of `/task update` it sets (people and references are resolved here).
 _OPTIONS = {
     "status": Opt("enum", (), TASK_STATUSES),
@@ -182,11 +173,9 @@ class _Problems:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _column_of(header: str) -> str | None:
-    """The canonical column of a header, "" for an ignored one, None for an unknown one."""
+def column_of(header: str) -> str | None:
+    """The canonical column a header names, or None."""
     key = norm(header)
-    if key in IGNORED:
-        return ""
     for column, aliases in COLUMNS.items():
         if key == column or key in (norm(a) for a in aliases):
             return column
@@ -197,13 +186,12 @@ def _columns(headers: Iterable[str], problems: _Problems) -> dict[str, str]:
     """Header -> canonical column, for the headers that are imported."""
     mapping: dict[str, str] = {}
     for header in headers:
-        column = _column_of(header)
+        column = column_of(header)
         if column is None:
-            known = ", ".join(COLUMNS)
-            problems.add(1, header, "import.unknown_column", column=header, columns=known)
-        elif column and column in mapping.values():
+            problems.add(1, header, "import.unknown_column", column=header, columns=", ".join(COLUMNS))
+        elif column in mapping.values():
             problems.add(1, header, "import.duplicate_column", column=header)
-        elif column:
+        else:
             mapping[header] = column
     if "title" not in mapping.values():
         problems.add(1, "title", "import.no_title_column")
