@@ -31,7 +31,7 @@ from handlers import i18n
 from handlers.coerce import coerce, parse_ref
 from handlers.command import Command, ParseError, UserRef
 from handlers.env import Env, UserError
-from handlers.grammar import TASK_FIELDS, TASK_STATUSES, Opt
+from handlers.grammar import Opt, spec_of
 from handlers.schedule import Dependency
 from handlers.tasks import create, get_task, project_tasks, resolve_due, task_snapshot, update_task
 from handlers.tokens import mention, norm
@@ -70,15 +70,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "milestone": ("里程碑",),
     "description": ("描述", "说明"),
 }
-# Column -> the option of `/task update` it sets (people and references are resolved here).
-_OPTIONS = {
-    "status": Opt("enum", (), TASK_STATUSES),
-    "priority": TASK_FIELDS["priority"],
-    "duration": TASK_FIELDS["duration"],
-    "progress": TASK_FIELDS["progress"],
-    "description": TASK_FIELDS["description"],
-    "milestone": Opt("bool"),
-}
+
+
+def _update_options() -> dict[str, Opt]:
+    """The options of `/task update`, which every row runs, plus `milestone` (new tasks only)."""
+    spec = spec_of(update_task)
+    assert spec is not None, "update_task is a command"
+    return {**spec.options, "milestone": Opt("bool")}
+
+
+# Column -> the option it is read as (people, dates and references are resolved here).
+_OPTIONS = _update_options()
 _PEOPLE = ("responsible", "accountable", "consulted", "informed")
 _DATES = ("start", "due")
 # Emptied cells clear these fields; an empty cell of any other column leaves the field as it is.
