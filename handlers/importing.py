@@ -32,6 +32,7 @@ from handlers.coerce import coerce, parse_ref
 from handlers.command import Command, ParseError, UserRef
 from handlers.env import Env, UserError
 from handlers.grammar import Opt, spec_of
+from handlers.limits import check_command
 from handlers.schedule import Dependency
 from handlers.tasks import create, get_task, project_tasks, resolve_due, task_snapshot, update_task
 from handlers.tokens import mention, norm
@@ -269,6 +270,8 @@ def _read_cell(env: Env, row: _Row, column: str, value: str, people: dict[str, M
             row.options[column] = value
         else:
             row.options[column] = coerce(column, value, _OPTIONS[column], USAGE)
+        if column in row.options:  # lengths of text and user ids, as for a typed option
+            check_command(Command("task", "update", options={column: row.options[column]}))
     except (ParseError, UserError) as exc:
         problems.add(row.line, column, exc.code, **exc.detail)
 
@@ -408,7 +411,9 @@ def _refusal(env: Env, row: _Row, exc: UserError | ParseError) -> ImportRefused:
 def _create(env: Env, row: _Row) -> Task:
     """A new task with the row's title (its other fields are set with everyone else's)."""
     milestone = bool(row.options.get("milestone"))
-    create(env, Command("task", "add", words=(row.options["title"],)), "task.add", milestone=milestone)
+    command = Command("task", "add", words=(row.options["title"],))
+    check_command(command)
+    create(env, command, "task.add", milestone=milestone)
     return get_task(env, env.bound_project.next_task_number - 1)
 
 
@@ -431,7 +436,9 @@ def _apply(env: Env, rows: list[_Row]) -> list[Change]:
         for row in rows:
             current, task = row, row.task
             assert task is not None
-            update_task(env, Command("task", "update", refs=(task.number,), options=_fields(row)))
+            command = Command("task", "update", refs=(task.number,), options=_fields(row))
+            check_command(command)
+            update_task(env, command)
             if row.line not in before:
                 changes.append(Change(row.line, "create", task.number, task.title))
                 continue

@@ -206,6 +206,9 @@ def test_a_dry_run_changes_nothing(plan: Database) -> None:
         ('title,parent\nA,"#1,#2"\n', 'row 2, column parent: One parent only, not "#1,#2".'),
         ('title\nA\n,\nB\n""\n', None),
         ("title,due\n,2026-12-01\n", "row 2, column title: A title is missing."),
+        ("title\n" + "x" * 501 + "\n", "row 2, column title: "),
+        ("title,description\nA," + "d" * 5001 + "\n", "row 2, column description: "),
+        ("title,informed\nA,@" + "u" * 80 + "\n", "row 2, column informed: "),
     ],
 )
 def test_every_reading_problem_names_row_and_column(plan: Database, text: str, problem: str | None) -> None:
