@@ -485,6 +485,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{value} is already used by row {other}.",
         "zh": "{value} 已被第 {other} 行使用。",
     },
+    "import.same_task": {
+        "en": "This row and row {other} both update {ref}.",
+        "zh": "本行与第 {other} 行都在更新 {ref}。",
+    },
     "import.no_reference": {
         "en": "{ref} is not in the file or the project.",
         "zh": "{ref} 既不在文件中,也不在项目中。",

@@ -367,8 +367,15 @@ class _Resolver:
 def _resolve(env: Env, rows: list[_Row], problems: _Problems) -> None:
     """Match every row to the task it updates, and its parent and predecessors to rows or tasks."""
     resolver = _Resolver(env, rows, problems)
+    matched: dict[int, int] = {}  # task number -> the row that updates it
     for row in rows:
         row.task = resolver.match(row)
+        if row.task is not None:
+            if row.task.number in matched:
+                problems.add(
+                    row.line, "", "import.same_task", ref=f"#{row.task.number}", other=matched[row.task.number]
+                )
+            matched[row.task.number] = row.line
         if row.task is not None and "milestone" in row.options and row.options["milestone"] != row.task.milestone:
             problems.add(row.line, "milestone", "import.milestone_change", ref=f"#{row.task.number}")
         if row.parent is None and row.wbs is not None and "." in row.wbs and "parent" not in row.values:

@@ -169,6 +169,13 @@ def test_a_wbs_code_matches_the_projects_tree(plan: Database) -> None:
     ]
 
 
+def test_two_rows_cannot_update_one_task(plan: Database) -> None:
+    run(Core(plan), '/task add "Phase A"')
+    outcome = do_import(plan, csv_table("number,wbs,title\n1,,Phase A\n,1,Also phase A\n"))
+    assert "row 3: This row and row 2 both update #1." in outcome.text
+    assert [t["title"] for t in tasks(plan)] == ["Phase A"]
+
+
 def test_a_dry_run_changes_nothing(plan: Database) -> None:
     Core(plan).handle_text(CTX, '/task add "Existing"')
     before = export(plan, "tasks", "json", today=TODAY)
