@@ -2,14 +2,15 @@
 
 Pure domain: rows arrive as dicts keyed by their header (bot/importer.py reads CSV and XLSX
 files), and every change is made by the same functions `/task add` and `/task update` run
-(`handlers.tasks.create` and `update_task`), so an import obeys every rule a command does
+(`handlers.tasks.new_task` and `edit_task`, without the reply cards), so an import obeys every rule a command does
 (progress and status agree, no dependency or parent loops, predecessors in the project).
 
 Two phases. `import_tasks` first reads and resolves every row without writing anything and
 refuses the whole file with every problem found, each naming its row and column. Then it applies
 the rows in the caller's transaction: new tasks are created first (so any row can refer to any
-other), then every row's fields, parent and predecessors are set. A refusal while applying
-(e.g. a loop through predecessors) raises too, and the caller rolls the transaction back, so a
+other), then every row's fields, parent and predecessors are set, and the plan is checked once
+at the end (a loop through predecessors is named at the first of its rows). A refusal while
+applying raises too, and the caller rolls the transaction back, so a
 file is applied entirely or not at all. A dry run is the same run rolled back.
 
 Rows are matched to tasks by `number` (a task of the project with that number is updated), else
@@ -33,8 +34,9 @@ from handlers.command import Command, ParseError, UserRef
 from handlers.env import Env, UserError
 from handlers.grammar import Opt, spec_of
 from handlers.limits import check_command
+from handlers.planning import check_plan
 from handlers.schedule import Dependency
-from handlers.tasks import create, get_task, project_tasks, resolve_due, task_snapshot, update_task
+from handlers.tasks import edit_task, new_task, project_tasks, resolve_due, task_snapshot, update_task
 from handlers.tokens import mention, norm
 from storage.models import Member, Task
 
@@ -417,11 +419,15 @@ def _refusal(env: Env, row: _Row, exc: UserError | ParseError) -> ImportRefused:
 
 def _create(env: Env, row: _Row) -> Task:
     """A new task with the row's title (its other fields are set with everyone else's)."""
-    milestone = bool(row.options.get("milestone"))
     command = Command("task", "add", words=(row.options["title"],))
     check_command(command)
-    create(env, command, "task.add", milestone=milestone)
-    return get_task(env, env.bound_project.next_task_number - 1)
+    return new_task(env, command, "task.add", milestone=bool(row.options.get("milestone")))
+
+
+def _cycle_row(rows: list[_Row], exc: UserError) -> _Row:
+    """The first row (in file order) of a task in the loop the plan check named."""
+    numbers = {int(n) for n in re.findall(r"#(\d+)", str(exc.detail.get("cycle", "")))}
+    return next((row for row in rows if row.task is not None and row.task.number in numbers), rows[-1])
 
 
 def _changed_columns(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
@@ -445,7 +451,7 @@ def _apply(env: Env, rows: list[_Row]) -> list[Change]:
             assert task is not None
             command = Command("task", "update", refs=(task.number,), options=_fields(row))
             check_command(command)
-            update_task(env, command)
+            edit_task(env, task, command, USAGE, check_plan=False)  # the plan is checked once, below
             if row.line not in before:
                 changes.append(Change(row.line, "create", task.number, task.title))
                 continue
@@ -453,6 +459,10 @@ def _apply(env: Env, rows: list[_Row]) -> list[Change]:
             changes.append(Change(row.line, "update" if changed else "unchanged", task.number, task.title, changed))
     except (UserError, ParseError) as exc:
         raise _refusal(env, current, exc) from None
+    try:
+        check_plan(env, USAGE)
+    except UserError as exc:
+        raise _refusal(env, _cycle_row(rows, exc), exc) from None
     return changes
 
 

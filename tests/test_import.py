@@ -246,7 +246,7 @@ def test_a_cycle_is_refused_named_and_nothing_is_applied(plan: Database) -> None
     text = "number,title,predecessors\n1,Already here,\n2,A,#4\n3,B,#2\n4,C,#3\n"
     outcome = do_import(plan, csv_table(text))
     assert not outcome.ok
-    assert "row 5, column predecessors: These tasks would wait for each other in a loop:" in outcome.text
+    assert "row 3, column predecessors: These tasks would wait for each other in a loop:" in outcome.text
     assert "loop: #2 → #3 → #4 → #2. Remove one of these dependencies." in outcome.text
     assert export(plan, "tasks", "json", today=TODAY) == before
 
