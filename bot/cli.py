@@ -1,4 +1,4 @@
-"""`pmbot` — run | console | tick | export | outbox | db upgrade | check-config.
+"""`pmbot` — run | console | tick | export | import | outbox | db upgrade | check-config.
 
 Start-up cost: this module imports only the standard library's argparse, so `pmbot --help` and
 a mistyped argument answer at once. Everything heavy (pydantic for the config, SQLAlchemy, the
@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "csv", "md"), default="json")
     export.add_argument("--project", help="only this project (by name)")
     export.add_argument("--workspace", help="only this workspace (platform:id as exported, or the id)")
+    imp = add("import", 'import tasks from a CSV or XLSX file (see README "Import")', db=True)
+    imp.add_argument("kind", choices=("tasks",))
+    imp.add_argument("file", help="a .csv or .xlsx file; the first row holds the column names")
+    imp.add_argument("--project", required=True, help="the project to import into (by name)")
+    imp.add_argument("--workspace", help="the project's workspace (platform:id as exported, or the id)")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     tick = add("tick", "run every scheduled job due now (or at --now) once, deliver, exit", db=True)
     tick.add_argument("--now", help="the instant, ISO 8601 with offset (default: the current time)")
     tick.add_argument(
@@ -119,6 +125,33 @@ def _export(config: Config, args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     return 0
+
+
+def _import(config: Config, args: argparse.Namespace) -> int:
+    """`pmbot import tasks FILE`: validate every row, print the changes, apply them in one
+    transaction (or, refused or `--dry-run`, nothing)."""
+    from datetime import UTC, datetime
+
+    from bot.export import ExportError
+    from bot.importer import FileError, import_file, read_table
+    from storage.database import Database
+
+    try:
+        table = read_table(args.file, Path(args.file).read_bytes())
+    except (OSError, FileError) as exc:
+        print(f"pmbot import: {exc}", file=sys.stderr)
+        return 1
+    db = Database(args.db or config.storage.url)
+    try:
+        db.upgrade()
+        outcome = import_file(db, table, args.project, args.workspace, now=datetime.now(UTC), dry_run=args.dry_run)
+    except ExportError as exc:
+        print(f"pmbot import: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(outcome.text, file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if outcome.ok else 1
 
 
 def _db(config: Config, args: argparse.Namespace) -> int:
@@ -203,7 +236,15 @@ def _outbox(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"run": _run, "console": _console, "export": _export, "outbox": _outbox, "db": _db, "tick": _tick}
+_COMMANDS = {
+    "run": _run,
+    "console": _console,
+    "export": _export,
+    "import": _import,
+    "outbox": _outbox,
+    "db": _db,
+    "tick": _tick,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

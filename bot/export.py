@@ -48,7 +48,7 @@ from handlers.planning import Plan, load_plan
 from storage.database import Database
 from storage.models import Project, Retro, RetroItem, Risk, StandupEntry, StandupRun, Task, Workspace
 
-__all__ = ["FIELDS", "FORMATS", "KINDS", "ExportError", "export", "rows"]
+__all__ = ["FIELDS", "FORMATS", "KINDS", "ExportError", "export", "one_project", "rows"]
 
 KINDS = ("tasks", "risks", "standups", "retros", "milestones")
 FORMATS = ("json", "csv", "md")
@@ -204,6 +204,11 @@ def _select(
             f'{len(named)} projects are named "{project}" (workspaces {where}); choose one with --workspace'
         )
     return _Selected(named, workspaces, today)
+
+
+def one_project(session: Session, name: str, workspace: str | None = None) -> Project:
+    """The project named `name` (in `workspace`), chosen by the rules of `--project`/`--workspace`."""
+    return _select(session, name, workspace).projects[0]
 
 
 # --- values -------------------------------------------------------------------------------

@@ -459,6 +459,69 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "task.open_children": {"en": "{count} sub-task(s) stay open: {refs}.", "zh": "{count} 个子任务仍未完成:{refs}。"},
     "task.unchanged": {"en": "Nothing changed on task {ref}.", "zh": "任务 {ref} 没有变化。"},
     "risk.unchanged": {"en": "Nothing changed on risk {ref}.", "zh": "风险 {ref} 没有变化。"},
+    # --- importing a plan (handlers/importing.py, `pmbot import tasks`) ---
+    "import.at_cell": {"en": "row {row}, column {column}: {text}", "zh": "第 {row} 行,{column} 列:{text}"},
+    "import.at_row": {"en": "row {row}: {text}", "zh": "第 {row} 行:{text}"},
+    "import.usage": {
+        "en": 'Columns (English or Chinese headers, see README "Import"): {columns}. Nothing was imported.',
+        "zh": "可用的列(表头可用中文或英文,见 README “Import”):{columns}。没有导入任何内容。",
+    },
+    "import.unknown_column": {
+        "en": 'Unknown column "{column}". Known columns: {columns}.',
+        "zh": "未知的列 “{column}”。可用的列:{columns}。",
+    },
+    "import.duplicate_column": {
+        "en": 'The column "{column}" is there twice.',
+        "zh": "列 “{column}” 重复了。",
+    },
+    "import.no_title_column": {
+        "en": "The file has no title column (title / 标题).",
+        "zh": "文件缺少标题列(title / 标题)。",
+    },
+    "import.no_rows": {"en": "The file has no task rows.", "zh": "文件里没有任务行。"},
+    "import.bad_wbs": {
+        "en": '"{value}" is not a WBS code like 1.2.3.',
+        "zh": "“{value}” 不是 WBS 编码,应形如 1.2.3。",
+    },
+    "import.bad_reference": {
+        "en": '"{value}" is not a task like #3, #3+2d or a WBS code like 1.2.',
+        "zh": "“{value}” 不是任务引用,应形如 #3、#3+2d 或 WBS 编码 1.2。",
+    },
+    "import.one_parent": {"en": 'One parent only, not "{value}".', "zh": "只能有一个父任务,而不是 “{value}”。"},
+    "import.unknown_person": {
+        "en": 'Nobody called "{value}" is known here; write their @id as the export does.',
+        "zh": "不认识 “{value}”;请写成导出文件里的 @id。",
+    },
+    "import.duplicate_row": {
+        "en": "{value} is already used by row {other}.",
+        "zh": "{value} 已被第 {other} 行使用。",
+    },
+    "import.same_task": {
+        "en": "This row and row {other} both update {ref}.",
+        "zh": "本行与第 {other} 行都在更新 {ref}。",
+    },
+    "import.no_reference": {
+        "en": "{ref} is not in the file or the project.",
+        "zh": "{ref} 既不在文件中,也不在项目中。",
+    },
+    "import.milestone_change": {
+        "en": "{ref} exists: a task cannot become a milestone (or stop being one) by import.",
+        "zh": "{ref} 已存在:导入不能把任务改成里程碑(或反之)。",
+    },
+    "import.create": {"en": "row {row}: create {ref} {title}", "zh": "第 {row} 行:新建 {ref} {title}"},
+    "import.update": {
+        "en": "row {row}: update {ref} {title} ({fields})",
+        "zh": "第 {row} 行:更新 {ref} {title}({fields})",
+    },
+    "import.unchanged": {"en": "row {row}: {ref} {title} unchanged", "zh": "第 {row} 行:{ref} {title} 无变化"},
+    "import.dry_run": {
+        "en": "Dry run: would create {create}, update {update}, leave {unchanged} unchanged. Nothing was changed.",
+        "zh": "试运行:将新建 {create} 个、更新 {update} 个、{unchanged} 个不变。未做任何更改。",
+    },
+    "import.applied": {
+        "en": "Imported: created {create}, updated {update}, {unchanged} unchanged.",
+        "zh": "已导入:新建 {create} 个,更新 {update} 个,{unchanged} 个不变。",
+    },
     "task.already": {
         "en": "{ref} {title} is already {status}; nothing changed.",
         "zh": "{ref} {title} 已经是“{status}”状态,未做改动。",

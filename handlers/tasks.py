@@ -241,13 +241,14 @@ def _apply(env: Env, task: Task, cmd: Command, usage: str) -> None:
             _set_progress(env, task, opts["progress"], opts.get("status"), usage)
 
 
-def _apply_plan(env: Env, task: Task, cmd: Command, usage: str) -> None:
+def _apply_plan(env: Env, task: Task, cmd: Command, usage: str, *, check: bool = True) -> None:
     """Store the predecessors given and refuse a plan that no longer schedules (a loop through
-    `after:` or `parent:`, named on `after` when it was given); run once the task has its number."""
+    `after:` or `parent:`, named on `after` when it was given); run once the task has its number.
+    `check=False`: the caller checks the plan once after a batch of changes (an import)."""
     with about("after" if "after" in cmd.options else "parent"):
         if "after" in cmd.options:
             planning.set_dependencies(env, task, cmd.options["after"], usage)
-        if {"after", "parent"} & set(cmd.options):
+        if check and {"after", "parent"} & set(cmd.options):
             planning.check_plan(env, usage)
 
 
@@ -321,6 +322,15 @@ def add(env: Env, cmd: Command) -> Reply:
 
 def create(env: Env, cmd: Command, usage: str, *, milestone: bool = False) -> Reply:
     """A new task (or milestone) from a command's title, mention and options."""
+    task = new_task(env, cmd, usage, milestone=milestone)
+    created = "milestone.created" if milestone else "task.created"
+    reply = _reply_card(env, task, env.t(created, ref=f"#{task.number}", user=mention(env.user)))
+    reply.cards.extend(_past_due(env, task, None))
+    return reply
+
+
+def new_task(env: Env, cmd: Command, usage: str, *, milestone: bool = False, check_plan: bool = True) -> Task:
+    """Store a new task (or milestone) from a command's title, mention and options, audited."""
     if len(cmd.mentions) > 1:
         raise UserError("error.one_responsible", usage)
     task = Task(
@@ -341,12 +351,9 @@ def create(env: Env, cmd: Command, usage: str, *, milestone: bool = False) -> Re
     task.number = next_number(env, "next_task_number")
     env.session.add(task)
     env.session.flush()
-    _apply_plan(env, task, cmd, usage)
+    _apply_plan(env, task, cmd, usage, check=check_plan)
     env.audit("task", task.id, "create", None, task_snapshot(env, task))
-    created = "milestone.created" if milestone else "task.created"
-    reply = _reply_card(env, task, env.t(created, ref=f"#{task.number}", user=mention(env.user)))
-    reply.cards.extend(_past_due(env, task, None))
-    return reply
+    return task
 
 
 @command(
@@ -362,19 +369,28 @@ def update_task(env: Env, cmd: Command) -> Reply:
     if not cmd.options:
         raise UserError("error.nothing_to_update", usage)
     task = get_task(env, cmd.ref, usage)
-    permissions.check(env, "task.edit", task, usage=usage)
-    before, due_before = task_snapshot(env, task), task_due(env, task)
-    _apply(env, task, cmd, usage)
-    _apply_plan(env, task, cmd, usage)
-    after = task_snapshot(env, task)
-    if after == before:  # e.g. a form saved unchanged: nothing to record or announce
+    due_before = task_due(env, task)
+    if not edit_task(env, task, cmd, usage):  # e.g. a form saved unchanged: nothing to announce
         return Reply.ephemeral(env.t("task.unchanged", ref=f"#{task.number}"), _reply_card(env, task).cards)
-    permissions.check_change(env, "task", task, before, after, usage=usage)
-    task.updated_at = env.now
-    env.audit("task", task.id, "update", before, after)
     reply = _reply_card(env, task, env.t("task.updated", ref=f"#{task.number}", user=mention(env.user)))
     reply.cards.extend(_past_due(env, task, due_before))
     return reply
+
+
+def edit_task(env: Env, task: Task, cmd: Command, usage: str, *, check_plan: bool = True) -> bool:
+    """Change a task by a command's options, checked field by field and audited: the one way
+    a task is edited. False when nothing changed (nothing is recorded then)."""
+    permissions.check(env, "task.edit", task, usage=usage)
+    before = task_snapshot(env, task)
+    _apply(env, task, cmd, usage)
+    _apply_plan(env, task, cmd, usage, check=check_plan)
+    after = task_snapshot(env, task)
+    if after == before:
+        return False
+    permissions.check_change(env, "task", task, before, after, usage=usage)
+    task.updated_at = env.now
+    env.audit("task", task.id, "update", before, after)
+    return True
 
 
 def _past_due(env: Env, task: Task, before: Due | None) -> list[Card]:
@@ -619,4 +635,14 @@ reopen = command("task", "reopen", ("重开", "重新打开"), args="refs", rule
 )
 cancel = command("task", "cancel", ("取消",), args="refs")(_transition("cancelled", "task.cancelled"))
 
-__all__ = ["create", "get_task", "next_number", "project_tasks", "resolve_due", "task_snapshot", "title_of"]
+__all__ = [
+    "create",
+    "edit_task",
+    "get_task",
+    "new_task",
+    "next_number",
+    "project_tasks",
+    "resolve_due",
+    "task_snapshot",
+    "title_of",
+]
