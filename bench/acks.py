@@ -33,9 +33,10 @@ from pathlib import Path
 
 import httpx
 
+from storage.database import Database
 from tests.support import slack_payloads as p
 from tests.support.fake_slack import FakeSlack
-from tests.support.processes import ROOT, pmbot_env, slack_settings, start_pmbot, stop_pmbot
+from tests.support.processes import ROOT, pmbot_env, settled, slack_settings, start_pmbot, stop_pmbot
 from tests.support.waiting import free_port, wait_until
 
 SECRET = "bench-acks-secret"
@@ -46,17 +47,20 @@ BURST = 400
 FORM = "application/x-www-form-urlencoded"
 
 
-def serve_bare(port: int) -> None:
-    """The reference: a bolt App acking `/task` at once, on uvicorn through bolt's Starlette adapter."""
+def serve_bare(port: int, api_url: str) -> None:
+    """The reference: a bolt App acking `/task` at once, on uvicorn through bolt's Starlette
+    adapter; its one auth.test (cached by bolt, as ours is) goes to the fake Slack at `api_url`."""
     import uvicorn
     from slack_bolt import App
     from slack_bolt.adapter.starlette import SlackRequestHandler
+    from slack_sdk import WebClient
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    app = App(signing_secret=SECRET, token="xoxb-T1", token_verification_enabled=False)
+    client = WebClient(token="xoxb-T1", base_url=api_url)
+    app = App(signing_secret=SECRET, client=client, token_verification_enabled=False)
 
     @app.command("/task")
     def task(ack: Callable[[], None]) -> None:
@@ -113,10 +117,12 @@ def percentile(samples: list[float], q: float) -> float:
 def measure(sender: Sender, settle: Callable[[], None]) -> dict[str, float]:
     """p50/p99 in ms, sequential and concurrent; `settle` waits for the server's own work to end."""
     figures: dict[str, float] = {}
-    for name, samples in (
-        ("seq", sender.sequential(SEQUENTIAL)),
-        ("c16", sender.concurrent(BURST, CONCURRENT)),
-    ):
+    phases: list[tuple[str, Callable[[], list[float]]]] = [
+        ("seq", lambda: sender.sequential(SEQUENTIAL)),
+        ("c16", lambda: sender.concurrent(BURST, CONCURRENT)),
+    ]
+    for name, phase in phases:
+        samples = phase()
         figures[f"{name} p50"] = percentile(samples, 0.5) * 1000
         figures[f"{name} p99"] = percentile(samples, 0.99) * 1000
         settle()
@@ -136,21 +142,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
-        settings = {**slack_settings(fake.api_url, SECRET), **({"PMBOT_STORAGE__URL": args.db} if args.db else {})}
+        url = args.db or f"sqlite:///{Path(tmp) / 'pmbot.db'}"
+        settings = {**slack_settings(fake.api_url, SECRET), "PMBOT_STORAGE__URL": url}
         port = free_port()
         bare = subprocess.Popen(
-            [sys.executable, "-m", "bench.acks", "--serve-bare", str(port)], cwd=ROOT, env=pmbot_env()
+            [sys.executable, "-m", "bench.acks", "--serve-bare", str(port), fake.api_url], cwd=ROOT, env=pmbot_env()
         )
         bare_url = f"http://127.0.0.1:{port}"
         ours = start_pmbot(Path(tmp), settings)
+        db = Database(url)
         try:
             assert wait_until(lambda: _up(bare_url), 30, 0.05), "the bare bolt app did not start"
             _setup_projects(ours.url, fake)
             bare_sender, our_sender = Sender(bare_url), Sender(ours.url)
 
             def answered() -> None:
-                wanted = CHANNELS + our_sender.count
-                assert wait_until(lambda: len(fake.of("chat.postMessage")) >= wanted, 300, 0.05), "answers missing"
+                assert wait_until(lambda: settled(db), 300, 0.1), "the bot did not finish its work"
 
             runs = []
             for _ in range(args.runs):
@@ -158,7 +165,10 @@ def main() -> None:
         finally:
             stop_pmbot(ours.process)
             stop_pmbot(bare)
-    report(runs, "PostgreSQL" if args.db and args.db.startswith("postgresql") else "SQLite")
+            db.dispose()
+        answers = len(fake.of("chat.postMessage"))
+    report(runs, "PostgreSQL" if url.startswith("postgresql") else "SQLite")
+    print(f"\n{our_sender.count + CHANNELS} commands sent to pmbot, {answers} answers posted")
 
 
 def _up(url: str) -> bool:
@@ -180,6 +190,6 @@ def report(runs: list[tuple[dict[str, float], dict[str, float]]], database: str)
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve-bare"]:
-        serve_bare(int(sys.argv[2]))
+        serve_bare(int(sys.argv[2]), sys.argv[3])
     else:
         main()

@@ -21,9 +21,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlmodel import select
+
+from storage.database import Database
+from storage.inbox import InboxItem
+from storage.models import Notification
 from tests.support.waiting import free_port, healthy, wait_until
 
-__all__ = ["ROOT", "RunningPmbot", "pmbot", "pmbot_env", "running_pmbot", "slack_settings", "start_pmbot", "stop_pmbot"]
+__all__ = [
+    "ROOT",
+    "RunningPmbot",
+    "pmbot",
+    "pmbot_env",
+    "running_pmbot",
+    "settled",
+    "slack_settings",
+    "start_pmbot",
+    "stop_pmbot",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 PMBOT = (sys.executable, "-m", "bot.cli")
@@ -53,6 +68,15 @@ def slack_settings(api_url: str, secret: str) -> dict[str, str]:
         "PMBOT_SLACK__SIGNING_SECRET": secret,
         "PMBOT_SLACK__API_BASE_URL": api_url,
     }
+
+
+def settled(db: Database) -> bool:
+    """True when a bot on `db` has nothing left to do: every stored request done, every answer sent
+    (or dead)."""
+    with db.session() as session:
+        unsent = session.exec(select(Notification.id).where(Notification.status.in_(("pending", "sending")))).first()
+        pending = session.exec(select(InboxItem.id).where(InboxItem.status != "done")).first()
+    return unsent is None and pending is None
 
 
 @dataclass(frozen=True)
