@@ -18,8 +18,6 @@ from tests.support.processes import running_pmbot, slack_settings
 from tests.support.replicas import INTERVAL, holder, replicas_on, sent, ticks
 from tests.support.waiting import wait_until
 
-STARTUP_BUDGET = 10.0  # seconds; a replica waiting on the lease would wait as long as the leader lives
-
 
 @pytest.mark.postgres
 def test_three_replicas_post_each_message_once_and_one_takes_over(pg_server: PostgresServer, tmp_path: Path) -> None:
@@ -40,6 +38,7 @@ def test_three_replicas_post_each_message_once_and_one_takes_over(pg_server: Pos
         replicas.chat.ok("pm", '/project init "Beta" tz:Asia/Shanghai', channel="C2")
         assert wait_until(lambda: any("Standup time — Beta" in t for t in sent(log, heir)), 20, 0.05)
         assert wait_until(lambda: ticks(log, heir, "leader") >= 3, 20, 0.05)  # a few more ticks: no repeat
+    print(f"\nthree replicas: took over in {takeover:.2f} s")
     everything = [title for proc in replicas.procs for title in sent(log, proc)]
     assert [t for t, n in Counter(everything).items() if n > 1] == [], f"posted twice: {everything}"
     assert [ticks(log, r, "leader") > 0 for r in others].count(True) == 1  # one heir, never two leaders
@@ -60,6 +59,7 @@ def test_a_replica_starting_while_another_leads_is_healthy_at_once(pg_server: Po
         with running_pmbot(tmp_path, settings) as bot:  # entered once /healthz answers 200
             healthy_after = time.monotonic() - started
             health = httpx.get(f"{bot.url}/healthz", timeout=5).json()
-            assert holder(replicas.db) == a.pid  # it follows; it did not wait for the lease
+            # a never lets go of the lease: a start-up waiting on it would never have become healthy
+            assert holder(replicas.db) == a.pid and a.poll() is None
+    print(f"\nhealthy after {healthy_after:.2f} s while another replica leads")
     assert health["status"] == "ok", health
-    assert healthy_after < STARTUP_BUDGET, f"healthy after {healthy_after:.1f} s"
