@@ -84,6 +84,7 @@ class Sender:
     def __init__(self, url: str) -> None:
         self.url = f"{url}/slack/events"
         self.count = 0
+        self.refused = 0  # requests the server could not store (a 200 with text)
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -99,6 +100,9 @@ class Sender:
         response = client.post(self.url, content=body, headers=headers)
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, f"{response.status_code} {response.text[:200]}"
+        if response.content:  # acknowledged with "could not store it, try again"
+            with self._lock:
+                self.refused += 1
         return elapsed
 
     def sequential(self, count: int) -> list[float]:
@@ -168,7 +172,7 @@ def main() -> None:
             db.dispose()
         answers = len(fake.of("chat.postMessage"))
     report(runs, "PostgreSQL" if url.startswith("postgresql") else "SQLite")
-    print(f"\n{our_sender.count + CHANNELS} commands sent to pmbot, {answers} answers posted")
+    print(f"\n{our_sender.count + CHANNELS} commands sent to pmbot, {our_sender.refused} refused, {answers} answered")
 
 
 def _up(url: str) -> bool:

@@ -10,9 +10,10 @@ comes after the bot's 10 s client timeout — Slack's case of a post accepted bu
 a connection closed without a response, HTTP 503, or 429 + Retry-After: 1.
 
 Every command is valid input in a channel whose project was set up first. Reported: acks that
-were not an empty 200 (a 200 with text is the bot's "could not store it, try again"), error replies (outbox rows of error answers: must be 0), requests or answers left
-unfinished or dead (lost), calls the fake accepted beyond the answers recorded as sent
-(duplicates; only timeouts can cause them) and the bot's RSS at start, middle and end.
+were not an empty 200 (a 200 with text is the bot's "could not store it, try again"), error
+replies (outbox rows of error answers: must be 0), requests or answers left unfinished or dead
+(lost), calls the fake accepted beyond the answers recorded as sent (duplicates; only timeouts
+can cause them) and the bot's RSS at start, middle and end.
 """
 
 from __future__ import annotations
@@ -125,9 +126,10 @@ class Firing:
         client = getattr(self._local, "client", None) or httpx.Client(timeout=30)
         self._local.client = client
         try:
-            status = str(
-                client.post(self.url, content=body, headers=p.signed(body, SECRET, content_type=FORM)).status_code
-            )
+            response = client.post(self.url, content=body, headers=p.signed(body, SECRET, content_type=FORM))
+            status = "acked" if response.status_code == 200 and not response.content else str(response.status_code)
+            if status == "200":  # answered at once: the request could not be stored, retry later
+                status = "refused: not stored"
         except httpx.HTTPError as exc:
             status = type(exc).__name__
         with self._lock:
