@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG := $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench soak clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(STAMP)
 	$(PY) -m bench.scale
 	$(PY) -m bench.startup
 	$(PY) -m bench.delivery
+	$(PY) -m bench.acks
+
+# Not in `make test`: 20,000 mixed commands over HTTP with a faulty fake Slack (RELIABILITY.md).
+soak: $(STAMP)
+	$(PY) -m soak.run
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -21,9 +21,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlmodel import select
+
+from storage.database import Database
+from storage.inbox import InboxItem
+from storage.models import Notification
 from tests.support.waiting import SLOW_MACHINE, free_port, healthy, wait_until
 
-__all__ = ["ROOT", "RunningPmbot", "pmbot", "pmbot_env", "running_pmbot"]
+__all__ = [
+    "ROOT",
+    "RunningPmbot",
+    "pmbot",
+    "pmbot_env",
+    "running_pmbot",
+    "settled",
+    "slack_settings",
+    "start_pmbot",
+    "stop_pmbot",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 PMBOT = (sys.executable, "-m", "bot.cli")
@@ -44,6 +59,26 @@ def pmbot(
     )
 
 
+def slack_settings(api_url: str, secret: str) -> dict[str, str]:
+    """Settings of a `pmbot run` serving Slack over HTTP (workspace T1) against a fake Web API."""
+    return {
+        "PMBOT_SLACK__ENABLED": "true",
+        "PMBOT_SLACK__MODE": "http",
+        "PMBOT_SLACK__BOT_TOKEN": "xoxb-T1",
+        "PMBOT_SLACK__SIGNING_SECRET": secret,
+        "PMBOT_SLACK__API_BASE_URL": api_url,
+    }
+
+
+def settled(db: Database) -> bool:
+    """True when a bot on `db` has nothing left to do: every stored request done, every answer sent
+    (or dead)."""
+    with db.session() as session:
+        unsent = session.exec(select(Notification.id).where(Notification.status.in_(("pending", "sending")))).first()
+        pending = session.exec(select(InboxItem.id).where(InboxItem.status != "done")).first()
+    return unsent is None and pending is None
+
+
 @dataclass(frozen=True)
 class RunningPmbot:
     url: str  # the HTTP server, e.g. http://127.0.0.1:PORT
@@ -54,11 +89,9 @@ class RunningPmbot:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-@contextmanager
-def running_pmbot(
-    cwd: Path, settings: Mapping[str, str], *, start_timeout: float = 2 * SLOW_MACHINE
-) -> Iterator[RunningPmbot]:
-    """`pmbot run` until the block ends; fails unless it becomes healthy and exits 0 on SIGTERM."""
+def start_pmbot(cwd: Path, settings: Mapping[str, str], *, start_timeout: float = 2 * SLOW_MACHINE) -> RunningPmbot:
+    """`pmbot run` started and healthy; the caller ends it (a crash test kills it with SIGKILL and
+    starts another on the same settings, whose output is appended to the same log)."""
     port = free_port()
     env = pmbot_env(
         {
@@ -70,20 +103,31 @@ def running_pmbot(
         }
     )
     log = cwd / "pmbot-run.log"
-    with log.open("wb") as sink:
+    with log.open("ab") as sink:
         process = subprocess.Popen([*PMBOT, "run"], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
     bot = RunningPmbot(f"http://127.0.0.1:{port}", process, log)
+    health = f"{bot.url}/healthz"
+    wait_until(lambda: process.poll() is not None or healthy(health), start_timeout, 0.05)
+    if process.poll() is not None or not healthy(health):
+        stop_pmbot(process)
+        raise AssertionError(f"pmbot run never became healthy:\n{bot.output()}")
+    return bot
+
+
+@contextmanager
+def running_pmbot(
+    cwd: Path, settings: Mapping[str, str], *, start_timeout: float = 2 * SLOW_MACHINE
+) -> Iterator[RunningPmbot]:
+    """`pmbot run` until the block ends; fails unless it becomes healthy and exits 0 on SIGTERM."""
+    bot = start_pmbot(cwd, settings, start_timeout=start_timeout)
     try:
-        health = f"{bot.url}/healthz"
-        wait_until(lambda: process.poll() is not None or healthy(health), start_timeout, 0.05)
-        assert process.poll() is None and healthy(health), f"pmbot run never became healthy:\n{bot.output()}"
         yield bot
     finally:
-        _terminate(process)
-    assert process.returncode == 0, f"pmbot run exited {process.returncode}:\n{bot.output()}"
+        stop_pmbot(bot.process)
+    assert bot.process.returncode == 0, f"pmbot run exited {bot.process.returncode}:\n{bot.output()}"
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
+def stop_pmbot(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM (the graceful stop under test), and a kill only if that does not end it."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
