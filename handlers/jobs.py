@@ -36,7 +36,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, update
+from sqlalchemy import Select, event, inspect, update
+from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session as ModelSession
@@ -48,6 +49,8 @@ from handlers.env import Env
 from handlers.notify import queue_many
 from handlers.reminders import (
     QUIET_FROM,
+    TASK_ROW,
+    TaskRow,
     Visit,
     alert_calendar,
     due_soon_from,
@@ -268,8 +271,8 @@ def _load(session: ModelSession, visits: list[_Planned]) -> None:
         visit.members = members.get(visit.env.project_id, [])
     if digest:
         last = max(v.env.today for v in digest) + OVERDUE_SLACK
-        query = select(Task).where(_in(Task.project_id, digest), TASK_IS_OPEN, col(Task.due_date) <= last)
-        tasks = _by_project(session.exec(query.order_by(col(Task.project_id), col(Task.number))))
+        query = select_rows(*TASK_ROW).where(_in(Task.project_id, digest), TASK_IS_OPEN, col(Task.due_date) <= last)
+        tasks = _task_rows(session, query)
         risks = select(Risk).where(
             _in(Risk.project_id, digest),
             col(Risk.status).in_(OPEN_RISK),
@@ -288,14 +291,14 @@ def _load(session: ModelSession, visits: list[_Planned]) -> None:
         p.visit.env.project_id: (due_soon_horizon(p.visit.env)[0], due_soon_reach(p.visit.env, p.upcoming))
         for p in visits
     }
-    soon = select(Task).where(
+    soon = select_rows(*TASK_ROW).where(
         _in(Task.project_id, everyone),
         TASK_IS_OPEN,
         col(Task.responsible).is_not(None),
         col(Task.due_date) >= min(since for since, _ in spans.values()),
         col(Task.due_date) <= max(through for _, through in spans.values()),
     )
-    candidates = _by_project(session.exec(soon.order_by(col(Task.project_id), col(Task.number))))
+    candidates = _task_rows(session, soon)
     for visit in everyone:
         since, through = spans[visit.env.project_id]
         visit.soon = [
@@ -305,16 +308,23 @@ def _load(session: ModelSession, visits: list[_Planned]) -> None:
         ]
 
 
+def _task_rows(session: ModelSession, query: Select[Any]) -> dict[int, list[TaskRow]]:
+    """The tasks of `query` as plain rows, by project and number."""
+    ordered = query.order_by(col(Task.project_id), col(Task.number))
+    return _by_project(TaskRow(*row) for row in session.execute(ordered))
+
+
 def _in(column: Any, visits: list[Visit]) -> Any:
     return col(column).in_([visit.env.project_id for visit in visits])
 
 
-def _due_day(task: Task) -> date:
+def _due_day(task: TaskRow) -> date:
     return task.due_date or date.max
 
 
 class _InProject(Protocol):
-    project_id: int
+    @property
+    def project_id(self) -> int: ...
 
 
 _Row = TypeVar("_Row", bound=_InProject)
