@@ -31,9 +31,10 @@ from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.risks import project_risks, top_risks
 from handlers.standups import (
     away_among,
+    enrolled,
     entries,
     get_run,
-    participants,
+    participants_among,
     questions,
     summary_card,
     summary_key,
@@ -123,12 +124,18 @@ class Visit:
     stamps: dict[str, list[int]] = field(default_factory=dict)
     # Each task's line, built once: the digest, the DMs and the escalations all show it.
     lines: dict[int, str] = field(default_factory=dict)
+    # Who does the work (handlers.standups.enrolled) by standup day, where the tick loaded it.
+    doing: dict[date, set[str]] = field(default_factory=dict)
 
     def admins(self) -> list[str]:
         return sorted(m.user_id for m in self.members if m.role == "admin")
 
     def away(self, day: date) -> dict[str, date]:
         return away_among(self.members, day)
+
+    def participants(self, day: date) -> list[Member]:
+        """handlers.standups.participants, from what the tick loaded."""
+        return participants_among(self.members, enrolled(self.env, day, self.doing.get(day)), day)
 
     def line(self, task: TaskRow) -> str:
         """The task's line (`task_line`), built once per visit."""
@@ -253,7 +260,7 @@ def standup_prompt(visit: Visit, day: date, late: bool = False) -> None:
     if p.standup_mode in ("channel", "both"):
         _send(visit, key, "channel", p.channel_id, Reply(text=text, cards=[card]))
     if p.standup_mode in ("dm", "both"):
-        for m in participants(env, day):
+        for m in visit.participants(day):
             _send(visit, f"{key}:{m.user_id}", "dm", m.user_id, Reply(text=text, cards=[card]))
 
 
@@ -261,7 +268,7 @@ def standup_reminder(visit: Visit, day: date, late: bool = False) -> None:
     env = visit.env
     p = env.bound_project
     answered = {e.user_id for e in entries(env, get_run(env, day))}
-    for m in participants(env, day):
+    for m in visit.participants(day):
         if m.user_id in answered or m.standup_muted:
             continue
         card = Card(
