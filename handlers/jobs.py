@@ -20,7 +20,8 @@ the change, since nothing was due before the stored instant.
 
 A tick runs its due projects in batches (`run_batch`): what the jobs read is loaded for the whole
 batch in one query per kind — members, open tasks past due (the partial index ix_task_open_due),
-open tasks a due-soon reminder may be for, risks due for review — the replies are built in
+open tasks a due-soon reminder may be for (tasks as plain rows, `TaskRow`), risks due for review,
+who does the work where a standup prompt or reminder is due — the replies are built in
 Python, and every message of the batch is queued in one batched insert (`queue_many`). So the
 09:00 tick, when every project's digest falls due, costs a few statements per batch, not a few
 dozen per project. When anything in a batch fails, its projects are run again one at a time,
