@@ -50,8 +50,10 @@ class Runtime:
         stdout: TextIO = sys.stdout,
         channel: str | None = None,
         user: str | None = None,
+        greeted: bool = False,
     ) -> None:
-        """Run the terminal chat until EOF; a pipe is read as a script (no prompt, lines echoed)."""
+        """Run the terminal chat until EOF; a pipe is read as a script (no prompt, lines echoed).
+        `greeted`: the welcome and first prompt are on the terminal already (`pmbot console`)."""
         from bot.console.app import Console
 
         clock = self.clock if hasattr(self.clock, "advance") else OffsetClock()
@@ -74,7 +76,7 @@ class Runtime:
         if background:
             self.scheduler.start()
         try:
-            console.run(stdin, echo=not interactive, prompt=interactive)
+            console.run(stdin, echo=not interactive, prompt=interactive, greeted=greeted)
         finally:
             if background:
                 self.scheduler.stop()

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 LEADER_LEASE = "scheduler"
 HEARTBEATS_PER_TICK = 3
-BATCH = 50  # due projects loaded, run and committed together
+BATCH = 200  # due projects loaded, run and committed together
 _REGISTRY: dict[str, Scheduler] = {}
 
 

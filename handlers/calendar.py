@@ -45,6 +45,7 @@ def is_makeup_workday(country: str | None, day: date) -> bool:
     return day in getattr(cal, "weekend_workdays", set())
 
 
+@lru_cache(maxsize=1 << 16)  # the scheduler asks about the same few days for every project
 def is_standup_day(days: str, country: str | None, day: date) -> bool:
     """A standup runs on the configured weekdays, never on a public holiday, and also on a
     make-up working day that falls on a weekend."""

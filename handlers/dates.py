@@ -79,7 +79,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -174,6 +174,7 @@ class Due:
         return _resolve_wall(self.date + timedelta(days=1), time(0, 0), tz)
 
 
+@lru_cache(maxsize=4096)  # the scheduler resolves the same few due days for thousands of tasks
 def _resolve_wall(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """Attach `tz` with fold=0 and round-trip through UTC.
 

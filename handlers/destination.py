@@ -9,7 +9,7 @@ outbox stores it as JSON on the row; `MessageRef` names a message once sent, to 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, cast
 
 __all__ = ["Destination", "Kind", "MessageRef"]
@@ -55,7 +55,8 @@ class Destination:
         return replace(self, id=ident)
 
     def to_dict(self) -> dict[str, str]:
-        return {k: v for k, v in asdict(self).items() if v}
+        # Every field is a string: read directly, without asdict's deep copy (a tick stores thousands).
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name))}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Destination:

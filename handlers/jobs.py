@@ -20,7 +20,8 @@ the change, since nothing was due before the stored instant.
 
 A tick runs its due projects in batches (`run_batch`): what the jobs read is loaded for the whole
 batch in one query per kind — members, open tasks past due (the partial index ix_task_open_due),
-open tasks a due-soon reminder may be for, risks due for review — the replies are built in
+open tasks a due-soon reminder may be for (tasks as plain rows, `TaskRow`), risks due for review,
+who does the work where a standup prompt or reminder is due — the replies are built in
 Python, and every message of the batch is queued in one batched insert (`queue_many`). So the
 09:00 tick, when every project's digest falls due, costs a few statements per batch, not a few
 dozen per project. When anything in a batch fails, its projects are run again one at a time,
@@ -36,7 +37,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect, update
+from sqlalchemy import Select, event, inspect, update
+from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session as ModelSession
@@ -48,6 +50,8 @@ from handlers.env import Env
 from handlers.notify import queue_many
 from handlers.reminders import (
     QUIET_FROM,
+    TASK_ROW,
+    TaskRow,
     Visit,
     alert_calendar,
     due_soon_from,
@@ -58,8 +62,9 @@ from handlers.reminders import (
     local_instant,
 )
 from handlers.risks import OPEN_RISK
+from handlers.standups import CHECKIN_MEMORY
 from handlers.views import due_end, is_overdue
-from storage.models import TASK_IS_OPEN, Member, Project, Risk, Task, saved_id
+from storage.models import TASK_IS_OPEN, Member, Project, Risk, StandupEntry, StandupRun, Task, saved_id
 
 __all__ = ["KINDS", "Occurrence", "due_now", "next_due", "occurrences", "run_batch", "run_due", "track_changes"]
 
@@ -76,6 +81,8 @@ _TASK_TIMING = ("status", "due_date", "due_at", "responsible", "project_id")
 # time already past on a later local day only after a change of time zone).
 OVERDUE_SLACK = timedelta(days=2)
 IDS_PER_UPDATE = 5_000
+# The jobs that ask who takes part in a standup.
+_ASKS_PARTICIPANTS = ("standup_prompt", "standup_reminder")
 
 
 @dataclass(frozen=True)
@@ -268,8 +275,8 @@ def _load(session: ModelSession, visits: list[_Planned]) -> None:
         visit.members = members.get(visit.env.project_id, [])
     if digest:
         last = max(v.env.today for v in digest) + OVERDUE_SLACK
-        query = select(Task).where(_in(Task.project_id, digest), TASK_IS_OPEN, col(Task.due_date) <= last)
-        tasks = _by_project(session.exec(query.order_by(col(Task.project_id), col(Task.number))))
+        query = select_rows(*TASK_ROW).where(_in(Task.project_id, digest), TASK_IS_OPEN, col(Task.due_date) <= last)
+        tasks = _task_rows(session, query)
         risks = select(Risk).where(
             _in(Risk.project_id, digest),
             col(Risk.status).in_(OPEN_RISK),
@@ -284,18 +291,19 @@ def _load(session: ModelSession, visits: list[_Planned]) -> None:
                 if _due_day(t) <= env.today + OVERDUE_SLACK and is_overdue(env, t)
             ]
             visit.risks = reviews.get(env.project_id, [])
+    _load_doing(session, [p for p in visits if any(o.kind in _ASKS_PARTICIPANTS for o in p.due)])
     spans = {
         p.visit.env.project_id: (due_soon_horizon(p.visit.env)[0], due_soon_reach(p.visit.env, p.upcoming))
         for p in visits
     }
-    soon = select(Task).where(
+    soon = select_rows(*TASK_ROW).where(
         _in(Task.project_id, everyone),
         TASK_IS_OPEN,
         col(Task.responsible).is_not(None),
         col(Task.due_date) >= min(since for since, _ in spans.values()),
         col(Task.due_date) <= max(through for _, through in spans.values()),
     )
-    candidates = _by_project(session.exec(soon.order_by(col(Task.project_id), col(Task.number))))
+    candidates = _task_rows(session, soon)
     for visit in everyone:
         since, through = spans[visit.env.project_id]
         visit.soon = [
@@ -305,16 +313,58 @@ def _load(session: ModelSession, visits: list[_Planned]) -> None:
         ]
 
 
+def _task_rows(session: ModelSession, query: Select[Any]) -> dict[int, list[TaskRow]]:
+    """The tasks of `query` as plain rows, by project and number."""
+    ordered = query.order_by(col(Task.project_id), col(Task.number))
+    return _by_project(TaskRow(*row) for row in session.execute(ordered))
+
+
+def _load_doing(session: ModelSession, visits: list[_Planned]) -> None:
+    """Who does the work (handlers.standups: Responsible for an open task, or checked in within
+    CHECKIN_MEMORY) in each project whose standup prompt or reminder is due, for its standup
+    day: two queries for the batch instead of two a project."""
+    if not visits:
+        return
+    projects = [planned.visit for planned in visits]
+    days = [o.day for planned in visits for o in planned.due if o.kind in _ASKS_PARTICIPANTS]
+    responsible = session.execute(
+        select_rows(col(Task.project_id), col(Task.responsible))
+        .distinct()
+        .where(_in(Task.project_id, projects), TASK_IS_OPEN, col(Task.responsible).is_not(None))
+    )
+    checked_in = session.execute(
+        select_rows(col(StandupRun.project_id), col(StandupRun.day), col(StandupEntry.user_id))
+        .join(StandupRun, col(StandupRun.id) == StandupEntry.run_id)
+        .where(
+            _in(StandupRun.project_id, projects),
+            col(StandupRun.day) > min(days) - CHECKIN_MEMORY,
+            col(StandupRun.day) <= max(days),
+        )
+    )
+    working: dict[int, set[str]] = {}
+    for project_id, user in responsible:
+        working.setdefault(project_id, set()).add(user)
+    recent: dict[int, list[tuple[date, str]]] = {}
+    for project_id, day, user in checked_in:
+        recent.setdefault(project_id, []).append((day, user))
+    for planned in visits:
+        pid = planned.visit.env.project_id
+        for day in {o.day for o in planned.due if o.kind in _ASKS_PARTICIPANTS}:
+            lately = {user for at, user in recent.get(pid, []) if day - CHECKIN_MEMORY < at <= day}
+            planned.visit.doing[day] = working.get(pid, set()) | lately
+
+
 def _in(column: Any, visits: list[Visit]) -> Any:
     return col(column).in_([visit.env.project_id for visit in visits])
 
 
-def _due_day(task: Task) -> date:
+def _due_day(task: TaskRow) -> date:
     return task.due_date or date.max
 
 
 class _InProject(Protocol):
-    project_id: int
+    @property
+    def project_id(self) -> int: ...
 
 
 _Row = TypeVar("_Row", bound=_InProject)

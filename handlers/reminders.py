@@ -15,12 +15,11 @@ and then applies what follows from a message being queued (`Outgoing.then`: the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from handlers.calendar import Calendar
@@ -32,16 +31,17 @@ from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.risks import project_risks, top_risks
 from handlers.standups import (
     away_among,
+    enrolled,
     entries,
     get_run,
-    participants,
+    participants_among,
     questions,
     summary_card,
     summary_key,
 )
 from handlers.tasks import open_tasks_due, tasks_in_status
-from handlers.views import due_day, due_end, fmt_date, fmt_datetime, risk_line, task_line
-from storage.models import AuditEvent, Member, Notification, Project, Risk, Task, saved_id
+from handlers.views import TaskFacts, due_day, due_end, fmt_date, fmt_datetime, risk_line, task_line
+from storage.models import AuditEvent, Member, Notification, Project, Risk, Task
 
 HIGH_SCORE = 10
 DAYS_OFF_LOOKAHEAD = timedelta(days=31)  # longer than any run of days off in a holiday calendar
@@ -86,6 +86,29 @@ class Outgoing:
     then: Callable[[], None] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """The columns of a task the jobs read, loaded as a plain row: a tick reads tens of
+    thousands of tasks, and an ORM object costs many times the row."""
+
+    id: int
+    project_id: int
+    number: int
+    title: str
+    status: str
+    priority: str
+    responsible: str | None
+    accountable: str | None
+    due_date: date | None
+    due_at: datetime | None
+    overdue_reminded_at: datetime | None
+    escalated_at: datetime | None
+
+
+# The columns of a TaskRow, in its order: `TaskRow(*row)` for each row of `select(*TASK_ROW)`.
+TASK_ROW = tuple(getattr(Task, f.name) for f in fields(TaskRow))
+
+
 @dataclass
 class Visit:
     """One project's part of a scheduler tick: its Env, what the tick loaded for it (members;
@@ -94,11 +117,15 @@ class Visit:
 
     env: Env
     members: list[Member] = field(default_factory=list)
-    overdue: list[Task] = field(default_factory=list)
-    soon: list[Task] = field(default_factory=list)
+    overdue: list[TaskRow] = field(default_factory=list)
+    soon: list[TaskRow] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
     outgoing: list[Outgoing] = field(default_factory=list)
     stamps: dict[str, list[int]] = field(default_factory=dict)
+    # Each task's line, built once: the digest, the DMs and the escalations all show it.
+    lines: dict[int, str] = field(default_factory=dict)
+    # Who does the work (handlers.standups.enrolled) by standup day, where the tick loaded it.
+    doing: dict[date, set[str]] = field(default_factory=dict)
 
     def admins(self) -> list[str]:
         return sorted(m.user_id for m in self.members if m.role == "admin")
@@ -106,11 +133,20 @@ class Visit:
     def away(self, day: date) -> dict[str, date]:
         return away_among(self.members, day)
 
-    def stamp(self, column: str, tasks: list[Task]) -> None:
-        """Record on `tasks` that it happened now (`column`); the tick writes it in one statement."""
-        for task in tasks:
-            set_committed_value(task, column, self.env.now)
-            self.stamps.setdefault(column, []).append(saved_id(task))
+    def participants(self, day: date) -> list[Member]:
+        """handlers.standups.participants, from what the tick loaded."""
+        return participants_among(self.members, enrolled(self.env, day, self.doing.get(day)), day)
+
+    def line(self, task: TaskRow) -> str:
+        """The task's line (`task_line`), built once per visit."""
+        line = self.lines.get(task.id)
+        if line is None:
+            line = self.lines[task.id] = task_line(self.env, task)
+        return line
+
+    def stamp(self, column: str, tasks: list[TaskRow]) -> None:
+        """Record that it happened now (`column`) to `tasks`; the tick writes it in one statement."""
+        self.stamps.setdefault(column, []).extend(task.id for task in tasks)
 
 
 def _send(visit: Visit, key: str, kind: str, target: str, reply: Reply, then: Callable[[], None] | None = None) -> None:
@@ -146,7 +182,7 @@ class Ask:
     owner: str
     line: str
     accountable: str | None = None
-    task: Task | None = None
+    task: TaskRow | None = None
 
 
 def recipients(visit: Visit, away: dict[str, date], owner: str, accountable: str | None) -> list[str]:
@@ -224,7 +260,7 @@ def standup_prompt(visit: Visit, day: date, late: bool = False) -> None:
     if p.standup_mode in ("channel", "both"):
         _send(visit, key, "channel", p.channel_id, Reply(text=text, cards=[card]))
     if p.standup_mode in ("dm", "both"):
-        for m in participants(env, day):
+        for m in visit.participants(day):
             _send(visit, f"{key}:{m.user_id}", "dm", m.user_id, Reply(text=text, cards=[card]))
 
 
@@ -232,7 +268,7 @@ def standup_reminder(visit: Visit, day: date, late: bool = False) -> None:
     env = visit.env
     p = env.bound_project
     answered = {e.user_id for e in entries(env, get_run(env, day))}
-    for m in participants(env, day):
+    for m in visit.participants(day):
         if m.user_id in answered or m.standup_muted:
             continue
         card = Card(
@@ -274,7 +310,7 @@ def overdue_digest(visit: Visit, day: date, late: bool = False) -> None:
         card = Card(
             title=env.t("sched.digest_title", name=p.name, count=len(overdue)),
             color="red",
-            lines=[task_line(env, t) for t in overdue[:50]],
+            lines=[visit.line(t) for t in overdue[:50]],
         )
         if away:
             card.lines.append(_away_line(env, away))
@@ -290,10 +326,10 @@ def overdue_digest(visit: Visit, day: date, late: bool = False) -> None:
     risk_reviews(visit, day, away)
 
 
-def _overdue_dms(visit: Visit, day: date, away: dict[str, date], overdue: list[Task]) -> None:
+def _overdue_dms(visit: Visit, day: date, away: dict[str, date], overdue: list[TaskRow]) -> None:
     env = visit.env
     p = env.bound_project
-    asks = [Ask(t.responsible, task_line(env, t), t.accountable, t) for t in overdue if t.responsible]
+    asks = [Ask(t.responsible, visit.line(t), t.accountable, t) for t in overdue if t.responsible]
     for user, mine in _by_recipient(visit, away, asks).items():
         tasks = [a.task for a in mine if a.task is not None]
         card = Card(
@@ -318,7 +354,7 @@ def _overdue_dms(visit: Visit, day: date, away: dict[str, date], overdue: list[T
         )
 
 
-def _escalations(visit: Visit, day: date, away: dict[str, date], overdue: list[Task]) -> None:
+def _escalations(visit: Visit, day: date, away: dict[str, date], overdue: list[TaskRow]) -> None:
     """Tasks overdue for `escalate` working days, to their Accountable, one DM per person — never
     in the digest that first told the Responsible, and once per due."""
     env = visit.env
@@ -327,14 +363,16 @@ def _escalations(visit: Visit, day: date, away: dict[str, date], overdue: list[T
     asks = []
     for t in overdue:
         end = due_end(env, t)
+        if not t.accountable or _since_due(t.escalated_at, end):
+            continue
         days = calendar.working_days_between(due_day(t), day)
-        if not t.accountable or _since_due(t.escalated_at, end) or days < p.escalate_after_days:
+        if days < p.escalate_after_days:
             continue
         reminded = t.overdue_reminded_at
         told = reminded is not None and _since_due(reminded, end) and reminded.astimezone(env.tz).date() < day
         if t.responsible and not told:
             continue
-        asks.append(Ask(t.accountable, f"{task_line(env, t)} — {env.t('sched.escalation_days', days=days)}", task=t))
+        asks.append(Ask(t.accountable, f"{visit.line(t)} — {env.t('sched.escalation_days', days=days)}", task=t))
     for user, mine in _by_recipient(visit, away, asks).items():
         tasks = [a.task for a in mine if a.task is not None]
         card = Card(
@@ -347,7 +385,7 @@ def _escalations(visit: Visit, day: date, away: dict[str, date], overdue: list[T
         _send(visit, key, "dm", user, Reply(cards=[card]), partial(visit.stamp, "escalated_at", tasks))
 
 
-def due_soon_from(env: Env, task: Task, end: datetime) -> datetime:
+def due_soon_from(env: Env, task: TaskFacts, end: datetime) -> datetime:
     """When a task's due-soon reminder may go: at the first alert moment once `due_soon` hours
     before its due have begun; when there is none before the due (a due on a day off, a window
     opening after hours), at the digest time of the last alert day before the due."""
@@ -393,7 +431,7 @@ def due_soon_reach(env: Env, until: datetime) -> date:
     return through
 
 
-def is_due_soon_candidate(env: Env, task: Task) -> bool:
+def is_due_soon_candidate(env: Env, task: TaskFacts) -> bool:
     """An open task due within `due_soon_horizon` may get a reminder if it has a Responsible and
     its due has not passed."""
     return bool(task.responsible) and (end := due_end(env, task)) is not None and end > env.now
@@ -411,7 +449,7 @@ def due_soon(visit: Visit) -> None:
         card = Card(
             title=env.t("sched.due_soon_title", ref=f"#{t.number}", title=t.title, when=when),
             color="yellow",
-            lines=[task_line(env, t)],
+            lines=[visit.line(t)],
             buttons=[Button(env.t("button.done"), "task", "done", (f"#{t.number}",), style="primary")],
         )
         _dm_or_cover(visit, away, f"due-soon:{t.id}:{end.isoformat()}", Ask(t.responsible, "", t.accountable), card)
@@ -554,8 +592,10 @@ def _changes(env: Env, since: datetime) -> list[str]:
 
 
 __all__ = [
+    "TASK_ROW",
     "Ask",
     "Outgoing",
+    "TaskRow",
     "Visit",
     "alert_calendar",
     "due_soon",

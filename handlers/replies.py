@@ -11,7 +11,7 @@ so a user can never forge a mention; renderers escape everything else as plain t
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal
 
 __all__ = [
@@ -234,8 +234,30 @@ def _share(items: list[Any], n: int, count: int) -> list[Any]:
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
-    """A JSON-safe form of a reply, for the outbox."""
-    return asdict(reply)
+    """A JSON-safe form of a reply, for the outbox: what `dataclasses.asdict` gives, without its
+    generic deep copy (every value in a reply is immutable), since the scheduler stores
+    thousands of replies a tick."""
+    plain = _plain(reply)
+    assert isinstance(plain, dict)
+    return plain
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts; lists, tuples and dicts rebuilt; any other value as it is."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return kind(_plain(v) for v in value)
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not is_dataclass(value):
+            return value
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
 
 
 def reply_from_dict(data: dict[str, Any]) -> Reply:

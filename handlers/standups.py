@@ -235,14 +235,22 @@ def participants(env: Env, day: date) -> list[Member]:
     """Members expected at the standup of `day`, minus those away that day: the configured list,
     or else the people doing the work — Responsible for an open task, or checked in lately.
     Being Consulted, Informed or merely mentioned enrols nobody."""
-    chosen = enrolled(env, day)
-    return [m for m in _members(env) if m.user_id in chosen and not is_away(m, day)]
+    return participants_among(_members(env), enrolled(env, day), day)
 
 
-def enrolled(env: Env, day: date) -> set[str]:
-    """Who takes part in the standup of `day`, away or not (see `participants`)."""
+def participants_among(members: list[Member], chosen: set[str], day: date) -> list[Member]:
+    """Of `members`, those `enrolled` (`chosen`) and not away on `day` (the scheduler loads the
+    members and who does the work of many projects at once)."""
+    return [m for m in members if m.user_id in chosen and not is_away(m, day)]
+
+
+def enrolled(env: Env, day: date, doing: set[str] | None = None) -> set[str]:
+    """Who takes part in the standup of `day`, away or not (see `participants`); `doing`: who
+    does the work, when the caller loaded it already."""
     chosen = env.bound_project.standup_participants
-    return set(chosen) if chosen is not None else _doing_the_work(env, day)
+    if chosen is not None:
+        return set(chosen)
+    return doing if doing is not None else _doing_the_work(env, day)
 
 
 def _doing_the_work(env: Env, day: date) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 
 from handlers.calendar import Calendar
 from handlers.dates import Due
@@ -21,6 +22,27 @@ STATUS_COLORS: dict[str, Color] = {
 }
 LEVEL_COLORS: dict[str, Color] = {"low": "green", "medium": "yellow", "high": "orange", "critical": "red"}
 LIST_LIMIT = 50
+
+
+class TaskFacts(Protocol):
+    """What a task's line and due need: a `Task`, or the plain row the scheduler loads
+    (`handlers.reminders.TaskRow`)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def responsible(self) -> str | None: ...
+    @property
+    def due_date(self) -> date | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
 
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -72,7 +94,7 @@ def task_due(env: Env, task: Task) -> Due | None:
     return Due(local.date(), local.time().replace(tzinfo=None))
 
 
-def due_end(env: Env, task: Task) -> datetime | None:
+def due_end(env: Env, task: TaskFacts) -> datetime | None:
     """The instant a task becomes overdue: its due time, or the end of its due day."""
     if task.due_at is not None:
         return task.due_at
@@ -81,7 +103,7 @@ def due_end(env: Env, task: Task) -> datetime | None:
     return Due(task.due_date).end(env.tz)
 
 
-def due_day(task: Task) -> date:
+def due_day(task: TaskFacts) -> date:
     """The due day of a task known to have a due (overdue, or with a `due_end`): `due_at` is
     only ever set together with `due_date`."""
     if task.due_date is None:
@@ -89,12 +111,12 @@ def due_day(task: Task) -> date:
     return task.due_date
 
 
-def is_overdue(env: Env, task: Task) -> bool:
+def is_overdue(env: Env, task: TaskFacts) -> bool:
     end = due_end(env, task)
     return task.status in OPEN_STATUSES and end is not None and end <= env.now
 
 
-def fmt_due(env: Env, task: Task) -> str:
+def fmt_due(env: Env, task: TaskFacts) -> str:
     if task.due_at is not None:
         text = fmt_datetime(env, task.due_at)
     elif task.due_date is not None:
@@ -118,7 +140,7 @@ def status_label(env: Env, status: str) -> str:
     return f"{STATUS_ICONS.get(status, '')} {env.t(f'status.{status}')}".strip()
 
 
-def task_line(env: Env, task: Task) -> str:
+def task_line(env: Env, task: TaskFacts) -> str:
     parts = [f"{STATUS_ICONS[task.status]} #{task.number} {task.title}"]
     if task.responsible:
         parts.append(mention(task.responsible))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlmodel import col, select, update
 
 from handlers.destination import Destination
@@ -45,3 +46,28 @@ def test_one_broken_project_does_not_stop_the_others_in_its_batch(db: Database) 
     bot.at(datetime(2026, 11, 23, 9, 0, tzinfo=SH))
     assert [s.target for s in bot.titled("Overdue")] == ["C2"]
     assert [s.target for s in bot.titled("You have 1 overdue")] == ["bob"]
+
+
+def test_dm_prompts_of_many_projects_read_who_does_the_work_once_per_batch(db: Database) -> None:
+    bot = make_bot(db)
+    bot.chat.ok("pm", "/standup config mode:dm")
+    bot.chat.ok("pm", "/task add T @alice")
+    for n, user in ((2, "bob"), (3, "carol")):
+        bot.chat.ok("pm", f'/project init "P{n}" tz:Asia/Shanghai', channel=f"C{n}")
+        bot.chat.ok("pm", "/standup config mode:dm", channel=f"C{n}")
+        bot.chat.ok("pm", f"/task add T @{user}", channel=f"C{n}")
+    bot.chat.ok("dan", "/standup y:a t:b", channel="C3")  # checked in: takes part without a task
+    checkins: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+        if "standupentry" in statement and "standuprun" in statement:
+            checkins.append(statement)
+
+    bot.clear()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        bot.at(datetime(2026, 11, 23, 9, 30, tzinfo=SH))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert sorted(s.target for s in bot.titled("Standup time")) == ["alice", "bob", "carol", "dan"]
+    assert len(checkins) == 1  # one query for the batch, not one a project

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 
+from bot.console.prompt import greet
+from bot.console.prompt import prompt as prompt_line
 from bot.console.render import Rendered, render
 from bot.messenger import Destination, MessageRef
 from handlers.context import Context
@@ -104,14 +106,18 @@ class Console:
         return self.messenger.last
 
     # --- the loop ---------------------------------------------------------------------
-    def run(self, lines: Iterable[str], *, echo: bool = False, prompt: bool = False) -> None:
-        """Read lines until EOF or `:quit`. In script mode (`echo`) each line is shown first."""
-        if prompt:
-            self._say("console.welcome", channel=self.channel, user=self.user)
+    def run(self, lines: Iterable[str], *, echo: bool = False, prompt: bool = False, greeted: bool = False) -> None:
+        """Read lines until EOF or `:quit`. In script mode (`echo`) each line is shown first.
+        With `prompt`, a welcome line and a prompt before each line; `greeted`: the welcome and
+        the first prompt were shown already (`bot.console.prompt.greet`, before the core existed)."""
+        if prompt and not greeted:
+            greet(self.out, self.locale, self.channel, self.user)
         iterator = iter(lines)
+        first = True
         while True:
-            if prompt:
-                print(f"{self.user}@#{self.channel}> ", end="", file=self.out, flush=True)
+            if prompt and not first:
+                self._prompt()
+            first = False
             try:
                 line = next(iterator)
             except StopIteration:
@@ -154,6 +160,9 @@ class Console:
 
     def _show(self, reply: Reply) -> None:
         self.messenger.show(reply)
+
+    def _prompt(self) -> None:
+        print(prompt_line(self.channel, self.user), end="", file=self.out, flush=True)
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
