@@ -42,7 +42,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session as ModelSession
 from sqlmodel import col, select
 
-from handlers import reminders
+from handlers import reminders, slips
 from handlers.calendar import is_standup_day
 from handlers.env import Env
 from handlers.notify import queue_many
@@ -151,6 +151,8 @@ def run_due(visit: Visit, due: list[Occurrence], upcoming: datetime) -> None:
     p, now = env.bound_project, env.now
     for occ in due:
         KINDS[occ.kind].run(visit, occ.day, now - occ.at > LATE_AFTER)
+    if any(occ.kind == "digest" for occ in due):
+        slips.daily(visit)  # forecasts of unfinished work move with today
     if _active(env):
         reminders.due_soon(visit)
     if p.jobs_run_until is None or p.jobs_run_until < now:

@@ -27,15 +27,17 @@ from handlers.env import Env, UserError
 from handlers.grammar import command
 from handlers.replies import Button, Card, Color, Field, Reply, mention
 from handlers.schedule import Dependency, PlanTask, Schedule, ScheduleError, TaskSchedule, compute_schedule
-from handlers.views import STATUS_ICONS, fmt_date, fmt_datetime, list_card
+from handlers.views import STATUS_ICONS, fmt_date, fmt_datetime, list_card, task_line
 from storage.models import Baseline, BaselineTask, Project, Task, TaskDependency, saved_id
 
 __all__ = [
     "Plan",
     "baseline",
     "baseline_text",
+    "behind_lines",
     "check_plan",
     "dependencies_text",
+    "finish_text",
     "link",
     "load_plan",
     "milestone_line",
@@ -47,6 +49,7 @@ __all__ = [
     "set_dependencies",
     "slip_days",
     "slip_text",
+    "week_fields",
 ]
 
 
@@ -315,6 +318,7 @@ def milestone_line(env: Env, plan: Plan, number: int) -> str:
 # --- commands ----------------------------------------------------------------------------------
 
 CRITICAL_PATHS_SHOWN = 5
+WEEKLY_LINES = 20  # lines per list in the weekly report, as its other lists
 
 
 def _save_baseline(env: Env, plan: Plan) -> None:
@@ -402,7 +406,7 @@ def baseline(env: Env, cmd: Command) -> Reply:
     return Reply(text=text, cards=[_baseline_card(env, plan)])
 
 
-def _finish_text(env: Env, plan: Plan) -> str:
+def finish_text(env: Env, plan: Plan) -> str:
     """The forecast finish, against the baseline and against the project's end date."""
     finish = plan.schedule.finish
     parts = [env.t("schedule.forecast", date=fmt_date(env, finish))]
@@ -420,6 +424,49 @@ def _open(plan: Plan) -> list[int]:
     return [n for n, t in plan.tasks.items() if t.status in ("todo", "doing", "blocked") and n in plan.schedule.tasks]
 
 
+def _milestone_lines(env: Env, plan: Plan) -> list[str]:
+    return [milestone_line(env, plan, n) for n, t in plan.tasks.items() if t.milestone]
+
+
+def behind_lines(env: Env, plan: Plan) -> list[str]:
+    """`#1 Design · 30% done, plan 100%`: each open task whose progress is below the linear plan."""
+    lines = []
+    for n in _open(plan):
+        expected = behind_plan(plan, n, env.today)
+        if expected is not None:
+            done = plan.schedule.tasks[n].progress
+            lines.append(
+                env.t("schedule.behind_line", ref=f"#{n}", title=plan.tasks[n].title, done=done, plan=expected)
+            )
+    return lines
+
+
+def week_fields(env: Env, plan: Plan, week: tuple[date, date]) -> list[Field]:
+    """The weekly report's plan section: the forecast finish against the baseline and the end
+    date, the milestones, the critical tasks due (or forecast to finish) in `week` (first and
+    last day), and the tasks behind plan. Nothing for a project that does not plan."""
+    if not plan.in_use:
+        return []
+    critical = [
+        n
+        for n in _open(plan)
+        if plan.schedule.tasks[n].critical
+        and week[0] <= (plan.tasks[n].due_date or plan.schedule.tasks[n].early_finish) <= week[1]
+    ]
+    behind = behind_lines(env, plan)
+    shown = WEEKLY_LINES
+    return [
+        Field(env.t("sched.plan"), finish_text(env, plan), short=False),
+        Field(env.t("schedule.milestones"), "\n".join(_milestone_lines(env, plan)[:shown]) or "—", short=False),
+        Field(
+            env.t("sched.critical_next_week", count=len(critical)),
+            "\n".join(task_line(env, plan.tasks[n]) for n in critical[:shown]) or "—",
+            short=False,
+        ),
+        Field(env.t("schedule.behind", count=len(behind)), "\n".join(behind[:shown]) or "—", short=False),
+    ]
+
+
 @command("project", "schedule", ("进度", "计划", "排期", "gantt", "plan"))
 def schedule(env: Env, cmd: Command) -> Reply:
     """The forecast against the baseline and the end date, the critical paths, milestones, tasks
@@ -429,18 +476,11 @@ def schedule(env: Env, cmd: Command) -> Reply:
     path_lines = [" → ".join(f"#{n}" for n in path) for path in paths[:CRITICAL_PATHS_SHOWN]]
     if len(paths) > CRITICAL_PATHS_SHOWN:
         path_lines.append(env.t("list.more", count=len(paths) - CRITICAL_PATHS_SHOWN))
-    milestones = [milestone_line(env, plan, n) for n, t in plan.tasks.items() if t.milestone]
-    behind = []
-    for n in _open(plan):
-        expected = behind_plan(plan, n, env.today)
-        if expected is not None:
-            done = plan.schedule.tasks[n].progress
-            behind.append(
-                env.t("schedule.behind_line", ref=f"#{n}", title=plan.tasks[n].title, done=done, plan=expected)
-            )
+    milestones = _milestone_lines(env, plan)
+    behind = behind_lines(env, plan)
     summary = Card(
         title=env.t("schedule.title", name=env.bound_project.name, date=fmt_date(env, env.today)),
-        text=_finish_text(env, plan),
+        text=finish_text(env, plan),
         color=_schedule_color(env, plan, behind),
         fields=[
             Field(env.t("schedule.critical"), "\n".join(path_lines) or "—", short=False),
