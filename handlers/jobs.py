@@ -151,8 +151,6 @@ def run_due(visit: Visit, due: list[Occurrence], upcoming: datetime) -> None:
     p, now = env.bound_project, env.now
     for occ in due:
         KINDS[occ.kind].run(visit, occ.day, now - occ.at > LATE_AFTER)
-    if any(occ.kind == "digest" for occ in due):
-        slips.daily(visit)  # forecasts of unfinished work move with today
     if _active(env):
         reminders.due_soon(visit)
     if p.jobs_run_until is None or p.jobs_run_until < now:
@@ -176,6 +174,8 @@ def run_batch(session: ModelSession, envs: list[Env], *, isolate: bool = False) 
     _load(session, visits)
     for planned in visits:
         run_due(planned.visit, planned.due, planned.upcoming)
+    # At the digest, slips: forecasts of unfinished work move with today.
+    slips.daily(session, [p.visit for p in visits if any(o.kind == "digest" for o in p.due)])
     _queue(session, [planned.visit for planned in visits])
 
 

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, or_
 from sqlalchemy.orm import Session
+from sqlmodel import Session as ModelSession
 from sqlmodel import col, select
 
 from handlers.env import Env
@@ -44,7 +45,7 @@ from handlers.planning import Plan, load_plan, slip_days, workdays
 from handlers.reminders import Ask, Visit, _by_recipient, _lines, _send
 from handlers.replies import Card, Color, Reply
 from handlers.views import fmt_date
-from storage.models import Member, Task, TaskDependency
+from storage.models import TASK_IS_OPEN, Member, Task, TaskDependency
 
 __all__ = ["Slip", "after_command", "daily", "slips", "track_plan_changes"]
 
@@ -234,11 +235,32 @@ def alert(visit: Visit, plan: Plan) -> None:
         _tell(visit, f"slip:{env.project_id}:{moved}", title, "orange", asks)
 
 
-def daily(visit: Visit) -> None:
-    """The digest-time check: forecasts of work not done yet move with today."""
+def _check(visit: Visit) -> None:
     plan = load_plan(visit.env.session, visit.env.bound_project, visit.env.today)
     if plan.in_use:
         alert(visit, plan)
+
+
+def daily(session: ModelSession, visits: list[Visit]) -> None:
+    """The digest-time check of a batch of projects: forecasts of work not done yet move with
+    today. One query finds the projects that plan (an open task with a start, a duration or a
+    milestone flag, or a dependency); only their plans are loaded."""
+    ids = [visit.env.project_id for visit in visits]
+    if not ids:
+        return
+    planned = (
+        select(Task.project_id)
+        .where(
+            col(Task.project_id).in_(ids),
+            TASK_IS_OPEN,
+            or_(col(Task.start_date).is_not(None), col(Task.duration_days).is_not(None), col(Task.milestone)),
+        )
+        .union(select(TaskDependency.project_id).where(col(TaskDependency.project_id).in_(ids)))
+    )
+    planning = set(session.execute(planned).scalars())
+    for visit in visits:
+        if visit.env.project_id in planning:
+            _check(visit)
 
 
 # --- after a command ---------------------------------------------------------------------------
@@ -256,7 +278,7 @@ def after_command(env: Env) -> None:
     changed.discard(env.project_id)
     members = env.session.exec(select(Member).where(Member.project_id == env.project_id).order_by(col(Member.id)))
     visit = Visit(env, members=list(members))
-    daily(visit)
+    _check(visit)
     queue_many(env.session, [out.message for out in visit.outgoing])
 
 

@@ -108,6 +108,8 @@ def test_a_slip_tells_the_downstream_people_once_with_its_cause(db: Database) ->
     bot.at(datetime(2026, 2, 13, 9, 30, tzinfo=SH))
     dms = _dms(bot, SLIPPED)
     assert "#1 Design forecast Tue Feb 24, 4 working day(s) past the planned start of #2 Build" in dms["bob"]
+    risk = _dms(bot, "Milestone at risk: #5 Go-live")  # a new forecast for the milestone too, once
+    assert "#5 Go-live forecast Wed Mar 4, 4 working day(s) after its due (Fri Feb 27)" in risk["alice"]
 
 
 def test_someone_away_is_covered_and_each_line_goes_once(db: Database) -> None:
