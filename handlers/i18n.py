@@ -454,6 +454,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "slip.because": {"en": ", because {ref} {title} slipped", "zh": ",因为 {ref} {title} 延误了"},
     "slip.because_own": {"en": ", because its own work runs late", "zh": ",因为其自身工作落后"},
+    "slip.because_not_started": {"en": ", because it has not started", "zh": ",因为它尚未开始"},
     "task.updated": {"en": "{user} updated task {ref}.", "zh": "{user} 更新了任务 {ref}。"},
     "task.done": {"en": "✔ {user} completed {ref} {title}.", "zh": "✔ {user} 完成了 {ref} {title}。"},
     "task.started": {"en": "{user} started {ref} {title}.", "zh": "{user} 开始了 {ref} {title}。"},

@@ -333,6 +333,8 @@ def _save_baseline(env: Env, plan: Plan) -> None:
     else:
         env.session.execute(delete(BaselineTask).where(col(BaselineTask.baseline_id) == saved_id(baseline)))
         baseline.saved_at, baseline.saved_by = env.now, env.user
+    for task in plan.tasks.values():
+        task.alerted_finish = None  # slips are measured against the new baseline (handlers.slips)
     for number, sched in plan.schedule.tasks.items():
         env.session.add(
             BaselineTask(

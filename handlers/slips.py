@@ -13,8 +13,9 @@ risk goes, as its own DM, to its Accountable and the project admins as well.
 
 Once per new forecast: `Task.alerted_finish` keeps the latest forecast finish alerted about, and
 an alert goes only for a later one. So a forecast moving back and forth (a task's progress
-edited up and down) alerts once; it alerts again only when it goes later than ever alerted.
-The outbox key names the tasks and forecasts as a second guard.
+edited up and down) alerts once; it alerts again only when it goes later than ever alerted. A
+new due date (of that task) or a new baseline starts over: what was told was measured against
+the old one. The outbox key names the tasks, forecasts and dates passed as a second guard.
 
 Tasks already past their due are the overdue digest's (handlers/reminders.py), not slips: their
 forecast moves with every day. Someone away is covered as everywhere else (`recipients`: the
@@ -27,6 +28,7 @@ the digest time (`daily`), since the forecast of work not yet done moves with to
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +55,7 @@ _OPEN = ("todo", "doing", "blocked")
 # Task columns the forecast depends on; a flush changing one of them (or adding or deleting a
 # task or a dependency) changes the plan. A new baseline does not: it is the forecast itself.
 _PLAN_COLUMNS = ("status", "due_date", "start_date", "duration_days", "progress", "milestone", "parent_id")
+KEY_ROOM = 120  # of the outbox key's 200 characters, what the list of slips may take
 _CHANGED = "plan_changed"  # session.info: ids of the projects whose plan a flush changed
 
 
@@ -106,9 +109,9 @@ def _slipped(plan: Plan, number: int) -> bool:
 
 def _driver(plan: Plan, number: int) -> int | None:
     """The predecessor whose forecast finish sets this task's start (None when none does: a
-    started task, or one held by today or its `start:`)."""
+    done or started task, or one held by today or its `start:`)."""
     task, sched = plan.tasks[number], plan.schedule.tasks[number]
-    if task.status == "doing" or (task.progress > 0 and not task.milestone):
+    if task.status in ("doing", "done") or (task.progress > 0 and not task.milestone):
         return None
     first = sched.early_finish if task.milestone else sched.early_start
     for dep in plan.after.get(number, ()):
@@ -159,7 +162,8 @@ def slips(plan: Plan, today: date) -> list[Slip]:
             continue
         late = _lateness(plan, number, successors.get(number, []))
         if late:
-            days, what, target, successor = max(late, key=lambda item: item[0])
+            # Its own date first (due, a milestone's baseline), else the successor pushed most.
+            days, what, target, successor = late[0] if late[0][1] != "start" else max(late, key=lambda x: x[0])
             pushed = tuple(dict.fromkeys(s for _, w, _, s in late if w == "start" and s is not None))
             found.append(Slip(number, forecast, days, what, target, successor, pushed, _cause(plan, number)))
     return found
@@ -181,7 +185,8 @@ def _line(env: Env, plan: Plan, slip: Slip) -> str:
         values["next"] = f"#{slip.successor} {plan.tasks[slip.successor].title}"
     line = env.t(f"slip.line_{slip.what}", **values)
     if slip.cause == slip.number:
-        return line + env.t("slip.because_own")
+        started = task.status == "doing" or task.progress > 0
+        return line + env.t("slip.because_own" if started else "slip.because_not_started")
     return line + env.t("slip.because", ref=f"#{slip.cause}", title=plan.tasks[slip.cause].title)
 
 
@@ -212,6 +217,15 @@ def _tell(visit: Visit, key: str, title: str, color: Color, asks: list[Ask]) -> 
         _send(visit, f"{key}:{user}", "dm", user, Reply(cards=[card]))
 
 
+def _key(prefix: str, plan: Plan, found: list[Slip]) -> str:
+    """`slip:{project}:{task id}@{forecast}>{date it passes},…` (a digest of that list when it is
+    long): the outbox's guard against the same alert twice; a new due or baseline is a new key."""
+    moved = ",".join(f"{plan.tasks[s.number].id}@{s.forecast.isoformat()}>{s.target.isoformat()}" for s in found)
+    if len(moved) > KEY_ROOM:
+        moved = hashlib.sha256(moved.encode()).hexdigest()
+    return f"{prefix}:{moved}"
+
+
 def alert(visit: Visit, plan: Plan) -> None:
     """Queue (in `visit`) the alerts for every new slip of the plan, and note their forecasts."""
     env = visit.env
@@ -226,13 +240,12 @@ def alert(visit: Visit, plan: Plan) -> None:
             continue
         task = plan.tasks[slip.number]
         title = env.t("slip.milestone_title", ref=f"#{slip.number}", title=task.title)
-        key = f"milestone-risk:{task.id}:{slip.forecast.isoformat()}"
+        key = _key(f"milestone-risk:{env.project_id}", plan, [slip])
         _tell(visit, key, title, "red", _asks(visit, plan, slip, _line(env, plan, slip)))
     if tasks:
         asks = [ask for slip in tasks for ask in _asks(visit, plan, slip, _line(env, plan, slip))]
-        moved = ",".join(f"{plan.tasks[s.number].id}@{s.forecast.isoformat()}" for s in tasks)
         title = env.t("slip.title", name=env.bound_project.name)
-        _tell(visit, f"slip:{env.project_id}:{moved}", title, "orange", asks)
+        _tell(visit, _key(f"slip:{env.project_id}", plan, tasks), title, "orange", asks)
 
 
 def _check(visit: Visit) -> None:
@@ -289,6 +302,8 @@ def track_plan_changes() -> None:
 
 
 def _note_plan_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """Note the projects whose plan this flush changes; a task given a new due or a project a new
+    baseline starts over (what was alerted was measured against the old one)."""
     changed: set[int] = session.info.setdefault(_CHANGED, set())
     for row in (*session.new, *session.deleted):
         if isinstance(row, (Task, TaskDependency)):
@@ -296,3 +311,5 @@ def _note_plan_changes(session: Session, _context: Any, _instances: Any) -> None
     for row in session.dirty:
         if isinstance(row, Task) and any(inspect(row).attrs[key].history.has_changes() for key in _PLAN_COLUMNS):
             changed.add(row.project_id)
+            if inspect(row).attrs["due_date"].history.has_changes():
+                row.alerted_finish = None

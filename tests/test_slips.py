@@ -112,6 +112,24 @@ def test_a_slip_tells_the_downstream_people_once_with_its_cause(db: Database) ->
     assert "#5 Go-live forecast Wed Mar 4, 4 working day(s) after its due (Fri Feb 27)" in risk["alice"]
 
 
+def test_a_new_due_starts_over(db: Database) -> None:
+    bot = _planned(db)
+    bot.chat.clock.set(THU)
+    bot.chat.ok("alice", "/task update #1 progress:30%")
+    bot.at(THU)
+    assert len(bot.titled("Milestone at risk")) == 2
+    bot.clear()
+    # Go-live moved to Mon 2 Mar: its forecast (Tue 3) is no later than told, but the date is new.
+    bot.chat.ok("pm", "/task update #5 due:2026-03-02")
+    bot.at(datetime(2026, 2, 12, 11, 0, tzinfo=SH))
+    risk = _dms(bot, "Milestone at risk: #5 Go-live")
+    assert "#5 Go-live forecast Tue Mar 3, 1 working day(s) after its due (Mon Mar 2)" in risk["pm"]
+    bot.clear()
+    bot.chat.ok("pm", "/task update #5 due:2026-03-04")  # no longer late: nothing to tell
+    bot.at(datetime(2026, 2, 12, 11, 1, tzinfo=SH))
+    assert bot.titled("Milestone at risk") == []
+
+
 def test_someone_away_is_covered_and_each_line_goes_once(db: Database) -> None:
     bot = _planned(db)
     bot.chat.ok("carol", "/standup away 2026-02-10..2026-02-27")
