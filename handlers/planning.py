@@ -455,8 +455,7 @@ def week_fields(env: Env, plan: Plan, week: tuple[date, date]) -> list[Field]:
         if plan.schedule.tasks[n].critical
         and week[0] <= (plan.tasks[n].due_date or plan.schedule.tasks[n].early_finish) <= week[1]
     ]
-    behind = behind_lines(env, plan)
-    shown = WEEKLY_LINES
+    behind, shown = behind_lines(env, plan), WEEKLY_LINES
     return [
         Field(env.t("sched.plan"), finish_text(env, plan), short=False),
         Field(env.t("schedule.milestones"), "\n".join(_milestone_lines(env, plan)[:shown]) or "—", short=False),

@@ -128,6 +128,12 @@ def test_a_new_due_starts_over(db: Database) -> None:
     bot.chat.ok("pm", "/task update #5 due:2026-03-04")  # no longer late: nothing to tell
     bot.at(datetime(2026, 2, 12, 11, 1, tzinfo=SH))
     assert bot.titled("Milestone at risk") == []
+    # A new baseline is the forecast itself: nothing is late against it, and nothing told stays.
+    bot.chat.click("pm", bot.chat.ok("pm", "/project baseline"), "Replace baseline")
+    with db.session() as session:
+        assert {t.alerted_finish for t in session.exec(select(Task))} == {None}
+    bot.at(datetime(2026, 2, 12, 11, 2, tzinfo=SH))
+    assert bot.titled("Milestone at risk") == [] and bot.titled(SLIPPED) == []
 
 
 def test_someone_away_is_covered_and_each_line_goes_once(db: Database) -> None:
