@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
 from handlers import permissions
@@ -28,7 +29,7 @@ from handlers.grammar import command
 from handlers.replies import Button, Card, Color, Field, Reply, mention
 from handlers.schedule import Dependency, PlanTask, Schedule, ScheduleError, TaskSchedule, compute_schedule
 from handlers.views import STATUS_ICONS, fmt_date, fmt_datetime, list_card, task_line
-from storage.models import Baseline, BaselineTask, Project, Task, TaskDependency, saved_id
+from storage.models import TASK_IS_OPEN, Baseline, BaselineTask, Project, Task, TaskDependency, saved_id
 
 __all__ = [
     "Plan",
@@ -44,6 +45,7 @@ __all__ = [
     "plan_fields",
     "plan_of",
     "planned_percent",
+    "planning_projects",
     "predecessors_of",
     "schedule",
     "set_dependencies",
@@ -130,6 +132,23 @@ def load_plan(session: Session, project: Project, today: date) -> Plan:
         baseline=baseline,
         planned=planned,
     )
+
+
+def planning_projects(session: Session, project_ids: list[int]) -> set[int]:
+    """Which of the projects plan (an open task with a start, a duration or a milestone flag, or
+    any dependency), in one query through indexes: only theirs are worth loading."""
+    if not project_ids:
+        return set()
+    planned = (
+        select(Task.project_id)
+        .where(
+            col(Task.project_id).in_(project_ids),
+            TASK_IS_OPEN,
+            or_(col(Task.start_date).is_not(None), col(Task.duration_days).is_not(None), col(Task.milestone)),
+        )
+        .union(select(TaskDependency.project_id).where(col(TaskDependency.project_id).in_(project_ids)))
+    )
+    return set(session.execute(planned).scalars())
 
 
 def plan_of(env: Env, usage: str) -> Plan:

@@ -27,7 +27,7 @@ from handlers.calendar import Calendar
 from handlers.destination import Destination
 from handlers.env import Env
 from handlers.notify import Message
-from handlers.planning import plan_of, week_fields
+from handlers.planning import plan_of, planning_projects, week_fields
 from handlers.projects import status_card
 from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.risks import project_risks, top_risks
@@ -508,7 +508,8 @@ def weekly_card(env: Env, day: date, since: datetime) -> Card:
         Field(env.t("sched.changes"), "\n".join(_changes(env, since)) or "—", False),
     ]
     card.fields = card.fields[:1] + extra[:1] + card.fields[1:2] + extra[1:2] + card.fields[2:] + extra[2:]
-    card.fields += week_fields(env, plan_of(env, "project.schedule"), next_week)
+    if planning_projects(env.session, [env.project_id]):  # a plan loads every task: only where one is
+        card.fields += week_fields(env, plan_of(env, "project.schedule"), next_week)
     return card
 
 

@@ -34,20 +34,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event, inspect, or_
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import Session as ModelSession
 from sqlmodel import col, select
 
 from handlers.env import Env
 from handlers.notify import queue_many
-from handlers.planning import Plan, load_plan, slip_days, workdays
+from handlers.planning import Plan, load_plan, planning_projects, slip_days, workdays
 
 # The scheduler's DM machinery, so slips reach people (and cover those away) as reminders do.
 from handlers.reminders import Ask, Visit, _by_recipient, _lines, _send
 from handlers.replies import Card, Color, Reply
 from handlers.views import fmt_date
-from storage.models import TASK_IS_OPEN, Member, Task, TaskDependency
+from storage.models import Member, Task, TaskDependency
 
 __all__ = ["Slip", "after_command", "daily", "slips", "track_plan_changes"]
 
@@ -234,11 +234,11 @@ def alert(visit: Visit, plan: Plan) -> None:
         return
     tasks: list[Slip] = []
     for slip in found:
-        plan.tasks[slip.number].alerted_finish = slip.forecast
-        if not plan.tasks[slip.number].milestone:
+        task = plan.tasks[slip.number]
+        task.alerted_finish = slip.forecast
+        if not task.milestone:
             tasks.append(slip)
             continue
-        task = plan.tasks[slip.number]
         title = env.t("slip.milestone_title", ref=f"#{slip.number}", title=task.title)
         key = _key(f"milestone-risk:{env.project_id}", plan, [slip])
         _tell(visit, key, title, "red", _asks(visit, plan, slip, _line(env, plan, slip)))
@@ -256,21 +256,8 @@ def _check(visit: Visit) -> None:
 
 def daily(session: ModelSession, visits: list[Visit]) -> None:
     """The digest-time check of a batch of projects: forecasts of work not done yet move with
-    today. One query finds the projects that plan (an open task with a start, a duration or a
-    milestone flag, or a dependency); only their plans are loaded."""
-    ids = [visit.env.project_id for visit in visits]
-    if not ids:
-        return
-    planned = (
-        select(Task.project_id)
-        .where(
-            col(Task.project_id).in_(ids),
-            TASK_IS_OPEN,
-            or_(col(Task.start_date).is_not(None), col(Task.duration_days).is_not(None), col(Task.milestone)),
-        )
-        .union(select(TaskDependency.project_id).where(col(TaskDependency.project_id).in_(ids)))
-    )
-    planning = set(session.execute(planned).scalars())
+    today. Only the plans of the projects that plan (`planning_projects`, one query) are loaded."""
+    planning = planning_projects(session, [visit.env.project_id for visit in visits])
     for visit in visits:
         if visit.env.project_id in planning:
             _check(visit)
@@ -302,8 +289,9 @@ def track_plan_changes() -> None:
 
 
 def _note_plan_changes(session: Session, _context: Any, _instances: Any) -> None:
-    """Note the projects whose plan this flush changes; a task given a new due or a project a new
-    baseline starts over (what was alerted was measured against the old one)."""
+    """Note the projects whose plan this flush changes; a task given a new due starts over (what
+    was alerted was measured against the old one; a new baseline starts over in
+    `planning.baseline`)."""
     changed: set[int] = session.info.setdefault(_CHANGED, set())
     for row in (*session.new, *session.deleted):
         if isinstance(row, (Task, TaskDependency)):
