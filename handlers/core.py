@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from handlers import home as home_area
-from handlers import i18n, jobs
+from handlers import i18n, jobs, slips
 from handlers.commands import SPECS
 from handlers.context import Context
 from handlers.destination import Destination, MessageRef
@@ -68,6 +68,7 @@ class Core:
         self.db = db
         self.defaults = defaults or Defaults()
         jobs.track_changes()  # commands keep each project's next due instant true
+        slips.track_plan_changes()  # and say who must know when the plan slips
 
     # --- entry points -----------------------------------------------------------------
     # `delivery_keys` identify an inbound delivery (e.g. "slack:event:Ev123"). They are stored
@@ -185,7 +186,9 @@ class Core:
             env.member = env.ensure_member(env.user, env.ctx.user_name)
             if env.ctx.user_tz and env.member.timezone != env.ctx.user_tz:
                 env.member.timezone = env.ctx.user_tz
-        return SPECS[command.area][command.action].handler(env, command)
+        reply = SPECS[command.area][command.action].handler(env, command)
+        slips.after_command(env)
+        return reply
 
     def _env(self, session: Session, ctx: Context, typed: str | None = None) -> Env:
         """The Env of a command. Without a project, a typed command is answered in the language

@@ -44,7 +44,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session as ModelSession
 from sqlmodel import col, select
 
-from handlers import reminders
+from handlers import reminders, slips
 from handlers.calendar import is_standup_day
 from handlers.env import Env
 from handlers.notify import queue_many
@@ -181,6 +181,8 @@ def run_batch(session: ModelSession, envs: list[Env], *, isolate: bool = False) 
     _load(session, visits)
     for planned in visits:
         run_due(planned.visit, planned.due, planned.upcoming)
+    # At the digest, slips: forecasts of unfinished work move with today.
+    slips.daily(session, [p.visit for p in visits if any(o.kind == "digest" for o in p.due)])
     _queue(session, [planned.visit for planned in visits])
 
 

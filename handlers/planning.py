@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
 from handlers import permissions
@@ -27,26 +28,30 @@ from handlers.env import Env, UserError
 from handlers.grammar import command
 from handlers.replies import Button, Card, Color, Field, Reply, mention
 from handlers.schedule import Dependency, PlanTask, Schedule, ScheduleError, TaskSchedule, compute_schedule
-from handlers.views import STATUS_ICONS, fmt_date, fmt_datetime, list_card
-from storage.models import Baseline, BaselineTask, Project, Task, TaskDependency, saved_id
+from handlers.views import STATUS_ICONS, fmt_date, fmt_datetime, list_card, task_line
+from storage.models import TASK_IS_OPEN, Baseline, BaselineTask, Project, Task, TaskDependency, saved_id
 
 __all__ = [
     "Plan",
     "baseline",
     "baseline_text",
+    "behind_lines",
     "check_plan",
     "dependencies_text",
+    "finish_text",
     "link",
     "load_plan",
     "milestone_line",
     "plan_fields",
     "plan_of",
     "planned_percent",
+    "planning_projects",
     "predecessors_of",
     "schedule",
     "set_dependencies",
     "slip_days",
     "slip_text",
+    "week_fields",
 ]
 
 
@@ -127,6 +132,23 @@ def load_plan(session: Session, project: Project, today: date) -> Plan:
         baseline=baseline,
         planned=planned,
     )
+
+
+def planning_projects(session: Session, project_ids: list[int]) -> set[int]:
+    """Which of the projects plan (an open task with a start, a duration or a milestone flag, or
+    any dependency), in one query through indexes: only theirs are worth loading."""
+    if not project_ids:
+        return set()
+    planned = (
+        select(Task.project_id)
+        .where(
+            col(Task.project_id).in_(project_ids),
+            TASK_IS_OPEN,
+            or_(col(Task.start_date).is_not(None), col(Task.duration_days).is_not(None), col(Task.milestone)),
+        )
+        .union(select(TaskDependency.project_id).where(col(TaskDependency.project_id).in_(project_ids)))
+    )
+    return set(session.execute(planned).scalars())
 
 
 def plan_of(env: Env, usage: str) -> Plan:
@@ -315,6 +337,7 @@ def milestone_line(env: Env, plan: Plan, number: int) -> str:
 # --- commands ----------------------------------------------------------------------------------
 
 CRITICAL_PATHS_SHOWN = 5
+WEEKLY_LINES = 20  # lines per list in the weekly report, as its other lists
 
 
 def _save_baseline(env: Env, plan: Plan) -> None:
@@ -329,6 +352,8 @@ def _save_baseline(env: Env, plan: Plan) -> None:
     else:
         env.session.execute(delete(BaselineTask).where(col(BaselineTask.baseline_id) == saved_id(baseline)))
         baseline.saved_at, baseline.saved_by = env.now, env.user
+    for task in plan.tasks.values():
+        task.alerted_finish = None  # slips are measured against the new baseline (handlers.slips)
     for number, sched in plan.schedule.tasks.items():
         env.session.add(
             BaselineTask(
@@ -402,7 +427,7 @@ def baseline(env: Env, cmd: Command) -> Reply:
     return Reply(text=text, cards=[_baseline_card(env, plan)])
 
 
-def _finish_text(env: Env, plan: Plan) -> str:
+def finish_text(env: Env, plan: Plan) -> str:
     """The forecast finish, against the baseline and against the project's end date."""
     finish = plan.schedule.finish
     parts = [env.t("schedule.forecast", date=fmt_date(env, finish))]
@@ -420,6 +445,48 @@ def _open(plan: Plan) -> list[int]:
     return [n for n, t in plan.tasks.items() if t.status in ("todo", "doing", "blocked") and n in plan.schedule.tasks]
 
 
+def _milestone_lines(env: Env, plan: Plan) -> list[str]:
+    return [milestone_line(env, plan, n) for n, t in plan.tasks.items() if t.milestone]
+
+
+def behind_lines(env: Env, plan: Plan) -> list[str]:
+    """`#1 Design · 30% done, plan 100%`: each open task whose progress is below the linear plan."""
+    lines = []
+    for n in _open(plan):
+        expected = behind_plan(plan, n, env.today)
+        if expected is not None:
+            done = plan.schedule.tasks[n].progress
+            lines.append(
+                env.t("schedule.behind_line", ref=f"#{n}", title=plan.tasks[n].title, done=done, plan=expected)
+            )
+    return lines
+
+
+def week_fields(env: Env, plan: Plan, week: tuple[date, date]) -> list[Field]:
+    """The weekly report's plan section: the forecast finish against the baseline and the end
+    date, the milestones, the critical tasks due (or forecast to finish) in `week` (first and
+    last day), and the tasks behind plan. Nothing for a project that does not plan."""
+    if not plan.in_use:
+        return []
+    critical = [
+        n
+        for n in _open(plan)
+        if plan.schedule.tasks[n].critical
+        and week[0] <= (plan.tasks[n].due_date or plan.schedule.tasks[n].early_finish) <= week[1]
+    ]
+    behind, shown = behind_lines(env, plan), WEEKLY_LINES
+    return [
+        Field(env.t("sched.plan"), finish_text(env, plan), short=False),
+        Field(env.t("schedule.milestones"), "\n".join(_milestone_lines(env, plan)[:shown]) or "—", short=False),
+        Field(
+            env.t("sched.critical_next_week", count=len(critical)),
+            "\n".join(task_line(env, plan.tasks[n]) for n in critical[:shown]) or "—",
+            short=False,
+        ),
+        Field(env.t("schedule.behind", count=len(behind)), "\n".join(behind[:shown]) or "—", short=False),
+    ]
+
+
 @command("project", "schedule", ("进度", "计划", "排期", "gantt", "plan"))
 def schedule(env: Env, cmd: Command) -> Reply:
     """The forecast against the baseline and the end date, the critical paths, milestones, tasks
@@ -429,18 +496,11 @@ def schedule(env: Env, cmd: Command) -> Reply:
     path_lines = [" → ".join(f"#{n}" for n in path) for path in paths[:CRITICAL_PATHS_SHOWN]]
     if len(paths) > CRITICAL_PATHS_SHOWN:
         path_lines.append(env.t("list.more", count=len(paths) - CRITICAL_PATHS_SHOWN))
-    milestones = [milestone_line(env, plan, n) for n, t in plan.tasks.items() if t.milestone]
-    behind = []
-    for n in _open(plan):
-        expected = behind_plan(plan, n, env.today)
-        if expected is not None:
-            done = plan.schedule.tasks[n].progress
-            behind.append(
-                env.t("schedule.behind_line", ref=f"#{n}", title=plan.tasks[n].title, done=done, plan=expected)
-            )
+    milestones = _milestone_lines(env, plan)
+    behind = behind_lines(env, plan)
     summary = Card(
         title=env.t("schedule.title", name=env.bound_project.name, date=fmt_date(env, env.today)),
-        text=_finish_text(env, plan),
+        text=finish_text(env, plan),
         color=_schedule_color(env, plan, behind),
         fields=[
             Field(env.t("schedule.critical"), "\n".join(path_lines) or "—", short=False),

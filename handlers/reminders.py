@@ -26,6 +26,7 @@ from handlers.calendar import Calendar
 from handlers.destination import Destination
 from handlers.env import Env
 from handlers.notify import Message
+from handlers.planning import plan_of, planning_projects, week_fields
 from handlers.projects import status_card
 from handlers.replies import Button, Card, Field, Reply, mention
 from handlers.risks import project_risks, top_risks
@@ -527,12 +528,14 @@ def _last_sent(env: Env, prefix: str) -> datetime | None:
 
 def weekly_card(env: Env, day: date, since: datetime) -> Card:
     """The status meeting in a message: the status card, the work done and the notable changes
-    since `since`, and next week's work."""
+    since `since`, next week's work, and for a project that plans, the plan's section
+    (`planning.week_fields`)."""
     card = status_card(env)
     card.title = env.t("sched.weekly_title", name=env.bound_project.name, date=fmt_date(env, day))
     week_start = day - timedelta(days=day.weekday())
     done = tasks_in_status(env, "done", closed_since=since)
-    due_next = open_tasks_due(env, week_start + timedelta(days=13), since=week_start + timedelta(days=7))
+    next_week = (week_start + timedelta(days=7), week_start + timedelta(days=13))
+    due_next = open_tasks_due(env, next_week[1], since=next_week[0])
     extra = [
         Field(env.t("sched.done_week", count=len(done)), "\n".join(task_line(env, t) for t in done[:20]) or "—", False),
         Field(
@@ -543,6 +546,8 @@ def weekly_card(env: Env, day: date, since: datetime) -> Card:
         Field(env.t("sched.changes"), "\n".join(_changes(env, since)) or "—", False),
     ]
     card.fields = card.fields[:1] + extra[:1] + card.fields[1:2] + extra[1:2] + card.fields[2:] + extra[2:]
+    if planning_projects(env.session, [env.project_id]):  # a plan loads every task: only where one is
+        card.fields += week_fields(env, plan_of(env, "project.schedule"), next_week)
     return card
 
 

@@ -208,6 +208,9 @@ class Task(SQLModel, table=True):
     duration_days: int | None = None
     progress: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     milestone: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # The latest forecast finish people were alerted about (handlers.slips): an alert goes only
+    # for a later one, so a forecast moving back and forth does not alert twice.
+    alerted_finish: date | None = None
 
 
 class TaskDependency(SQLModel, table=True):

@@ -71,6 +71,19 @@ def test_week_with_the_scheduler(tmp_path: Path) -> None:
     assert output.count("Weekly status — ERP upgrade — Fri Nov 27") == 1
 
 
+@pytest.mark.parametrize("name", ["plan_en", "plan_zh"])
+def test_plan_slip_alerts_and_report(tmp_path: Path, name: str) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'pmbot.db'}")
+    db.upgrade()
+    output = _matches(db, name)
+    zh = name.endswith("zh")
+    # Design not started moves later each morning (Tue, Wed, Thu); 30% on Thursday is no later;
+    # on Friday the rest of it moves past the holiday: four new forecasts, each told once.
+    assert output.count("[DM @bob] pmbot:\n┌ 🟠 " + ("计划延误" if zh else "The plan slipped")) == 4
+    assert output.count("[DM @pm] pmbot:\n┌ 🔴 " + ("里程碑有风险" if zh else "Milestone at risk")) == 4
+    assert output.count("周报 — ERP" if zh else "Weekly status — ERP") == 1
+
+
 def _check_export(db: Database, name: str) -> None:
     tasks = json.loads(export(db, "tasks", "json"))
     assert [t["number"] for t in tasks] == [1, 2, 3, 4, 5]
