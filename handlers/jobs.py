@@ -62,9 +62,9 @@ from handlers.reminders import (
     local_instant,
 )
 from handlers.risks import OPEN_RISK
-from handlers.standups import CHECKIN_MEMORY
+from handlers.standups import doing_the_work
 from handlers.views import due_end, is_overdue
-from storage.models import TASK_IS_OPEN, Member, Project, Risk, StandupEntry, StandupRun, Task, saved_id
+from storage.models import TASK_IS_OPEN, Member, Project, Risk, Task, saved_id
 
 __all__ = ["KINDS", "Occurrence", "due_now", "next_due", "occurrences", "run_batch", "run_due", "track_changes"]
 
@@ -322,38 +322,13 @@ def _task_rows(session: ModelSession, query: Select[Any]) -> dict[int, list[Task
 
 
 def _load_doing(session: ModelSession, visits: list[_Planned]) -> None:
-    """Who does the work (handlers.standups: Responsible for an open task, or checked in within
-    CHECKIN_MEMORY) in each project whose standup prompt or reminder is due, for its standup
-    day: two queries for the batch instead of two a project."""
-    if not visits:
-        return
-    projects = [planned.visit for planned in visits]
-    days = [o.day for planned in visits for o in planned.due if o.kind in _ASKS_PARTICIPANTS]
-    responsible = session.execute(
-        select_rows(col(Task.project_id), col(Task.responsible))
-        .distinct()
-        .where(_in(Task.project_id, projects), TASK_IS_OPEN, col(Task.responsible).is_not(None))
-    )
-    checked_in = session.execute(
-        select_rows(col(StandupRun.project_id), col(StandupRun.day), col(StandupEntry.user_id))
-        .join(StandupRun, col(StandupRun.id) == StandupEntry.run_id)
-        .where(
-            _in(StandupRun.project_id, projects),
-            col(StandupRun.day) > min(days) - CHECKIN_MEMORY,
-            col(StandupRun.day) <= max(days),
-        )
-    )
-    working: dict[int, set[str]] = {}
-    for project_id, user in responsible:
-        working.setdefault(project_id, set()).add(user)
-    recent: dict[int, list[tuple[date, str]]] = {}
-    for project_id, day, user in checked_in:
-        recent.setdefault(project_id, []).append((day, user))
+    """Who does the work (`handlers.standups.doing_the_work`, the one rule) in each project whose
+    standup prompt or reminder is due, for its standup day: two queries for the whole batch."""
+    days = {p.visit.env.project_id: {o.day for o in p.due if o.kind in _ASKS_PARTICIPANTS} for p in visits}
+    doing = doing_the_work(session, days)
     for planned in visits:
-        pid = planned.visit.env.project_id
-        for day in {o.day for o in planned.due if o.kind in _ASKS_PARTICIPANTS}:
-            lately = {user for at, user in recent.get(pid, []) if day - CHECKIN_MEMORY < at <= day}
-            planned.visit.doing[day] = working.get(pid, set()) | lately
+        for day in days[planned.visit.env.project_id]:
+            planned.visit.doing[day] = doing[(planned.visit.env.project_id, day)]
 
 
 def _in(column: Any, visits: list[Visit]) -> Any:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Literal, overload
 
+from sqlalchemy import select as select_rows
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from handlers import permissions
@@ -18,9 +20,9 @@ from handlers.forms import fit_form
 from handlers.grammar import STANDUP_MODES, Opt, command
 from handlers.notify import queue
 from handlers.replies import Card, Color, Field, Form, Input, Reply, mention
-from handlers.views import OPEN_STATUSES, fmt_date, fmt_days
+from handlers.views import fmt_date, fmt_days
 from storage.database import insert_absent
-from storage.models import Member, Notification, StandupEntry, StandupRun, Task, saved_id
+from storage.models import TASK_IS_OPEN, Member, Notification, StandupEntry, StandupRun, Task, saved_id
 
 _NO_BLOCKER = {"", "none", "no", "nope", "n/a", "na", "-", "nothing", "无", "没有", "暂无", "无阻碍"}
 ANSWERS = ("yesterday", "today", "blockers")
@@ -254,18 +256,43 @@ def enrolled(env: Env, day: date, doing: set[str] | None = None) -> set[str]:
 
 
 def _doing_the_work(env: Env, day: date) -> set[str]:
-    pid = env.project_id
-    responsible = env.session.exec(
-        select(Task.responsible).where(
-            Task.project_id == pid, col(Task.status).in_(OPEN_STATUSES), col(Task.responsible).is_not(None)
+    return doing_the_work(env.session, {env.project_id: {day}}).get((env.project_id, day), set())
+
+
+def doing_the_work(session: Session, days: Mapping[int, Iterable[date]]) -> dict[tuple[int, date], set[str]]:
+    """Who does the work in each project (id -> its standup days) on each of its days: members
+    Responsible for an open task, or who checked in within CHECKIN_MEMORY up to that day. Two
+    queries however many projects (the scheduler asks for a batch at once)."""
+    wanted = {pid: set(ds) for pid, ds in days.items() if ds}
+    if not wanted:
+        return {}
+    every_day = {d for ds in wanted.values() for d in ds}
+    responsible = session.execute(
+        select_rows(col(Task.project_id), col(Task.responsible))
+        .distinct()
+        .where(col(Task.project_id).in_(wanted), TASK_IS_OPEN, col(Task.responsible).is_not(None))
+    )
+    checked_in = session.execute(
+        select_rows(col(StandupRun.project_id), col(StandupRun.day), col(StandupEntry.user_id))
+        .join(StandupRun, col(StandupRun.id) == StandupEntry.run_id)
+        .where(
+            col(StandupRun.project_id).in_(wanted),
+            col(StandupRun.day) > min(every_day) - CHECKIN_MEMORY,
+            col(StandupRun.day) <= max(every_day),
         )
     )
-    checked_in = env.session.exec(
-        select(StandupEntry.user_id)
-        .join(StandupRun)
-        .where(StandupRun.project_id == pid, StandupRun.day > day - CHECKIN_MEMORY, StandupRun.day <= day)
-    )
-    return {r for r in responsible if r is not None} | set(checked_in)
+    working: dict[int, set[str]] = {}
+    for project_id, user in responsible:
+        if user:  # never None here (the query asks for it); the column type allows it
+            working.setdefault(project_id, set()).add(user)
+    recent: dict[int, list[tuple[date, str]]] = {}
+    for project_id, at, user in checked_in:
+        recent.setdefault(project_id, []).append((at, user))
+    return {
+        (pid, day): working.get(pid, set()) | {u for at, u in recent.get(pid, []) if day - CHECKIN_MEMORY < at <= day}
+        for pid, ds in wanted.items()
+        for day in ds
+    }
 
 
 ANSWER_SHOWN = 300  # characters of each answer a report line shows; `/standup` shows one's own in full
