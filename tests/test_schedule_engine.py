@@ -5,7 +5,7 @@ working days), and properties on random networks."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
@@ -280,6 +280,18 @@ def test_every_critical_path_is_as_long_as_the_project(tasks: list[PlanTask], ca
         assert all(s.tasks[n].critical for n in path)
     assert all(t.total_float >= 0 for t in s.tasks.values())
     assert s.finish == max(t.early_finish for t in s.tasks.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(networks(), st.data())
+def test_float_is_negative_only_where_a_due_date_is_missed(tasks: list[PlanTask], data: st.DataObject) -> None:
+    dues = {t.number: data.draw(st.none() | st.dates(MON, MON + timedelta(days=60))) for t in tasks}
+    s = compute_schedule([replace(t, due=dues[t.number]) for t in tasks], MON, CN)
+    missed = [n for n, due in dues.items() if due is not None and s.tasks[n].early_finish > due]
+    if any(t.total_float < 0 for t in s.tasks.values()):
+        assert missed
+    for n in missed:
+        assert s.tasks[n].total_float < 0  # a task that misses its own due has no float left
 
 
 @settings(max_examples=150, deadline=None)
